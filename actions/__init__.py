@@ -1,0 +1,1 @@
+"""The CERS assistant's action server package (run with `rasa run actions`)."""

@@ -1,0 +1,32 @@
+"""The one date formatter and the annual due date arithmetic shared by every answer."""
+from __future__ import annotations
+
+import datetime as dt
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def format_date(day: dt.date) -> str:
+    """A date as people read it: "March 1, 2027"."""
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def next_annual_due(today: dt.date, month: int = 3, day: int = 1) -> dt.date:
+    """N: the first annual due date on or after today."""
+    this_year = dt.date(today.year, month, day)
+    return this_year if this_year >= today else dt.date(today.year + 1, month, day)
+
+
+def previous_annual_due(today: dt.date, month: int = 3, day: int = 1) -> dt.date:
+    """P: the annual due date one year before N."""
+    upcoming = next_annual_due(today, month, day)
+    return dt.date(upcoming.year - 1, month, day)
+
+
+def days_left(today: dt.date, due: dt.date) -> int:
+    return (due - today).days
+
+
+def plural_days(count: int) -> str:
+    return f"{count} day" if abs(count) == 1 else f"{count} days"
