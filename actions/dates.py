@@ -30,3 +30,8 @@ def days_left(today: dt.date, due: dt.date) -> int:
 
 def plural_days(count: int) -> str:
     return f"{count} day" if abs(count) == 1 else f"{count} days"
+
+
+def format_month_day(month: int, day: int) -> str:
+    """A yearly date as people read it: "March 1"."""
+    return f"{MONTHS[month - 1]} {day}"

@@ -1,0 +1,68 @@
+# The CERS help assistant: `make run` starts it, `make test` tests all of it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3.10
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/cers.tar.gz
+SPACY_PIPELINE := build/spacy_en_lookup/meta.json
+TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+
+# Defaults for endpoints.yml; override any of them in the environment.
+export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/var/conversations.db
+export RASA_TELEMETRY_ENABLED ?= false
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONWARNINGS ?= ignore
+
+.PHONY: run setup train shell test validate test-stories test-nlu test-pytest bench lock clean
+
+## Set everything up, train if needed, start the action server (5055) and Rasa (5005).
+run: setup $(MODEL)
+	@scripts/run.sh
+
+## A terminal conversation with the bot (starts the action server too).
+shell: setup $(MODEL)
+	@scripts/run.sh --shell
+
+setup: $(VENV)/.installed $(SPACY_PIPELINE) var/.created
+
+$(VENV)/.installed: requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.10 (pyenv install 3.10)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+$(SPACY_PIPELINE): $(VENV)/.installed scripts/build_spacy_pipeline.py
+	$(PY) scripts/build_spacy_pipeline.py build/spacy_en_lookup
+
+var/.created:
+	@mkdir -p var models && touch $@
+
+## Train only when the training data, domain or config changed since the last model.
+train: setup $(MODEL)
+$(MODEL): $(TRAINING_FILES) $(SPACY_PIPELINE)
+	$(RASA) train --fixed-model-name cers --out models --num-threads 2
+
+validate: setup
+	$(RASA) data validate --fail-on-warnings
+
+## The whole suite: data validation, test stories, NLU held-out evaluation, pytest
+## (unit tests, action tests, and conversations through live servers).
+test: setup $(MODEL)
+	@scripts/test.sh
+
+bench: setup $(MODEL)
+	$(PY) -m bench.run
+
+## Regenerate the lock file from requirements.in (needs the package registry).
+lock:
+	rm -rf /tmp/cers-lock-venv && $(PYTHON) -m venv /tmp/cers-lock-venv
+	/tmp/cers-lock-venv/bin/pip install --quiet -r requirements.in
+	/tmp/cers-lock-venv/bin/pip freeze --all | grep -v '^pip==' > requirements.lock
+
+clean:
+	rm -rf models/*.tar.gz build results var/*.db

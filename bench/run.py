@@ -1,0 +1,282 @@
+"""`make bench`: training time, start-up time, memory, REST latency/throughput against the
+`rasa init` bot (side by side, alternating), and NLU macro-F1 for three pipelines.
+
+Prints a table and writes it into README.md between the BENCHMARK markers.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Dict, List
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import Server, action_server, base_env, free_port, rasa_server  # noqa: E402
+
+WORK = ROOT / "var" / "bench"
+RASA = str(ROOT / ".venv" / "bin" / "rasa")
+PY = str(ROOT / ".venv" / "bin" / "python")
+
+OUR_MESSAGES = [
+    "how do I add a user?", "when is it due", "hi", "what is a cers id",
+    "how do i log in", "what's your phone number", "how do I update my business information",
+    "thanks", "who has to submit", "i forgot my pasword",
+]
+INIT_MESSAGES = [
+    "hi", "I am sad", "yes", "great", "no", "are you a bot?", "bye", "hello there",
+    "I'm feeling very good", "not really",
+]
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def timed(args: List[str], cwd: Path, env=None) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, cwd=cwd, env=env or base_env(), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    return time.perf_counter() - started
+
+
+# ------------------------------------------------------------------ training
+def train_ours() -> float:
+    out = WORK / "models"
+    shutil.rmtree(out, ignore_errors=True)
+    return timed([RASA, "train", "--fixed-model-name", "cers", "--out", str(out), "--force",
+                  "--num-threads", "2"], ROOT)
+
+
+def init_bot() -> Path:
+    """The bot `rasa init` makes, trained once and kept in var/bench/initbot."""
+    folder = WORK / "initbot"
+    model = folder / "models" / "init.tar.gz"
+    if not model.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        log("creating and training the `rasa init` bot (once; a few minutes)...")
+        subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(folder)], cwd=folder,
+                       env=base_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                       timeout=3600)
+        for old in (folder / "models").glob("*.tar.gz"):
+            old.unlink()
+        timed([RASA, "train", "--fixed-model-name", "init", "--out", "models"], folder)
+    return model
+
+
+# ------------------------------------------------------------------ latency
+def one_conversation(url: str, messages: List[str]) -> List[float]:
+    sender = f"bench-{uuid.uuid4().hex[:10]}"
+    times = []
+    with requests.Session() as session:
+        for message in messages:
+            started = time.perf_counter()
+            response = session.post(url, json={"sender": sender, "message": message}, timeout=60)
+            response.raise_for_status()
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def load_run(url: str, messages: List[str], conversations: int, per_conversation: int) -> Dict[str, float]:
+    script = [messages[i % len(messages)] for i in range(per_conversation)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=conversations) as pool:
+        results = list(pool.map(lambda _: one_conversation(url, script), range(conversations)))
+    elapsed = time.perf_counter() - started
+    latencies = sorted(t for times in results for t in times)
+    return {
+        "p50": statistics.median(latencies) * 1000,
+        "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
+        "throughput": len(latencies) / elapsed,
+    }
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def latency_side_by_side(rounds: int, per_conversation: int) -> Dict[str, Dict[str, float]]:
+    init_model = init_bot()
+    env = base_env(CERS_TODAY="2026-11-23")
+    actions = action_server(env).start()
+    endpoints = WORK / "endpoints.yml"
+    endpoints.write_text(
+        f"action_endpoint:\n  url: {actions.url}/webhook\n"
+        f"tracker_store:\n  type: SQL\n  url: sqlite:///{WORK}/bench-conversations.db\n"
+    )
+    ours = rasa_server(env, ROOT / "models" / "cers.tar.gz", ROOT / "credentials.yml", endpoints).start()
+    init_folder = init_model.parent.parent
+    theirs = Server(name="init-bot", env=base_env(), health_path="/",
+                    args=[RASA, "run", "--model", str(init_model), "--port", "{port}",
+                          "--credentials", str(init_folder / "credentials.yml")]).start()
+    bots = {"ours": (ours, OUR_MESSAGES), "init": (theirs, INIT_MESSAGES)}
+    samples: Dict[str, Dict[str, List[float]]] = {name: {} for name in bots}
+    try:
+        for name, (server, messages) in bots.items():  # warm up both
+            load_run(server.url + "/webhooks/rest/webhook", messages, 2, 10)
+        for round_number in range(rounds):
+            order = list(bots) if round_number % 2 == 0 else list(reversed(list(bots)))
+            for name in order:
+                server, messages = bots[name]
+                url = server.url + "/webhooks/rest/webhook"
+                for label, conversations in (("1", 1), ("20", 20)):
+                    result = load_run(url, messages, conversations, per_conversation)
+                    for key, value in result.items():
+                        samples[name].setdefault(f"{key}@{label}", []).append(value)
+            log(f"  latency round {round_number + 1}/{rounds} done")
+        memory = {name: rss_mb(server.process.pid) for name, (server, _) in bots.items()}
+    finally:
+        ours.stop()
+        theirs.stop()
+        actions.stop()
+    summary = {name: {key: statistics.median(values) for key, values in metrics.items()}
+               for name, metrics in samples.items()}
+    for name in summary:
+        summary[name]["rss_mb"] = memory[name]
+    return summary
+
+
+# ------------------------------------------------------------------ start-up
+def time_to_first_answer() -> float:
+    """From `make run` to the first correct answer (model already trained)."""
+    action_port, rasa_port = free_port(), free_port()
+    env = base_env(ACTION_PORT=str(action_port), RASA_PORT=str(rasa_port),
+                   ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
+                   TRACKER_STORE_URL=f"sqlite:///{WORK}/startup-conversations.db")
+    started = time.perf_counter()
+    process = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        while time.perf_counter() - started < 300:
+            try:
+                replies = requests.post(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+                                        json={"sender": "startup", "message": "how do I add a user?"},
+                                        timeout=10).json()
+                if any("Add a Person" in r.get("text", "") for r in replies):
+                    return time.perf_counter() - started
+            except requests.RequestException:
+                pass
+            time.sleep(0.25)
+        raise RuntimeError("make run gave no answer within 5 minutes")
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+# ------------------------------------------------------------------ NLU variants
+def nlu_variants() -> Dict[str, float]:
+    from scripts.evaluate_nlu import evaluate
+
+    ours = yaml.safe_load((ROOT / "config.yml").read_text())
+    no_lemmas = yaml.safe_load((ROOT / "config.yml").read_text())
+    for component in no_lemmas["pipeline"]:
+        if component["name"] == "CountVectorsFeaturizer":
+            component["use_lemma"] = False
+    init_config = yaml.safe_load((init_bot().parent.parent / "config.yml").read_text())
+    init_config.pop("policies", None)
+    variants = {"this config": ours, "spaCy lemmas off": no_lemmas, "`rasa init` config": init_config}
+    scores = {}
+    for label, config in variants.items():
+        folder = WORK / "nlu" / re.sub(r"\W+", "-", label).strip("-")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+        seconds = timed([RASA, "train", "nlu", "--config", str(folder / "config.yml"), "--nlu", "data",
+                         "--out", str(folder), "--fixed-model-name", "nlu"], ROOT)
+        result = evaluate(str(folder / "nlu.tar.gz"), "tests/nlu", "data")
+        scores[label] = (result["macro_f1"], result["accuracy"], seconds)
+        log(f"  NLU {label}: macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}, trained in {seconds:.0f} s")
+    return scores
+
+
+# ------------------------------------------------------------------ report
+def report(results: dict) -> str:
+    lines = [f"Measured on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, by `make bench`.", ""]
+    if "train_s" in results:
+        lines.append(f"- Training time (full model, forced): {results['train_s']:.0f} s")
+    if "startup_s" in results:
+        lines.append(f"- `make run` to the first answer (model already trained): {results['startup_s']:.1f} s")
+    latency = results.get("latency")
+    if latency:
+        ours, init = latency["ours"], latency["init"]
+        lines.append(f"- Rasa server resident memory after the runs: {ours['rss_mb']:.0f} MB (init bot: {init['rss_mb']:.0f} MB)")
+        lines += ["", "REST webhook, medians over alternating rounds:", "",
+                  "| | this bot | `rasa init` bot | ratio | target |", "|---|---|---|---|---|"]
+        for key, label, target in (("p50@1", "p50, 1 conversation (ms)", "≤ 0.4"),
+                                   ("p95@1", "p95, 1 conversation (ms)", ""),
+                                   ("p50@20", "p50, 20 concurrent (ms)", "≤ 0.4"),
+                                   ("p95@20", "p95, 20 concurrent (ms)", ""),
+                                   ("throughput@1", "throughput, 1 conversation (msg/s)", "≥ 2.5"),
+                                   ("throughput@20", "throughput, 20 concurrent (msg/s)", "≥ 2.5")):
+            lines.append(f"| {label} | {ours[key]:.1f} | {init[key]:.1f} | {ours[key] / init[key]:.2f} | {target} |")
+    nlu = results.get("nlu")
+    if nlu:
+        lines += ["", "NLU on the held-out set (tests/nlu), same training data:", "",
+                  "| pipeline | macro-F1 | accuracy | NLU training time |", "|---|---|---|---|"]
+        for label, (f1, accuracy, seconds) in nlu.items():
+            lines.append(f"| {label} | {f1:.3f} | {accuracy:.3f} | {seconds:.0f} s |")
+    return "\n".join(lines)
+
+
+def write_readme(section: str, marker: str = "BENCHMARK") -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = f"<!-- {marker}:START -->", f"<!-- {marker}:END -->"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
+        readme.write_text(f"{before}{start}\n{section}\n{end}{after}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--messages", type=int, default=20, help="messages per conversation per run")
+    parser.add_argument("--only", choices=["train", "startup", "latency", "nlu"], action="append")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    parts = args.only or ["train", "startup", "latency", "nlu"]
+    results: dict = {}
+    if "train" in parts:
+        log("training time...")
+        results["train_s"] = train_ours()
+    if "startup" in parts:
+        log("time from `make run` to the first answer...")
+        results["startup_s"] = time_to_first_answer()
+    if "latency" in parts:
+        log("latency and throughput, side by side with the `rasa init` bot...")
+        results["latency"] = latency_side_by_side(args.rounds, args.messages)
+    if "nlu" in parts:
+        log("NLU macro-F1 for three pipelines...")
+        results["nlu"] = nlu_variants()
+    section = report(results)
+    print()
+    print(section)
+    if set(parts) == {"train", "startup", "latency", "nlu"}:
+        write_readme(section)
+        print("\n(written into README.md)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

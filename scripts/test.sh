@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite (`make test`): data validation, test stories, NLU held-out evaluation, pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RASA=.venv/bin/rasa
+PY=.venv/bin/python
+mkdir -p results
+started=$(date +%s)
+step() { echo; echo "=== $* ($(( $(date +%s) - started )) s)"; }
+
+step "rasa data validate"
+$RASA data validate --fail-on-warnings
+
+step "test stories (--fail-on-prediction-errors)"
+$RASA test core --model models/cers.tar.gz --stories tests/test_stories.yml \
+  --fail-on-prediction-errors --out results/core
+
+step "NLU evaluation on the held-out set (fails below 0.93 macro-F1)"
+$PY scripts/evaluate_nlu.py --model models/cers.tar.gz --min-macro-f1 0.93 --json results/nlu.json
+
+step "pytest: unit, action and live-server conversation tests"
+$PY -m pytest tests -q -p no:cacheprovider "$@"
+
+step "all tests passed"
