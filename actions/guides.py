@@ -190,6 +190,8 @@ SYNONYMS = {
     "pw": "password", "pwd": "password", "someone": "person", "somebody": "person",
     "people": "person", "sign-in": "signin", "log-in": "login", "sign-up": "signup",
     "signon": "signin", "logon": "login",
+    "coworker": "person", "coworkers": "person", "co-worker": "person", "co-workers": "person",
+    "employee": "person", "employees": "person", "colleague": "person", "colleagues": "person",
 }
 
 _PUNCT = str.maketrans({ch: " " for ch in string.punctuation if ch not in "'-"})

@@ -139,6 +139,20 @@ def test_faq_intent_and_response_map_to_the_guide(guides):
     ("request acess to a facility", "request_facility_access"),
     ("my submittal was rejected", "fix_not_accepted"),
     ("Adding a user", "add_user"),
+    # examples from data/nlu/walkthrough.yml
+    ("walk me through giving a coworker access", "add_user"),
+    ("walk me trough adding an employee", "add_user"),
+    ("step by step how to change a user's email", "edit_user"),
+    ("walk me through making a new submittal", "update_business_info"),
+    ("start a walkthrough for updating our info", "update_business_info"),
+    ("take me through resubmitting last year's info", "resubmit_without_changes"),
+    ("step by step on viewing what we submitted", "view_business_info"),
+    ("setting up a cers account slowly", "create_account"),
+    ("guide me through logging on", "log_in"),
+    ("can you guide me through signing in one step at a time", "log_in"),
+    ("guided walkthrough for a not accepted submittal", "fix_not_accepted"),
+    ("walk me through fixing my rejected submittal", "fix_not_accepted"),
+    ("guide me through requesting facility access", "request_facility_access"),
 ])
 def test_match_guide(guides, text, guide_id):
     guide = match_guide(text, guides)
