@@ -7,7 +7,21 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.guides import CAPABILITIES, Guide, Reply, State, Walkthrough, find_guide, guide_for_faq, match_guide
+from actions.guides import (
+    CAPABILITIES,
+    Guide,
+    Reply,
+    State,
+    Walkthrough,
+    find_guide,
+    guide_for_faq,
+    load_guides,
+    match_guide,
+)
+
+# A broken guide file should stop the action server at start-up, naming the file, rather than
+# fail in the middle of someone's conversation.
+load_guides()
 
 # The names the domain uses; keep them in step with domain.yml.
 SLOT_GUIDE_ID = "guide_id"

@@ -375,3 +375,26 @@ def test_two_guides_for_one_faq_is_an_error(tmp_path):
     write(tmp_path, "twin.yml", GOOD.replace("id: sample", "id: twin"))
     with pytest.raises(GuideError, match="already used"):
         load_guides(tmp_path)
+
+
+# --- the FAQ answer and its guide say the same steps
+
+DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9']+", " ", text.lower()).split())
+
+
+@pytest.mark.skipif(not DOMAIN.exists(), reason="no domain.yml yet")
+@pytest.mark.parametrize("guide_id", sorted(PART_A_COUNTS))
+def test_faq_answer_lists_the_guide_steps(guides, guide_id):
+    import yaml
+
+    responses = (yaml.safe_load(DOMAIN.read_text(encoding="utf-8")) or {}).get("responses") or {}
+    variants = responses.get(f"utter_{guides[guide_id].faq_intent}")
+    if not variants:
+        pytest.skip(f"domain.yml has no utter_{guides[guide_id].faq_intent}")
+    answer = _plain(variants[0]["text"])
+    for step in guides[guide_id].steps:
+        assert _plain(step.text) in answer, (guide_id, step.text)
