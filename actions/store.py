@@ -1,0 +1,449 @@
+"""The facility database: SQLAlchemy models and FacilityStore, the one class that reads and writes them."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+from sqlalchemy import (
+    Column, Date, ForeignKey, Index, Integer, String, create_engine, event, func, or_, select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session, declarative_base, sessionmaker
+
+from actions import deadlines, fuzzy
+from actions.dates import next_annual_due
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = PROJECT_ROOT / "var" / "facilities.db"
+# A dead or slow database must fail well inside the bot's 3-second answer budget.
+TIMEOUT_SECONDS = 1.5
+DATA_VERSION = "data_version"
+
+Base = declarative_base()
+
+
+class Meta(Base):
+    """Key/value facts about the data set, e.g. data_version (bumped by each import that changes data)."""
+
+    __tablename__ = "meta"
+    key = Column(String(40), primary_key=True)
+    value = Column(String(200), nullable=False)
+
+
+class FacilityRow(Base):
+    __tablename__ = "facilities"
+    cers_id = Column(String(9), primary_key=True)
+    name = Column(String(200), nullable=False)
+    street = Column(String(200), nullable=False, default="")
+    city = Column(String(100), nullable=False, default="")
+    zip = Column(String(5), nullable=False)
+    phone = Column(String(40), nullable=False, default="")
+    programs = Column(String(60), nullable=False, default="")  # ";"-separated, as in the export
+    # Derived at import (from deadlines.py) so the overdue and due-soon lists are index lookups:
+    # the oldest of the required elements' latest submission dates, NULL if one was never submitted.
+    weakest_on = Column(Date, nullable=True)
+    content_hash = Column(String(64), nullable=False)  # lets a re-import skip unchanged facilities
+
+    __table_args__ = (Index("ix_facilities_weakest_on", "weakest_on"),)
+
+
+class SubmittalRow(Base):
+    __tablename__ = "submittals"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    cers_id = Column(String(9), ForeignKey("facilities.cers_id", ondelete="CASCADE"), nullable=False)
+    element = Column(String(60), nullable=False)
+    status = Column(String(20), nullable=False)
+    date = Column(Date, nullable=False)
+    reviewed_on = Column(Date, nullable=True)
+    # Derived at import: on the latest submission of each required element, latest_on = date, and
+    # correction_due = reviewed_on + 30 when that submission was Not Accepted. NULL on every other row.
+    latest_on = Column(Date, nullable=True)
+    correction_due = Column(Date, nullable=True)
+
+    __table_args__ = (
+        Index("ix_submittals_cers_id", "cers_id"),
+        Index("ix_submittals_latest_on", "latest_on"),
+        Index("ix_submittals_correction_due", "correction_due"),
+    )
+
+
+class ChangeRow(Base):
+    __tablename__ = "changes"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    cers_id = Column(String(9), ForeignKey("facilities.cers_id", ondelete="CASCADE"), nullable=False)
+    change = Column(String(100), nullable=False)
+    changed_on = Column(Date, nullable=False)
+    due_on = Column(Date, nullable=False)  # changed_on + 30 days
+    met_on = Column(Date, nullable=True)  # the first submission that meets it; NULL while outstanding
+
+    __table_args__ = (
+        Index("ix_changes_cers_id", "cers_id"),
+        Index("ix_changes_met_on_due_on", "met_on", "due_on"),
+    )
+
+
+class StoreUnavailable(RuntimeError):
+    """The database is down, slow or broken: say so and give the office's phone number."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """A facility found by fuzzy search (score 0..100)."""
+
+    cers_id: str
+    name: str
+    street: str
+    city: str
+    zip: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A facility in the overdue or due-soon list, with the status that put it there."""
+
+    cers_id: str
+    name: str
+    city: str
+    status: deadlines.FacilityStatus
+
+
+@dataclass(frozen=True)
+class FacilityList:
+    total: int  # how many facilities qualify
+    items: tuple[Listed, ...]  # the first `limit` of them, by name
+
+
+def database_url() -> str:
+    """DATABASE_URL, or the SQLite file var/facilities.db in the project."""
+    return os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def _connect_args(url: str, timeout: float) -> dict:
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        # The sqlite3 timeout is the busy timeout: how long to wait for another writer's lock.
+        return {"timeout": timeout, "check_same_thread": False}
+    if backend == "postgresql":
+        millis = int(timeout * 1000)
+        return {"connect_timeout": max(1, int(timeout)),
+                "options": f"-c statement_timeout={millis} -c lock_timeout={millis}"}
+    return {}
+
+
+def _install_sqlite_pragmas(engine: Engine, timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        # WAL: readers (the bot) go on while an import writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+        # SQLite has no statement timeout: a progress handler aborts work past the deadline.
+        deadline = record.info["deadline"] = {"at": None}
+        dbapi_connection.set_progress_handler(
+            lambda: 1 if deadline["at"] is not None and time.monotonic() > deadline["at"] else 0, 10_000)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start_clock(conn, cursor, statement, parameters, context, executemany):
+        deadline = conn.connection.info.get("deadline")
+        if deadline is not None:
+            options = context.execution_options if context is not None else conn.get_execution_options()
+            # Bulk work (the importer, building the search index) sets no_deadline.
+            deadline["at"] = None if options.get("no_deadline") else time.monotonic() + timeout
+
+    def _stop_clock(conn):
+        deadline = conn.connection.info.get("deadline")
+        if deadline is not None:
+            deadline["at"] = None
+
+    event.listen(engine, "commit", _stop_clock)
+    event.listen(engine, "rollback", _stop_clock)
+
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_connection, record):
+        # The pool rolls back on return; a stale deadline must not abort that.
+        deadline = record.info.get("deadline")
+        if deadline is not None:
+            deadline["at"] = None
+
+
+class FacilityStore:
+    """Facilities, submittals and changes in DATABASE_URL: one engine and session factory per instance."""
+
+    def __init__(self, url: Optional[str] = None, *, timeout: float = TIMEOUT_SECONDS, migrate: bool = True):
+        self.url = url or database_url()
+        self.timeout = timeout
+        parsed = make_url(self.url)
+        self.backend = parsed.get_backend_name()
+        if self.backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(
+            self.url, future=True, connect_args=_connect_args(self.url, timeout),
+            pool_pre_ping=True, **({} if self.backend == "sqlite" else {"pool_timeout": timeout}),
+        )
+        if self.backend == "sqlite":
+            _install_sqlite_pragmas(self.engine, timeout)
+        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+        self._migrate = migrate
+        self._schema_ready = False
+        self._lock = threading.Lock()
+        self._index: Optional[tuple[str, fuzzy.FuzzyIndex, list[tuple[str, str, str, str, str]]]] = None
+
+    # ------------------------------------------------------------ plumbing
+
+    def ensure_schema(self) -> None:
+        """Run the Alembic migrations up to head when the database is behind (once per store)."""
+        if self._schema_ready:
+            return
+        with self._lock:
+            if not self._schema_ready:
+                if self._migrate:
+                    from actions import migrate  # alembic is only needed when migrating
+                    migrate.upgrade(self.engine)
+                self._schema_ready = True
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction; any database failure comes out as StoreUnavailable."""
+        try:
+            self.ensure_schema()
+            with self._sessions.begin() as session:
+                yield session
+        except (DBAPIError, SQLAlchemyError, TimeoutError) as error:
+            logger.warning("facility database unavailable: %s", error)
+            raise StoreUnavailable(str(error).splitlines()[0]) from error
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def save(self, facilities: dict[str, deadlines.Records], progress=None) -> "SaveResult":
+        """Replace the data of the facilities named (all in one transaction); see save() below."""
+        return save(self, facilities, progress)
+
+    # ------------------------------------------------------------ lookups
+
+    def is_empty(self) -> bool:
+        with self.session() as s:
+            return s.execute(select(FacilityRow.cers_id).limit(1)).first() is None
+
+    def count(self) -> int:
+        with self.session() as s:
+            return s.execute(select(func.count()).select_from(FacilityRow)).scalar_one()
+
+    def get(self, cers_id: str) -> Optional[deadlines.Records]:
+        """Everything on file for one facility, or None."""
+        with self.session() as s:
+            row = s.get(FacilityRow, str(cers_id).strip())
+            return self._records(s, [row])[0] if row else None
+
+    def verify(self, cers_id: str, zip_code: str) -> Optional[deadlines.Records]:
+        """The records when the CERS ID and the site ZIP belong together; None otherwise.
+
+        A wrong ZIP and an unknown ID take the same single query and give the same None."""
+        with self.session() as s:
+            row = s.execute(select(FacilityRow).where(
+                FacilityRow.cers_id == str(cers_id).strip(), FacilityRow.zip == str(zip_code).strip()[:5],
+            )).scalar_one_or_none()
+            return self._records(s, [row])[0] if row else None
+
+    def search(self, text: str, limit: int = 5) -> list[Match]:
+        """Facilities whose name or address reads like text, best first (typos and partial names are fine)."""
+        text = (text or "").strip()
+        if not text:
+            return []
+        index, rows = self._fuzzy_index()
+        hits = index.search(text, limit)
+        found = [Match(*rows[h.position], score=h.score) for h in hits]
+        exact = [m for m in found if m.cers_id == text]
+        if not exact and text.isdigit():
+            records = self.get(text)
+            if records:
+                f = records.facility
+                exact = [Match(f.cers_id, f.name, f.street, f.city, f.zip, 100.0)]
+        return (exact + [m for m in found if m not in exact])[:limit]
+
+    def overdue(self, today: dt.date, limit: int = 20, due_month: int = 3, due_day: int = 1) -> FacilityList:
+        """Facilities with anything overdue on `today`: an annual element, a change update or a correction."""
+        annual_due = next_annual_due(today, due_month, due_day)
+        # A latest submission on or before P - 1 year (= N - 2 years) is overdue.
+        cutoff = annual_due.replace(year=annual_due.year - 2)
+        condition = or_(
+            FacilityRow.weakest_on.is_(None),
+            FacilityRow.weakest_on <= cutoff,
+            FacilityRow.cers_id.in_(select(SubmittalRow.cers_id).where(SubmittalRow.correction_due < today)),
+            FacilityRow.cers_id.in_(select(ChangeRow.cers_id).where(ChangeRow.met_on.is_(None), ChangeRow.due_on < today)),
+        )
+        return self._listing(condition, today, limit, due_month, due_day)
+
+    def due_within(self, today: dt.date, days: int, limit: int = 20, due_month: int = 3,
+                   due_day: int = 1) -> FacilityList:
+        """Facilities with something coming due from today to today + days (what is already overdue aside)."""
+        horizon = today + dt.timedelta(days=days)
+        annual_due = next_annual_due(today, due_month, due_day)
+        previous = annual_due.replace(year=annual_due.year - 1)
+        terms = [
+            FacilityRow.cers_id.in_(select(SubmittalRow.cers_id).where(
+                SubmittalRow.correction_due >= today, SubmittalRow.correction_due <= horizon)),
+            FacilityRow.cers_id.in_(select(ChangeRow.cers_id).where(
+                ChangeRow.met_on.is_(None), ChangeRow.due_on >= today, ChangeRow.due_on <= horizon)),
+        ]
+        if annual_due <= horizon:
+            # Some required element was last submitted in (P - 1 year, P]: it is due by N.
+            terms.append(FacilityRow.cers_id.in_(select(SubmittalRow.cers_id).where(
+                SubmittalRow.latest_on > previous.replace(year=previous.year - 1), SubmittalRow.latest_on <= previous)))
+        return self._listing(or_(*terms), today, limit, due_month, due_day)
+
+    # ------------------------------------------------------------ helpers
+
+    def _listing(self, condition, today, limit, due_month, due_day) -> FacilityList:
+        # The derived columns make the SQL condition exact, so only the shown facilities are evaluated.
+        with self.session() as s:
+            total = s.execute(select(func.count()).select_from(FacilityRow).where(condition)).scalar_one()
+            rows = s.execute(select(FacilityRow).where(condition)
+                             .order_by(FacilityRow.name, FacilityRow.cers_id).limit(limit)).scalars().all()
+            records = self._records(s, rows)
+        items = tuple(Listed(r.facility.cers_id, r.facility.name, r.facility.city,
+                             r.evaluate(today, due_month, due_day)) for r in records)
+        return FacilityList(total, items)
+
+    @staticmethod
+    def _records(s: Session, rows: Sequence[FacilityRow]) -> list[deadlines.Records]:
+        ids = [r.cers_id for r in rows]
+        subs: dict[str, list[deadlines.Submittal]] = {i: [] for i in ids}
+        chs: dict[str, list[deadlines.Change]] = {i: [] for i in ids}
+        for r in s.execute(select(SubmittalRow.cers_id, SubmittalRow.element, SubmittalRow.status,
+                                  SubmittalRow.date, SubmittalRow.reviewed_on)
+                           .where(SubmittalRow.cers_id.in_(ids)).order_by(SubmittalRow.id)):
+            subs[r.cers_id].append(deadlines.Submittal(r.element, r.status, r.date, r.reviewed_on))
+        for r in s.execute(select(ChangeRow.cers_id, ChangeRow.change, ChangeRow.changed_on)
+                           .where(ChangeRow.cers_id.in_(ids)).order_by(ChangeRow.id)):
+            chs[r.cers_id].append(deadlines.Change(r.change, r.changed_on))
+        return [deadlines.Records(to_facility(r), tuple(subs[r.cers_id]), tuple(chs[r.cers_id])) for r in rows]
+
+    def data_version(self) -> str:
+        with self.session() as s:
+            return s.execute(select(Meta.value).where(Meta.key == DATA_VERSION)).scalar_one_or_none() or "0"
+
+    def _fuzzy_index(self):
+        """The in-memory search index, rebuilt when an import has changed the data since it was built."""
+        version = self.data_version()
+        cached = self._index
+        if cached is None or cached[0] != version:
+            with self.session() as s:
+                rows = [tuple(r) for r in s.execute(select(
+                    FacilityRow.cers_id, FacilityRow.name, FacilityRow.street, FacilityRow.city, FacilityRow.zip,
+                ).execution_options(no_deadline=True))]
+            index = fuzzy.build((name, street, city, zip_code) for _, name, street, city, zip_code in rows)
+            cached = (version, index, rows)
+            self._index = cached
+        return cached[1], cached[2]
+
+
+def to_facility(row: FacilityRow) -> deadlines.Facility:
+    programs = tuple(p for p in row.programs.split(";") if p)
+    return deadlines.Facility(row.cers_id, row.name, programs, row.street, row.city, row.zip, row.phone)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    added: int
+    updated: int
+    unchanged: int
+    submittals: int  # rows written
+    changes: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated)
+
+
+def content_hash(records: deadlines.Records) -> str:
+    """A fingerprint of everything on file for a facility, independent of row order."""
+    f = records.facility
+    parts = [repr((f.cers_id, f.name, f.street, f.city, f.zip, f.phone, f.programs))]
+    parts += sorted(repr((s.element, s.status, s.date.isoformat(), s.reviewed_on and s.reviewed_on.isoformat()))
+                    for s in records.submittals)
+    parts += sorted(repr((c.change, c.changed_on.isoformat())) for c in records.changes)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def derived_rows(records: deadlines.Records, digest: str) -> tuple[dict, list[dict], list[dict]]:
+    """The facility, submittal and change rows to store, with the derived columns from deadlines.py."""
+    f = records.facility
+    required = deadlines.required_elements(f.programs)
+    latest = deadlines.latest_submissions(required, records.submittals)
+    latest_ids = {id(s) for s in latest.values()}
+    facility = dict(cers_id=f.cers_id, name=f.name, street=f.street, city=f.city, zip=f.zip, phone=f.phone,
+                    programs=";".join(f.programs), weakest_on=deadlines.weakest_submission(required, latest),
+                    content_hash=digest)
+    submittals = []
+    for s in records.submittals:
+        is_latest = id(s) in latest_ids
+        submittals.append(dict(cers_id=f.cers_id, element=s.element, status=s.status, date=s.date,
+                               reviewed_on=s.reviewed_on, latest_on=s.date if is_latest else None,
+                               correction_due=deadlines.correction_due(s) if is_latest else None))
+    changes = [dict(cers_id=f.cers_id, change=c.change, changed_on=c.changed_on,
+                    due_on=c.changed_on + dt.timedelta(days=deadlines.UPDATE_DAYS),
+                    met_on=deadlines.change_met_on(c, required, records.submittals))
+               for c in records.changes]
+    return facility, submittals, changes
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def save(store: "FacilityStore", facilities: dict[str, deadlines.Records], progress=None) -> SaveResult:
+    """Replace the data of the facilities named, in one transaction; unchanged facilities are left alone."""
+    report = progress or (lambda message: None)
+    store.ensure_schema()
+    try:
+        with store.engine.begin() as conn:
+            conn = conn.execution_options(no_deadline=True)
+            existing = dict(conn.execute(select(FacilityRow.cers_id, FacilityRow.content_hash)).all())
+            digests = {cers_id: content_hash(r) for cers_id, r in facilities.items()}
+            changed = [i for i in facilities if existing.get(i) != digests[i]]
+            replaced = [i for i in changed if i in existing]
+            for ids in _chunks(replaced, 500):
+                for table in (SubmittalRow.__table__, ChangeRow.__table__, FacilityRow.__table__):
+                    conn.execute(table.delete().where(table.c.cers_id.in_(ids)))
+            rows_f, rows_s, rows_c = [], [], []
+            for cers_id in changed:
+                f, s, c = derived_rows(facilities[cers_id], digests[cers_id])
+                rows_f.append(f)
+                rows_s += s
+                rows_c += c
+            for table, rows, label in ((FacilityRow.__table__, rows_f, "facilities"),
+                                       (SubmittalRow.__table__, rows_s, "submittals"),
+                                       (ChangeRow.__table__, rows_c, "changes")):
+                written = 0
+                for chunk in _chunks(rows, 10_000):
+                    conn.execute(table.insert(), chunk)
+                    written += len(chunk)
+                    if len(rows) > 10_000:
+                        report(f"writing {label}: {written:,} of {len(rows):,}")
+            if changed:
+                version = conn.execute(select(Meta.value).where(Meta.key == DATA_VERSION)).scalar_one_or_none()
+                if version is None:
+                    conn.execute(Meta.__table__.insert(), {"key": DATA_VERSION, "value": "1"})
+                else:
+                    conn.execute(Meta.__table__.update().where(Meta.key == DATA_VERSION)
+                                 .values(value=str(int(version) + 1)))
+    except (DBAPIError, SQLAlchemyError) as error:
+        raise StoreUnavailable(str(error).splitlines()[0]) from error
+    return SaveResult(added=len(changed) - len(replaced), updated=len(replaced),
+                      unchanged=len(facilities) - len(changed), submittals=len(rows_s), changes=len(rows_c))
