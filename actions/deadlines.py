@@ -371,30 +371,34 @@ def describe_status(status: FacilityStatus, today: dt.date, office_phone: Option
         on_file = " · ".join(p for p in (address, facility.phone, "programs: " + (", ".join(facility.programs) or "none")) if p)
         lines.append(on_file)
 
-    overdue, pending = [], []
+    # (due date, line) pairs, so each group reads soonest first.
+    overdue: list[tuple[dt.date, str]] = []
+    pending: list[tuple[dt.date, str]] = []
     late_elements = [e.element for e in status.elements_in(State.OVERDUE)]
     if late_elements:
-        overdue.append(f"- Annual submittal of {_names(late_elements)}: was due {format_date(status.previous_due)}")
+        overdue.append((status.previous_due, f"- Annual submittal of {_names(late_elements)}: "
+                                             f"was due {format_date(status.previous_due)}"))
     for update in status.changes:
-        target = overdue if update.state == State.OVERDUE else pending
-        tail = "was due" if update.state == State.OVERDUE else "due"
-        text = f"- {_change_text(update)}: {tail} {format_date(update.due)}"
-        target.append(text if update.state == State.OVERDUE else f"{text}, {_left(update.days_left)}")
+        if update.state == State.OVERDUE:
+            overdue.append((update.due, f"- {_change_text(update)}: was due {format_date(update.due)}"))
+        else:
+            pending.append((update.due, f"- {_change_text(update)}: due {format_date(update.due)}, "
+                                        f"{_left(update.days_left)}"))
     for fix in status.corrections:
         head = f"- Corrected {fix.element} (Not Accepted {format_date(fix.reviewed_on)})"
         if fix.state == State.OVERDUE:
-            overdue.append(f"{head}: was due {format_date(fix.due)}")
+            overdue.append((fix.due, f"{head}: was due {format_date(fix.due)}"))
         else:
-            pending.append(f"{head}: due {format_date(fix.due)}, {_left(fix.days_left)}")
+            pending.append((fix.due, f"{head}: due {format_date(fix.due)}, {_left(fix.days_left)}"))
     due_elements = [e.element for e in status.elements_in(State.DUE)]
     if due_elements:
-        pending.append(f"- Annual submittal of {_names(due_elements)}: due by {format_date(status.annual_due)}, "
-                       f"{_left(status.days_left)}")
+        pending.append((status.annual_due, f"- Annual submittal of {_names(due_elements)}: due by "
+                                           f"{format_date(status.annual_due)}, {_left(status.days_left)}"))
 
     if overdue:
-        lines += ["Overdue:"] + overdue
+        lines += ["Overdue:"] + [line for _, line in sorted(overdue, key=lambda item: item[0])]
     if pending:
-        lines += ["Pending:"] + pending
+        lines += ["Pending:"] + [line for _, line in sorted(pending, key=lambda item: item[0])]
     if status.drafts:
         lines.append("Drafts not submitted (the office can't see these until you submit them):")
         lines += [f"- {d.element}, saved {format_date(d.saved_on)}" for d in status.drafts]

@@ -410,8 +410,8 @@ def _chunks(items: list, size: int):
 def save(store: "FacilityStore", facilities: dict[str, deadlines.Records], progress=None) -> SaveResult:
     """Replace the data of the facilities named, in one transaction; unchanged facilities are left alone."""
     report = progress or (lambda message: None)
-    store.ensure_schema()
     try:
+        store.ensure_schema()
         with store.engine.begin() as conn:
             conn = conn.execution_options(no_deadline=True)
             existing = dict(conn.execute(select(FacilityRow.cers_id, FacilityRow.content_hash)).all())
