@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 import logging
 import os
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from sqlalchemy import (
-    Column, Date, ForeignKey, Index, Integer, String, create_engine, event, func, or_, select,
+    Column, Date, ForeignKey, Index, Integer, String, create_engine, event, func, select, union,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -137,9 +138,42 @@ def _connect_args(url: str, timeout: float) -> dict:
         return {"timeout": timeout, "check_same_thread": False}
     if backend == "postgresql":
         millis = int(timeout * 1000)
-        return {"connect_timeout": max(1, int(timeout)),
+        # libpq treats connect_timeout below 2 s as 2 s: _install_connect_deadline enforces the real one.
+        return {"connect_timeout": 2, "tcp_user_timeout": millis,
                 "options": f"-c statement_timeout={millis} -c lock_timeout={millis}"}
     return {}
+
+
+def _install_connect_deadline(engine: Engine, timeout: float) -> None:
+    """Give up on a connection attempt after `timeout` seconds, whatever the server does."""
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect, _record, cargs, cparams):
+        outcome: dict = {}
+        lock = threading.Lock()
+
+        def attempt():
+            try:
+                connection = dialect.dbapi.connect(*cargs, **cparams)
+            except Exception as error:  # handed to the waiting caller below
+                outcome["error"] = error
+                return
+            with lock:
+                if outcome.get("abandoned"):
+                    connection.close()  # the caller has given up: do not leak the connection
+                else:
+                    outcome["connection"] = connection
+
+        worker = threading.Thread(target=attempt, name="db-connect", daemon=True)
+        worker.start()
+        worker.join(timeout)
+        with lock:
+            if "connection" in outcome:
+                return outcome["connection"]
+            if "error" in outcome:
+                raise outcome["error"]
+            outcome["abandoned"] = True
+        raise dialect.dbapi.OperationalError(f"no connection within {timeout:g} s")
 
 
 def _install_sqlite_pragmas(engine: Engine, timeout: float) -> None:
@@ -150,6 +184,9 @@ def _install_sqlite_pragmas(engine: Engine, timeout: float) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Memory-mapped reads and a bigger page cache: the staff lists scan large index ranges.
+        cursor.execute("PRAGMA mmap_size=268435456")
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
         # SQLite has no statement timeout: a progress handler aborts work past the deadline.
         deadline = record.info["deadline"] = {"at": None}
@@ -196,6 +233,8 @@ class FacilityStore:
         )
         if self.backend == "sqlite":
             _install_sqlite_pragmas(self.engine, timeout)
+        elif self.backend == "postgresql":
+            _install_connect_deadline(self.engine, timeout)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self._migrate = migrate
         self._schema_ready = False
@@ -280,13 +319,12 @@ class FacilityStore:
         annual_due = next_annual_due(today, due_month, due_day)
         # A latest submission on or before P - 1 year (= N - 2 years) is overdue.
         cutoff = annual_due.replace(year=annual_due.year - 2)
-        condition = or_(
-            FacilityRow.weakest_on.is_(None),
-            FacilityRow.weakest_on <= cutoff,
-            FacilityRow.cers_id.in_(select(SubmittalRow.cers_id).where(SubmittalRow.correction_due < today)),
-            FacilityRow.cers_id.in_(select(ChangeRow.cers_id).where(ChangeRow.met_on.is_(None), ChangeRow.due_on < today)),
-        )
-        return self._listing(condition, today, limit, due_month, due_day)
+        return self._listing([
+            select(FacilityRow.cers_id).where(FacilityRow.weakest_on.is_(None)),
+            select(FacilityRow.cers_id).where(FacilityRow.weakest_on <= cutoff),
+            select(SubmittalRow.cers_id).where(SubmittalRow.correction_due < today),
+            select(ChangeRow.cers_id).where(ChangeRow.met_on.is_(None), ChangeRow.due_on < today),
+        ], today, limit, due_month, due_day)
 
     def due_within(self, today: dt.date, days: int, limit: int = 20, due_month: int = 3,
                    due_day: int = 1) -> FacilityList:
@@ -294,27 +332,33 @@ class FacilityStore:
         horizon = today + dt.timedelta(days=days)
         annual_due = next_annual_due(today, due_month, due_day)
         previous = annual_due.replace(year=annual_due.year - 1)
-        terms = [
-            FacilityRow.cers_id.in_(select(SubmittalRow.cers_id).where(
-                SubmittalRow.correction_due >= today, SubmittalRow.correction_due <= horizon)),
-            FacilityRow.cers_id.in_(select(ChangeRow.cers_id).where(
-                ChangeRow.met_on.is_(None), ChangeRow.due_on >= today, ChangeRow.due_on <= horizon)),
+        selects = [
+            select(SubmittalRow.cers_id).where(SubmittalRow.correction_due >= today,
+                                               SubmittalRow.correction_due <= horizon),
+            select(ChangeRow.cers_id).where(ChangeRow.met_on.is_(None), ChangeRow.due_on >= today,
+                                            ChangeRow.due_on <= horizon),
         ]
         if annual_due <= horizon:
             # Some required element was last submitted in (P - 1 year, P]: it is due by N.
-            terms.append(FacilityRow.cers_id.in_(select(SubmittalRow.cers_id).where(
-                SubmittalRow.latest_on > previous.replace(year=previous.year - 1), SubmittalRow.latest_on <= previous)))
-        return self._listing(or_(*terms), today, limit, due_month, due_day)
+            selects.append(select(SubmittalRow.cers_id).where(
+                SubmittalRow.latest_on > previous.replace(year=previous.year - 1), SubmittalRow.latest_on <= previous))
+        return self._listing(selects, today, limit, due_month, due_day)
 
     # ------------------------------------------------------------ helpers
 
-    def _listing(self, condition, today, limit, due_month, due_day) -> FacilityList:
-        # The derived columns make the SQL condition exact, so only the shown facilities are evaluated.
+    def _listing(self, selects, today, limit, due_month, due_day) -> FacilityList:
+        # The derived columns make these selections exact, so only the facilities shown are evaluated.
+        # Each selection is an index range; their UNION is the set of facility IDs.
+        ids = union(*selects).subquery()
         with self.session() as s:
-            total = s.execute(select(func.count()).select_from(FacilityRow).where(condition)).scalar_one()
-            rows = s.execute(select(FacilityRow).where(condition)
-                             .order_by(FacilityRow.name, FacilityRow.cers_id).limit(limit)).scalars().all()
+            # One pass over the union: all (name, ID) pairs, counted and sorted here.
+            named = s.execute(select(FacilityRow.name, FacilityRow.cers_id)
+                              .where(FacilityRow.cers_id.in_(select(ids.c.cers_id)))).all()
+            first = [cers_id for _, cers_id in heapq.nsmallest(limit, map(tuple, named))]
+            rows = s.execute(select(FacilityRow).where(FacilityRow.cers_id.in_(first))).scalars().all()
+            rows.sort(key=lambda r: (r.name, r.cers_id))
             records = self._records(s, rows)
+            total = len(named)
         items = tuple(Listed(r.facility.cers_id, r.facility.name, r.facility.city,
                              r.evaluate(today, due_month, due_day)) for r in records)
         return FacilityList(total, items)

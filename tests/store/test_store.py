@@ -196,3 +196,20 @@ def test_a_locked_sqlite_database_fails_fast_for_writers(tmp_path):
         assert time.monotonic() - started < 2.0
         assert other.is_empty()  # readers are not blocked by a writer (WAL)
         conn.exec_driver_sql("ROLLBACK")
+
+
+def test_a_postgres_server_that_never_answers_fails_fast():
+    # A socket that accepts TCP connections but never speaks: libpq alone would wait 2 s or more.
+    import socket
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    try:
+        store = FacilityStore(f"postgresql+psycopg2://nobody@127.0.0.1:{port}/nothing", timeout=1.0)
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable):
+            store.get("10234567")
+        assert time.monotonic() - started < 2.0
+    finally:
+        listener.close()
