@@ -203,7 +203,7 @@ def nlu_variants() -> Dict[str, float]:
         (folder / "config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
         seconds = timed([RASA, "train", "nlu", "--config", str(folder / "config.yml"), "--nlu", "data",
                          "--out", str(folder), "--fixed-model-name", "nlu"], ROOT)
-        result = evaluate(str(folder / "nlu.tar.gz"), "tests/nlu", "data")
+        result = evaluate(str(folder / "nlu.tar.gz"), "tests/nlu", "data/nlu")
         scores[label] = (result["macro_f1"], result["accuracy"], seconds)
         log(f"  NLU {label}: macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f}, trained in {seconds:.0f} s")
     return scores

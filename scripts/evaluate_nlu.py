@@ -20,6 +20,14 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())
 
 
+def quiet() -> None:
+    """Keeps Rasa's per-message debug logs out of the report."""
+    import structlog
+
+    logging.disable(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
 def load_examples(path: str):
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -38,7 +46,7 @@ async def predict(model: str, texts):
     return predictions
 
 
-def evaluate(model: str, heldout: str, training: str = "data") -> dict:
+def evaluate(model: str, heldout: str, training: str = "data/nlu") -> dict:
     examples = load_examples(heldout)
     training_texts = {normalise(text) for text, _ in load_examples(training)}
     overlap = [text for text, _ in examples if normalise(text) in training_texts]
@@ -60,11 +68,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="models/cers.tar.gz")
     parser.add_argument("--heldout", default="tests/nlu")
-    parser.add_argument("--training", default="data")
+    parser.add_argument("--training", default="data/nlu")
     parser.add_argument("--min-macro-f1", type=float, default=0.0)
     parser.add_argument("--json", help="write the scores to this file")
     args = parser.parse_args()
-    logging.disable(logging.WARNING)
+    quiet()
 
     result = evaluate(args.model, args.heldout, args.training)
     print(f"NLU held-out evaluation: {result['messages']} messages, {result['intents']} intents")

@@ -40,7 +40,7 @@ if [[ "${1:-}" == "--shell" ]]; then
 fi
 
 echo "Starting the Rasa server on port $RASA_PORT (loading the model takes a few seconds)..."
-$RASA run --model models/cers.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+.venv/bin/python -m channels.serve run --model models/cers.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
   --port "$RASA_PORT" --cors "*" >var/rasa-server.log 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/" rasa-server "${pids[-1]}"

@@ -105,7 +105,7 @@ def rasa_server(env: Dict[str, str], model: Path, credentials: Path, endpoints: 
                 extra_args: List[str] = ()) -> Server:
     return Server(
         name="rasa-server",
-        args=[str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", "{port}",
+        args=[str(VENV_BIN / "python"), "-m", "channels.serve", "run", "--model", str(model), "--port", "{port}",
               "--credentials", str(credentials), "--endpoints", str(endpoints), *extra_args],
         env=env,
         health_path="/",

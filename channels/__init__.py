@@ -1,0 +1,1 @@
+"""Input channels and the Rasa server launcher for the CERS assistant."""
