@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import heapq
 import logging
 import os
@@ -446,6 +447,33 @@ def derived_rows(records: deadlines.Records, digest: str) -> tuple[dict, list[di
     return facility, submittals, changes
 
 
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"  # unquoted: COPY's NULL; every real value is quoted, so text "\N" stays text
+    return '"' + str(value).replace('"', '""') + '"'
+
+
+def _bulk_insert(conn, table, rows: list[dict]) -> None:
+    """Insert many rows fast: COPY on PostgreSQL, the driver's executemany on SQLite, Core elsewhere."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        # COPY streams the rows in one command: several times faster than INSERT batches.
+        data = io.StringIO("".join(",".join(_copy_value(row[c]) for c in columns) + "\n" for row in rows))
+        with conn.connection.cursor() as cursor:
+            cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", data)
+    elif dialect == "sqlite":
+        # Dates as ISO text, which is how SQLAlchemy's SQLite Date type stores them.
+        values = [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in (row[c] for c in columns))
+                  for row in rows]
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        conn.exec_driver_sql(sql, values)
+    else:
+        conn.execute(table.insert(), rows)
+
+
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -476,7 +504,7 @@ def save(store: "FacilityStore", facilities: dict[str, deadlines.Records], progr
                                        (ChangeRow.__table__, rows_c, "changes")):
                 written = 0
                 for chunk in _chunks(rows, 10_000):
-                    conn.execute(table.insert(), chunk)
+                    _bulk_insert(conn, table, chunk)
                     written += len(chunk)
                     if len(rows) > 10_000:
                         report(f"writing {label}: {written:,} of {len(rows):,}")

@@ -182,3 +182,15 @@ def test_command_line_reports_an_unreachable_database(tmp_path, monkeypatch, cap
     assert importer.main([str(DEMO)]) == 2
     err = capsys.readouterr().err
     assert "cannot write to the database" in err and "secret" not in err
+
+
+def test_awkward_text_round_trips_through_the_bulk_insert(store, tmp_path):
+    name = 'Joe\'s "Best", Inc. \\N 100% Café'
+    folder = export(tmp_path / "awkward",
+                    facilities=f'10234567,"{name.replace(chr(34), chr(34) * 2)}",,Quincy,95971,,\n',
+                    changes='10234567,"new sign, ""big"" one",2027-01-02\n')
+    import_folder(folder, store)
+    records = store.get("10234567")
+    assert records.facility.name == name and records.facility.street == "" and records.facility.phone == ""
+    assert records.facility.programs == ()
+    assert records.changes[0].change == 'new sign, "big" one'
