@@ -194,3 +194,12 @@ def test_awkward_text_round_trips_through_the_bulk_insert(store, tmp_path):
     assert records.facility.name == name and records.facility.street == "" and records.facility.phone == ""
     assert records.facility.programs == ()
     assert records.changes[0].change == 'new sign, "big" one'
+
+
+def test_if_empty_imports_only_into_an_empty_database(database_url, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert importer.main(["--if-empty", str(DEMO)]) == 0
+    assert "31 added" in capsys.readouterr().err
+    other = export(tmp_path / "other", facilities="30000001,Quincy Bike Shop,5 Main St,Quincy,95971,,HW\n")
+    assert importer.main(["--if-empty", str(other)]) == 0
+    assert "already holds 31 facilities" in capsys.readouterr().err

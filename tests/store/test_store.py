@@ -213,3 +213,8 @@ def test_a_postgres_server_that_never_answers_fails_fast():
         assert time.monotonic() - started < 2.0
     finally:
         listener.close()
+
+
+def test_warm_search_index_then_search(demo_store):
+    demo_store.warm_search_index()
+    assert demo_store.search("quincy auto body")[0].cers_id == "10234583"
