@@ -218,3 +218,12 @@ def test_a_postgres_server_that_never_answers_fails_fast():
 def test_warm_search_index_then_search(demo_store):
     demo_store.warm_search_index()
     assert demo_store.search("quincy auto body")[0].cers_id == "10234583"
+
+
+def test_the_migrations_build_exactly_the_models_schema(store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from actions.store import Base
+    store.is_empty()  # migrates
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
