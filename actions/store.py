@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from sqlalchemy import (
-    Column, Date, ForeignKey, Index, Integer, String, create_engine, event, func, select, union,
+    Column, Date, ForeignKey, Index, Integer, String, and_, create_engine, event, func, or_, select, union,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -57,7 +57,10 @@ class FacilityRow(Base):
     weakest_on = Column(Date, nullable=True)
     content_hash = Column(String(64), nullable=False)  # lets a re-import skip unchanged facilities
 
-    __table_args__ = (Index("ix_facilities_weakest_on", "weakest_on"),)
+    __table_args__ = (
+        Index("ix_facilities_weakest_on", "weakest_on"),
+        Index("ix_facilities_name", "name", "cers_id"),  # the staff lists page through facilities by name
+    )
 
 
 class SubmittalRow(Base):
@@ -325,10 +328,10 @@ class FacilityStore:
         # A latest submission on or before P - 1 year (= N - 2 years) is overdue.
         cutoff = annual_due.replace(year=annual_due.year - 2)
         return self._listing([
-            select(FacilityRow.cers_id).where(FacilityRow.weakest_on.is_(None)),
-            select(FacilityRow.cers_id).where(FacilityRow.weakest_on <= cutoff),
-            select(SubmittalRow.cers_id).where(SubmittalRow.correction_due < today),
-            select(ChangeRow.cers_id).where(ChangeRow.met_on.is_(None), ChangeRow.due_on < today),
+            (FacilityRow, FacilityRow.weakest_on.is_(None)),
+            (FacilityRow, FacilityRow.weakest_on <= cutoff),
+            (SubmittalRow, SubmittalRow.correction_due < today),
+            (ChangeRow, and_(ChangeRow.met_on.is_(None), ChangeRow.due_on < today)),
         ], today, limit, due_month, due_day)
 
     def due_within(self, today: dt.date, days: int, limit: int = 20, due_month: int = 3,
@@ -337,33 +340,32 @@ class FacilityStore:
         horizon = today + dt.timedelta(days=days)
         annual_due = next_annual_due(today, due_month, due_day)
         previous = annual_due.replace(year=annual_due.year - 1)
-        selects = [
-            select(SubmittalRow.cers_id).where(SubmittalRow.correction_due >= today,
-                                               SubmittalRow.correction_due <= horizon),
-            select(ChangeRow.cers_id).where(ChangeRow.met_on.is_(None), ChangeRow.due_on >= today,
-                                            ChangeRow.due_on <= horizon),
+        terms = [
+            (SubmittalRow, SubmittalRow.correction_due.between(today, horizon)),
+            (ChangeRow, and_(ChangeRow.met_on.is_(None), ChangeRow.due_on.between(today, horizon))),
         ]
         if annual_due <= horizon:
             # Some required element was last submitted in (P - 1 year, P]: it is due by N.
-            selects.append(select(SubmittalRow.cers_id).where(
-                SubmittalRow.latest_on > previous.replace(year=previous.year - 1), SubmittalRow.latest_on <= previous))
-        return self._listing(selects, today, limit, due_month, due_day)
+            terms.append((SubmittalRow, and_(SubmittalRow.latest_on > previous.replace(year=previous.year - 1),
+                                             SubmittalRow.latest_on <= previous)))
+        return self._listing(terms, today, limit, due_month, due_day)
 
     # ------------------------------------------------------------ helpers
 
-    def _listing(self, selects, today, limit, due_month, due_day) -> FacilityList:
-        # The derived columns make these selections exact, so only the facilities shown are evaluated.
-        # Each selection is an index range; their UNION is the set of facility IDs.
-        ids = union(*selects).subquery()
+    def _listing(self, terms, today, limit, due_month, due_day) -> FacilityList:
+        """terms: (table, condition) pairs; a facility is listed when any of them holds for it.
+
+        The derived columns make the conditions exact, so only the facilities shown are evaluated.
+        The total is a UNION of index ranges; the page walks the name index and stops after `limit`."""
+        ids = union(*[select(model.cers_id).where(condition) for model, condition in terms]).subquery()
+        matches = or_(*[condition if model is FacilityRow else
+                        select(model.id).where(model.cers_id == FacilityRow.cers_id, condition).exists()
+                        for model, condition in terms])
         with self.session() as s:
-            # One pass over the union: all (name, ID) pairs, counted and sorted here.
-            named = s.execute(select(FacilityRow.name, FacilityRow.cers_id)
-                              .where(FacilityRow.cers_id.in_(select(ids.c.cers_id)))).all()
-            first = [cers_id for _, cers_id in heapq.nsmallest(limit, map(tuple, named))]
-            rows = s.execute(select(FacilityRow).where(FacilityRow.cers_id.in_(first))).scalars().all()
-            rows.sort(key=lambda r: (r.name, r.cers_id))
+            total = s.execute(select(func.count()).select_from(ids)).scalar_one()
+            rows = s.execute(select(FacilityRow).where(matches)
+                             .order_by(FacilityRow.name, FacilityRow.cers_id).limit(limit)).scalars().all()
             records = self._records(s, rows)
-            total = len(named)
         items = tuple(Listed(r.facility.cers_id, r.facility.name, r.facility.city,
                              r.evaluate(today, due_month, due_day)) for r in records)
         return FacilityList(total, items)
