@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import heapq
 import logging
 import os
 import threading

@@ -3,7 +3,7 @@ import datetime as dt
 import time
 
 import pytest
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, inspect, text
 
 from actions import deadlines, migrate
 from actions.importer import import_folder, read_folder
