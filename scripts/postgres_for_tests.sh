@@ -58,7 +58,8 @@ start() {
     install_postgres
     local bin dir port
     bin=$(pg_bin)
-    dir=$(mktemp -d "${TMPDIR:-/tmp}/cers-pg.XXXXXX")
+    # /tmp, not $TMPDIR: the postgres user must be able to reach the folder.
+    dir=$(mktemp -d "${PG_TEST_ROOT:-/tmp}/cers-pg.XXXXXX")
     chmod 755 "$dir"
     if [ "$(id -u)" = 0 ]; then
         chown postgres: "$dir"
@@ -92,7 +93,7 @@ stop() {
         as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >&2 || true
     fi
     case "$PG_DIR" in
-        "${TMPDIR:-/tmp}"/cers-pg.*) rm -rf "$PG_DIR" ;;
+        "${PG_TEST_ROOT:-/tmp}"/cers-pg.*) rm -rf "$PG_DIR" ;;
     esac
     rm -f "$STATE_FILE"
     say "stopped"
