@@ -17,15 +17,24 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: run setup train shell test validate test-stories test-nlu test-pytest bench lock clean
+.PHONY: run setup train shell test validate bench import demo-data lock clean
 
 ## Set everything up, train if needed, start the action server (5055) and Rasa (5005).
-run: setup $(MODEL)
+run: setup $(MODEL) demo-data
 	@scripts/run.sh
 
 ## A terminal conversation with the bot (starts the action server too).
-shell: setup $(MODEL)
+shell: setup $(MODEL) demo-data
 	@scripts/run.sh --shell
+
+## Import an office's CERS export (facilities.csv, submittals.csv, changes.csv) into DATABASE_URL.
+import: setup
+	@test -n "$(DATA)" || { echo "usage: make import DATA=path/to/folder"; exit 2; }
+	$(PY) -m actions.importer "$(DATA)"
+
+## Load the demo facilities when the facility database is empty.
+demo-data: setup
+	@$(PY) -m actions.importer --if-empty demo/facilities
 
 setup: $(VENV)/.installed $(SPACY_PIPELINE) var/.created
 
@@ -57,6 +66,7 @@ test: setup $(MODEL)
 
 bench: setup $(MODEL)
 	$(PY) -m bench.run
+	$(PY) bench/bench_store.py
 
 ## Regenerate the lock file from requirements.in (needs the package registry).
 lock:

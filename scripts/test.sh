@@ -18,7 +18,13 @@ $RASA test core --model models/cers.tar.gz --stories tests/test_stories.yml \
 step "NLU evaluation on the held-out set (fails below 0.93 macro-F1)"
 $PY scripts/evaluate_nlu.py --model models/cers.tar.gz --min-macro-f1 0.93 --json results/nlu.json
 
-step "pytest: unit, action and live-server conversation tests"
+step "PostgreSQL for the store and tracker-store tests"
+# A throwaway server (installed from Debian's packages when missing), stopped when we exit.
+TEST_POSTGRES_URL=$(scripts/postgres_for_tests.sh start)
+export TEST_POSTGRES_URL
+trap 'scripts/postgres_for_tests.sh stop >/dev/null 2>&1 || true' EXIT
+
+step "pytest: unit, store, action and live-server conversation tests"
 $PY -m pytest tests -q -p no:cacheprovider "$@"
 
 step "all tests passed"
