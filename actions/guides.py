@@ -421,14 +421,18 @@ class Walkthrough:
     # -- the commands
 
     def handle(self, command: str, state: Optional[State] = None, guide_id: Optional[str] = None) -> Reply:
-        """Run one command: start (needs guide_id), next, back, repeat, stop, restart, stuck, all_steps, resume, pause."""
+        """Run one command: start (needs guide_id), next, back, repeat, stop, restart, stuck, all_steps, resume, pause.
+
+        guide_id: the guide to start; for "all_steps" with nothing open, the guide to list; for
+        "pause", the guide the interrupting answer offers (see pause).
+        """
         if command not in COMMANDS:
             raise ValueError(f"unknown walkthrough command {command!r}; expected one of {', '.join(COMMANDS)}")
         state = state or State()
         if command == "start":
             return self.start(guide_id, state)
         if command == "pause":
-            return self.pause(state)
+            return self.pause(state, guide_id)
         if command == "stop":
             return self.stop(state)
         guide = self._guide(state)
@@ -487,16 +491,27 @@ class Walkthrough:
         )
         return Reply((text,), (CONTINUE, START_OVER), paused)
 
-    def pause(self, state: State) -> Reply:
-        """An answer to something else interrupted an open guide: pause it and offer to continue."""
+    def pause(self, state: State, offered_id: Optional[str] = None) -> Reply:
+        """An answer to something else interrupted an open guide: pause it and offer to continue.
+
+        offered_id: the guide the answer itself offers ("Want me to walk you through it step by
+        step?"). Then "yes" answers that offer, so the way back is worded as "or say continue"
+        rather than as a second yes/no question.
+        """
         guide = self._guide(state)
         if guide is None or not state.open:
             return Reply((), (), state)
         index = self._safe_index(guide, state)
-        text = (
-            f'Want to get back to "{guide.title}"? You were on step {index + 1} of {guide.step_count}. '
-            'Say "continue".'
-        )
+        if offered_id in self.guides and offered_id != guide.id:
+            text = (
+                f'Or, to get back to "{guide.title}" where you were (step {index + 1} of {guide.step_count}), '
+                'say "continue".'
+            )
+        else:
+            text = (
+                f'Want to get back to "{guide.title}"? You were on step {index + 1} of {guide.step_count}. '
+                'Say "continue".'
+            )
         return Reply((text,), (CONTINUE,), State(guide.id, index, open=False, paused=True))
 
     def stuck(self, guide: Guide, index: int) -> Reply:

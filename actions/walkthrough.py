@@ -111,6 +111,14 @@ def last_bot_turn(tracker: Tracker) -> List[Tuple[Text, bool]]:
     return _bot_actions(events[start:end])
 
 
+def this_turn(tracker: Tracker) -> List[Tuple[Text, bool]]:
+    """What the bot has done since the latest user message (the answer an action follows), oldest first."""
+    events = tracker.events or []
+    user_positions = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    start = user_positions[-1] + 1 if user_positions else 0
+    return _bot_actions(events[start:])
+
+
 def all_bot_actions(tracker: Tracker) -> List[Tuple[Text, bool]]:
     return _bot_actions(tracker.events or [])
 
@@ -122,6 +130,21 @@ def faq_guide(actions: List[Tuple[Text, bool]], guides: Dict[str, Guide]) -> Opt
         if guide:
             return guide
     return None
+
+
+def offered_instead(turn: List[Tuple[Text, bool]], state: State, guides: Dict[str, Guide]) -> Optional[Guide]:
+    """A guide that an FAQ answer in this bot turn offered, other than the paused one.
+
+    While a guide is open, an answer that offers another guide ("Want me to walk you through it
+    step by step?", with a "Yes, step by step" button) is followed by "Or ... say continue" for
+    the paused one: "yes" (or "ok") then means the guide just offered.
+    """
+    if state.open:
+        return None
+    offered = faq_guide(turn, guides)
+    if offered is None or (state.active and offered.id == state.guide_id):
+        return None
+    return offered
 
 
 def guide_from_message(tracker: Tracker, guides: Dict[str, Guide]) -> Optional[Guide]:
@@ -165,8 +188,15 @@ class ActionWalkthroughCommand(Action):
         state = state_from_tracker(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         command = INTENT_COMMANDS.get(intent or "", "repeat")
+        turn = last_bot_turn(tracker)
+        if state.active and command == "next":
+            offered = offered_instead(turn, state, engine.guides)
+            if offered:
+                # "ok" to an FAQ answer's offer of another guide, while one is paused: that guide.
+                # ("continue" still resumes the paused one, as the bot said.)
+                return send(dispatcher, engine.start(offered.id, state))
         if not state.active:
-            offered = faq_guide(last_bot_turn(tracker), engine.guides)
+            offered = faq_guide(turn, engine.guides)
             if offered and command in ("next", "resume"):
                 # "ok" / "let's go" right after an FAQ answer that offered the guide.
                 return send(dispatcher, engine.start(offered.id, state))
@@ -185,9 +215,14 @@ class ActionAffirm(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         engine = Walkthrough()
         state = state_from_tracker(tracker)
-        # The latest offer in the bot's last turn is what "yes" answers.
-        for name, spoke in reversed(last_bot_turn(tracker)):
+        # The latest offer in the bot's last turn is what "yes" answers; an FAQ answer's offer of
+        # another guide comes first, because then the offer to continue was worded "or say continue".
+        turn = last_bot_turn(tracker)
+        for name, spoke in reversed(turn):
             if name == "action_offer_continue" and spoke and state.paused:
+                offered = offered_instead(turn, state, engine.guides)
+                if offered:
+                    return send(dispatcher, engine.start(offered.id, state))
                 return send(dispatcher, engine.handle("resume", state))
             if name in WALKTHROUGH_ACTIONS and spoke and state.open:
                 # "yes" right after a step reads as "done, next".
@@ -209,7 +244,10 @@ class ActionOfferContinue(Action):
         state = state_from_tracker(tracker)
         if not (state.open and state.guide_id):
             return []
-        reply = Walkthrough().handle("pause", state)
+        engine = Walkthrough()
+        # The answer just given may itself offer a guide: then "yes" is for that one.
+        offered = faq_guide(this_turn(tracker), engine.guides)
+        reply = engine.handle("pause", state, offered.id if offered else None)
         if not reply.messages:
             return []
         return send(dispatcher, reply)

@@ -269,6 +269,30 @@ def test_a_guide_left_unfinished_can_be_resumed_later(chat):
     assert_at_step(chat.send("continue"), "log_in", 3)
 
 
+@pytest.mark.parametrize("yes", ["yes", "/affirm"])
+def test_interrupting_question_whose_answer_offers_another_guide_yes_starts_that_guide(chat, yes):
+    start(chat, "log_in")
+    chat.send("next")
+    replies = chat.send("how do I add a user?")
+    text = joined(replies)
+    assert "1. Select your business." in text and "step by step?" in text
+    # The way back is not a second yes/no question: "yes" and the "Yes, step by step" button
+    # answer the add-user offer; "continue" is the way back.
+    assert 'Or, to get back to "Logging in to CERS" where you were (step 2 of 4), say "continue".' in text
+    assert "Want to get back" not in text
+    replies = chat.send(yes)
+    assert 'leaving "Logging in to CERS"' in joined(replies)
+    assert_at_step(replies, "add_user", 1)
+
+
+def test_interrupting_question_whose_answer_offers_another_guide_continue_resumes(chat):
+    start(chat, "log_in")
+    chat.send("next")
+    chat.send("how do I add a user?")
+    assert_at_step(chat.send("continue"), "log_in", 2)
+    assert_at_step(chat.send("next"), "log_in", 3)
+
+
 def test_a_second_guide_started_while_one_is_open_switches_to_it(chat):
     start(chat, "add_user")
     chat.send("next")

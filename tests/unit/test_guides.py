@@ -250,6 +250,16 @@ def test_pause_offers_to_continue_and_does_nothing_without_a_guide(engine):
     assert engine.handle("pause", reply.state).messages == ()
 
 
+def test_pause_after_an_answer_offering_another_guide_leaves_yes_to_that_offer(engine):
+    state = walk(engine, "next").state
+    reply = engine.handle("pause", state, "log_in")
+    assert reply.text == 'Or, to get back to "Adding a user" where you were (step 2 of 3), say "continue".'
+    assert reply.state == State("add_user", 1, open=False, paused=True)
+    # The answer offers the open guide itself, or a guide that does not exist: the usual question.
+    for offered in ("add_user", "no_such_guide"):
+        assert engine.handle("pause", state, offered).text.startswith('Want to get back to "Adding a user"?')
+
+
 def test_restart(engine):
     reply = walk(engine, "next", "next", "restart")
     assert reply.messages[-1].startswith("Step 1 of 3:")

@@ -175,13 +175,70 @@ def test_interruption_offer_and_continue_at_the_same_step(chat):
 def test_yes_to_the_offer_to_continue_resumes(chat):
     chat.turn("walk me through logging in", "start_walkthrough", ActionStartWalkthrough())
     chat.turn("next", "next_step", ActionWalkthroughCommand())
-    chat.user("how do I add a user?", "how_to_add_user")
-    chat.response("utter_how_to_add_user")
+    chat.user("what does CUPA mean?", "explain_terms")
+    chat.response("utter_explain_terms")
     chat.run(ActionOfferContinue())
-    # The offer to continue came last, so "yes" answers it rather than the FAQ's offer.
     messages = chat.turn("yes", "affirm", ActionAffirm())
     assert messages[-1]["text"].startswith("Step 2 of 4:")
     assert chat.slots["guide_id"] == "log_in"
+
+
+def interrupted_by_an_answer_that_offers_another_guide(chat):
+    chat.turn("walk me through logging in", "start_walkthrough", ActionStartWalkthrough())
+    chat.turn("next", "next_step", ActionWalkthroughCommand())
+    chat.user("how do I add a user?", "how_to_add_user")
+    chat.response("utter_how_to_add_user", "... Want me to walk you through it step by step?")
+    return chat.run(ActionOfferContinue())
+
+
+def test_offer_to_continue_after_an_answer_offering_another_guide_is_not_a_second_question(chat):
+    messages = interrupted_by_an_answer_that_offers_another_guide(chat)
+    assert texts(messages) == 'Or, to get back to "Logging in to CERS" where you were (step 2 of 4), say "continue".'
+    assert payloads(messages) == ["/continue_walkthrough"]
+    assert chat.slots["guide_paused"] is True and chat.slots["guide_open"] is False
+
+
+@pytest.mark.parametrize("text, intent, action", [
+    ("yes", "affirm", ActionAffirm()),
+    ("/affirm", "affirm", ActionAffirm()),  # the answer's "Yes, step by step" button
+    ("ok", "next_step", ActionWalkthroughCommand()),
+])
+def test_yes_to_an_answer_offering_another_guide_starts_that_guide(chat, text, intent, action):
+    interrupted_by_an_answer_that_offers_another_guide(chat)
+    messages = chat.turn(text, intent, action)
+    assert 'leaving "Logging in to CERS"' in texts(messages)
+    assert messages[-1]["text"] == "Step 1 of 3: Select your business."
+    assert chat.slots == {"guide_id": "add_user", "guide_step": 0.0, "guide_open": True, "guide_paused": False}
+
+
+def test_continue_after_an_answer_offering_another_guide_resumes_the_paused_one(chat):
+    interrupted_by_an_answer_that_offers_another_guide(chat)
+    messages = chat.turn("continue", "continue_walkthrough", ActionWalkthroughCommand())
+    assert messages[-1]["text"] == "Step 2 of 4: Enter your User ID and click 'Next'."
+    assert chat.slots["guide_id"] == "log_in" and chat.slots["guide_open"] is True
+
+
+def test_answer_offering_the_open_guide_itself_keeps_the_question_and_yes_resumes(chat):
+    chat.turn("walk me through adding a user", "start_walkthrough", ActionStartWalkthrough())
+    chat.turn("next", "next_step", ActionWalkthroughCommand())
+    chat.user("how do I add a user?", "how_to_add_user")
+    chat.response("utter_how_to_add_user")
+    messages = chat.run(ActionOfferContinue())
+    assert texts(messages).startswith('Want to get back to "Adding a user"? You were on step 2 of 3.')
+    for text, intent, action in (("yes", "affirm", ActionAffirm()), ("ok", "next_step", ActionWalkthroughCommand())):
+        messages = chat.turn(text, intent, action)
+        assert messages[-1]["text"] == "Step 2 of 3: Click 'People/Users'.", text
+        chat.turn("stop", "stop", ActionWalkthroughCommand())
+
+
+def test_ok_after_an_faq_offering_another_guide_with_one_stopped_starts_it(chat):
+    chat.turn("walk me through logging in", "start_walkthrough", ActionStartWalkthrough())
+    chat.turn("stop", "stop", ActionWalkthroughCommand())
+    chat.user("how do I edit a user", "how_to_edit_user")
+    chat.response("utter_how_to_edit_user")
+    messages = chat.turn("ok", "next_step", ActionWalkthroughCommand())
+    assert messages[-1]["text"].startswith("Step 1 of 2:")
+    assert chat.slots["guide_id"] == "edit_user"
 
 
 def test_yes_after_an_faq_with_a_paused_guide_starts_the_faq_guide(chat):
