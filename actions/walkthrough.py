@@ -41,6 +41,12 @@ INTENT_COMMANDS = {
     "continue_walkthrough": "resume",
 }
 
+# A custom action's message can offer a guide too (the facility status reply offers
+# update_business_info): dispatcher.utter_message(..., offers_guide="<guide id>") puts the id in
+# the bot event's metadata, and "yes" / "ok" / "walk me through it" then start that guide.
+OFFERS_GUIDE = "offers_guide"
+GUIDE_OFFER_PREFIX = "guide_offer:"
+
 # Actions of ours that leave a guide where "yes" or "ok" means "go on".
 WALKTHROUGH_ACTIONS = ("action_start_walkthrough", "action_walkthrough_command", "action_affirm")
 
@@ -97,6 +103,9 @@ def _bot_actions(events: List[Dict[Text, Any]]) -> List[Tuple[Text, bool]]:
             response = (event.get("metadata") or {}).get("utter_action")
             if response and (not entries or entries[-1][0] != response):
                 entries.append([response, True])
+            offered = (event.get("metadata") or {}).get(OFFERS_GUIDE)
+            if offered:
+                entries.append([GUIDE_OFFER_PREFIX + str(offered), True])
     return [(name, spoke) for name, spoke in entries]
 
 
@@ -123,10 +132,17 @@ def all_bot_actions(tracker: Tracker) -> List[Tuple[Text, bool]]:
     return _bot_actions(tracker.events or [])
 
 
+def offered_guide(name: Text, guides: Dict[str, Guide]) -> Optional[Guide]:
+    """The guide a bot action offered: an FAQ answer's guide, or the one an action's message names."""
+    if name.startswith(GUIDE_OFFER_PREFIX):
+        return guides.get(name[len(GUIDE_OFFER_PREFIX):])
+    return guide_for_faq(name, guides) if name.startswith("utter_") else None
+
+
 def faq_guide(actions: List[Tuple[Text, bool]], guides: Dict[str, Guide]) -> Optional[Guide]:
     """The guide offered by the latest FAQ answer (an utter_ response) among these bot actions."""
     for name, _ in reversed(actions):
-        guide = guide_for_faq(name, guides) if name.startswith("utter_") else None
+        guide = offered_guide(name, guides)
         if guide:
             return guide
     return None
@@ -227,7 +243,7 @@ class ActionAffirm(Action):
             if name in WALKTHROUGH_ACTIONS and spoke and state.open:
                 # "yes" right after a step reads as "done, next".
                 return send(dispatcher, engine.handle("next", state))
-            guide = guide_for_faq(name, engine.guides) if name.startswith("utter_") else None
+            guide = offered_guide(name, engine.guides)
             if guide:
                 return send(dispatcher, engine.start(guide.id, state))
         dispatcher.utter_message(text=f"OK. {CAPABILITIES}")
