@@ -6,11 +6,29 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_apis import FakeApis, channel_env
 from tests.servers import ROOT, Chat, action_server, base_env, rasa_server
 
 MODEL = ROOT / "models" / "cers.tar.gz"
 # A fixed "today" so answers with dates are checkable: 98 days before March 1, 2027.
 TODAY = "2026-11-23"
+# The staff webhook's bearer token on the test servers (channels/staff.py).
+STAFF_TOKEN = "staff-token-for-tests"
+DEMO_FACILITIES = ROOT / "demo" / "facilities"
+
+
+def demo_database(folder: Path) -> str:
+    """A SQLite facility database in folder with the demo facilities imported; its URL."""
+    from actions.importer import import_folder
+    from actions.store import FacilityStore
+
+    url = f"sqlite:///{folder / 'facilities.db'}"
+    store = FacilityStore(url, timeout=30.0)
+    try:
+        import_folder(DEMO_FACILITIES, store)
+    finally:
+        store.dispose()
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -19,17 +37,26 @@ def live(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
     work = tmp_path_factory.mktemp("live")
-    actions = action_server(base_env(CERS_TODAY=TODAY)).start()
+    # The facility status actions read the demo facilities from their own database.
+    database_url = demo_database(work)
+    actions = action_server(base_env(CERS_TODAY=TODAY, DATABASE_URL=database_url)).start()
     endpoints = work / "endpoints.yml"
     endpoints.write_text(
         f"action_endpoint:\n  url: {actions.url}/webhook\n"
         f"tracker_store:\n  type: SQL\n  url: sqlite:///{work}/conversations.db\n"
     )
-    rasa = rasa_server(base_env(CERS_TODAY=TODAY), MODEL, ROOT / "credentials.yml", endpoints)
+    # Twilio's and Slack's APIs are replaced by a local fake that records what would be sent;
+    # the SMS and Slack channels are on, with test secrets (tests/fake_apis.py).
+    fakes = FakeApis().start()
+    rasa = rasa_server(base_env(CERS_TODAY=TODAY, STAFF_API_TOKEN=STAFF_TOKEN), MODEL,
+                       ROOT / "credentials.yml", endpoints)
+    rasa.env.update(channel_env(fakes.url, public_base_url=rasa.url))
     rasa.start()
-    yield {"rasa": rasa, "actions": actions, "work": work}
+    yield {"rasa": rasa, "actions": actions, "work": work, "fakes": fakes,
+           "database_url": database_url, "staff_token": STAFF_TOKEN}
     rasa.stop()
     actions.stop()
+    fakes.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,79 @@
+"""Which channel needs which environment variables, and which channels are on (`python -m channels.config`).
+
+No secret is written in credentials.yml: each channel with secrets reads them from the
+environment itself (Rasa's ${VAR} substitution in credentials.yml fails when a variable is
+not set, and a channel whose secrets are not set must simply be off). A channel whose
+variables are missing still loads, but registers no webhook: it answers 404.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Dict, List, Optional
+
+import yaml
+
+# Class path in credentials.yml -> (short name, variables it needs to be on).
+CHANNELS: Dict[str, tuple] = {
+    "channels.rest.RestInput": ("rest", []),
+    "channels.web.WidgetInput": ("widget", []),
+    "channels.sms.SmsInput": (
+        "sms", ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "PUBLIC_BASE_URL"],
+    ),
+    "channels.slack.StaffSlackInput": ("slack", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]),
+    "channels.staff.StaffInput": ("staff", ["STAFF_API_TOKEN"]),
+}
+
+
+def env(name: str) -> str:
+    """An environment variable, stripped; "" when not set."""
+    return os.environ.get(name, "").strip()
+
+
+def missing(class_path: str) -> List[str]:
+    """The variables a channel still needs; [] when it is on."""
+    return [name for name in CHANNELS.get(class_path, ("", []))[1] if not env(name)]
+
+
+def report(credentials_file: str, rasa_url: str = "", demo_url: str = "") -> str:
+    """One line per channel listed in credentials_file: on, or off and what to set."""
+    with open(credentials_file, encoding="utf-8") as handle:
+        listed = list((yaml.safe_load(handle) or {}).keys())
+    lines = ["Channels:"]
+    for class_path in listed:
+        name = CHANNELS.get(class_path, (class_path, []))[0]
+        needs = missing(class_path)
+        if needs:
+            lines.append(f"  {name:<7} off  (set {', '.join(needs)}; see docs/channels.md)")
+            continue
+        where = _where(name, rasa_url, demo_url)
+        lines.append(f"  {name:<7} on   {where}".rstrip())
+    return "\n".join(lines)
+
+
+def _where(name: str, rasa_url: str, demo_url: str) -> str:
+    if not rasa_url:
+        return ""
+    base = env("PUBLIC_BASE_URL").rstrip("/") or rasa_url
+    return {
+        "rest": f"POST {rasa_url}/webhooks/rest/webhook",
+        "widget": f"{rasa_url}/widget.js" + (f"  (demo page: {demo_url})" if demo_url else ""),
+        "sms": f"Twilio webhook: {base}/webhooks/twilio/webhook",
+        "slack": f"Slack request URL: {base}/webhooks/slack/webhook",
+        "staff": f"POST {rasa_url}/webhooks/staff/webhook (Authorization: Bearer $STAFF_API_TOKEN)",
+    }.get(name, "")
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("credentials", nargs="?", default="credentials.yml")
+    parser.add_argument("--rasa-url", default="")
+    parser.add_argument("--demo-url", default="")
+    args = parser.parse_args(argv)
+    print(report(args.credentials, args.rasa_url, args.demo_url))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

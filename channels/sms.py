@@ -1,0 +1,287 @@
+"""SMS through Twilio: Rasa's Twilio channel with signatures checked and replies made for a phone.
+
+- Settings come from the environment (channels/config.py): TWILIO_ACCOUNT_SID,
+  TWILIO_AUTH_TOKEN, TWILIO_NUMBER, and PUBLIC_BASE_URL (the address Twilio calls, e.g.
+  https://bot.example: the signature covers that URL). Without them the channel is off.
+  TWILIO_API_BASE replaces https://api.twilio.com (the tests point it at a fake).
+- A request whose X-Twilio-Signature does not verify gets 403 and goes no further
+  (Rasa's own channel checks nothing).
+- Replies are plain text: no markdown, typographic characters replaced by plain ones (one
+  curly quote makes a whole message UCS-2: 70 characters a segment instead of 160), buttons
+  become numbered choices, and an answer longer than SMS_MAX_CHARS (459: three concatenated
+  segments) is split at paragraph, then line, then sentence boundaries into numbered parts.
+- A reply of just a number sends the payload of that choice. The choices are read back from
+  the conversation's tracker (the last bot message with buttons since the person's last
+  message), so they survive restarts and need no store of their own.
+- HELP (or INFO) gets a short description and the office's phone, without going to the bot.
+  STOP/START are Twilio's own opt-out keywords: Twilio answers them before they reach us.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.twilio import TwilioInput, TwilioOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.base.exceptions import TwilioRestException
+from twilio.request_validator import RequestValidator
+
+from channels.config import env, missing
+from channels.text import clean_user_text
+
+logger = logging.getLogger(__name__)
+
+CLASS_PATH = "channels.sms.SmsInput"
+TWILIO_MAX_BODY = 1600  # Twilio refuses longer message bodies
+DEFAULT_MAX_CHARS = 459  # 3 concatenated GSM-7 segments of 153 characters
+HELP_WORDS = {"HELP", "INFO"}
+CHOICE = re.compile(r"^\s*#?\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+# ------------------------------------------------------------------ formatting (pure)
+_PLAIN = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u2022": "-",
+    "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u200b": "",
+}
+
+
+def plain_text(text: str) -> str:
+    """Markdown and typographic characters turned into plain SMS text."""
+    text = "".join(_PLAIN.get(char, char) for char in (text or ""))
+    text = re.sub(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)", r"\1: \2", text)  # [title](url)
+    text = re.sub(r"^\s{0,3}#{1,6}\s+", "", text, flags=re.MULTILINE)  # headings
+    text = re.sub(r"^(\s*)[*+]\s+", r"\1- ", text, flags=re.MULTILINE)  # * bullets
+    text = re.sub(r"(\*\*|__)(\S(?:.*?\S)?)\1", r"\2", text)  # **bold**, __bold__
+    text = re.sub(r"(?<![\w*])\*(\S(?:[^*\n]*?\S)?)\*(?![\w*])", r"\1", text)  # *emphasis*
+    text = re.sub(r"(?<!\w)_(\S(?:[^_\n]*?\S)?)_(?!\w)", r"\1", text)  # _emphasis_
+    text = re.sub(r"`([^`\n]+)`", r"\1", text)  # `code`
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def numbered_choices(buttons: List[Dict[str, Any]]) -> str:
+    """Buttons as lines a person answers with a number."""
+    lines = ["Reply with a number:"]
+    lines += [f"{index} - {plain_text(button.get('title', ''))}" for index, button in enumerate(buttons, 1)]
+    return "\n".join(lines)
+
+
+def split_message(text: str, limit: int = DEFAULT_MAX_CHARS) -> List[str]:
+    """Text cut into parts of at most `limit` characters, at the most sensible boundaries.
+
+    Paragraphs are kept whole when they fit, then lines, then sentences, then words. With more
+    than one part, each starts with its number, e.g. "(1/2) ".
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    room = limit - len("(99/99) ")
+    parts = _pack(text, room)
+    return [f"({index}/{len(parts)}) {part}" for index, part in enumerate(parts, 1)]
+
+
+_LEVELS = [
+    (re.compile(r"\n\s*\n"), "\n\n"),  # paragraphs
+    (re.compile(r"\n"), "\n"),  # lines
+    (re.compile(r"(?<=[.!?:;])\s+"), " "),  # sentences
+    (re.compile(r"\s+"), " "),  # words
+]
+
+
+def _pack(text: str, room: int, level: int = 0) -> List[str]:
+    """Greedily joins the pieces of `text` at boundary `level` into parts that fit `room`."""
+    if len(text) <= room:
+        return [text]
+    if level == len(_LEVELS):
+        return [text[i:i + room] for i in range(0, len(text), room)]
+    pattern, joiner = _LEVELS[level]
+    pieces: List[str] = []
+    for piece in pattern.split(text):
+        piece = piece.strip()
+        if piece:
+            pieces.extend(_pack(piece, room, level + 1) if len(piece) > room else [piece])
+    parts: List[str] = []
+    for piece in pieces:
+        if parts and len(parts[-1]) + len(joiner) + len(piece) <= room:
+            parts[-1] += joiner + piece
+        else:
+            parts.append(piece)
+    return parts
+
+
+def max_chars() -> int:
+    try:
+        value = int(env("SMS_MAX_CHARS") or DEFAULT_MAX_CHARS)
+    except ValueError:
+        value = DEFAULT_MAX_CHARS
+    return max(70, min(value, TWILIO_MAX_BODY))
+
+
+def help_text() -> str:
+    from actions.settings import load_office
+
+    office = load_office()
+    return (
+        f"CERS help assistant of {office.name}: text me your questions about hazardous "
+        f"materials reporting in CERS (deadlines, accounts, users, your facility's status). "
+        f"To talk to a person, call {office.phone}. Reply STOP to stop messages."
+    )
+
+
+def choice_payload(events: List[Dict[str, Any]], number: int) -> Optional[str]:
+    """The payload of choice `number` in the last bot message with buttons since the person's
+    last message (events as in a tracker's dump), or None."""
+    for event in reversed(events):
+        if event.get("event") == "user":
+            return None
+        if event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            if buttons:
+                if 1 <= number <= len(buttons):
+                    return buttons[number - 1].get("payload")
+                return None
+    return None
+
+
+# ------------------------------------------------------------------ the channel
+class SmsOutput(TwilioOutput):
+    """Sends plain, split, numbered-choice SMS through Twilio's API (or TWILIO_API_BASE)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio"
+
+    def __init__(self, account_sid: Text, auth_token: Text, twilio_number: Text,
+                 api_base: Optional[Text] = None) -> None:
+        super().__init__(account_sid, auth_token, twilio_number)
+        if api_base:
+            self.api.base_url = api_base.rstrip("/")
+
+    async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
+        # The Twilio client is synchronous: send from a thread, not the server's event loop.
+        try:
+            return await asyncio.to_thread(self.messages.create, **message_data)
+        except TwilioRestException as error:
+            logger.error(f"Twilio refused the message: {error.msg}")
+        except Exception as error:  # noqa: BLE001 (a failed send must not end the conversation)
+            logger.error(f"Could not send an SMS through Twilio: {error!r}")
+        return None
+
+    async def send_plain(self, recipient_id: Text, text: Text) -> None:
+        for part in split_message(text, max_chars()):
+            await self._send_message({"to": recipient_id, "from_": self.twilio_number, "body": part})
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.send_plain(recipient_id, plain_text(text))
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
+                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self.send_plain(recipient_id, f"{plain_text(text)}\n\n{numbered_choices(buttons)}")
+
+    async def send_quick_replies(self, recipient_id: Text, text: Text,
+                                 quick_replies: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await self.send_plain(recipient_id, image)
+
+
+class SmsInput(TwilioInput):
+    """Twilio's SMS webhook, POST /webhooks/twilio/webhook (see the module docstring)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        needs = missing(CLASS_PATH)
+        if needs:
+            logger.info(f"SMS channel off: {', '.join(needs)} not set")
+        return cls(env("TWILIO_ACCOUNT_SID"), env("TWILIO_AUTH_TOKEN"), env("TWILIO_NUMBER"),
+                   debug_mode=False, enabled=not needs)
+
+    def __init__(self, account_sid: Optional[Text], auth_token: Optional[Text],
+                 twilio_number: Optional[Text], debug_mode: bool = False, enabled: bool = True) -> None:
+        super().__init__(account_sid, auth_token, twilio_number, debug_mode)
+        self.enabled = enabled
+        self.public_base_url = env("PUBLIC_BASE_URL").rstrip("/")
+        self.api_base = env("TWILIO_API_BASE") or None
+        self.validator = RequestValidator(auth_token or "")
+
+    def get_output_channel(self) -> OutputChannel:
+        return SmsOutput(self.account_sid, self.auth_token, self.twilio_number, self.api_base)
+
+    def signed_url(self, request: Request) -> str:
+        """The URL Twilio signed: the public address, with this request's path and query."""
+        url = self.public_base_url + request.path
+        return f"{url}?{request.query_string}" if request.query_string else url
+
+    def is_signed(self, request: Request) -> bool:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature:
+            return False
+        params = {key: values for key, values in (request.form or {}).items()}
+        try:
+            return self.validator.validate(self.signed_url(request), _FormValues(params), signature)
+        except Exception:  # noqa: BLE001 (a malformed request is simply not signed)
+            return False
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("twilio_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.enabled else "off"})
+
+        if not self.enabled:
+            return webhook
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def message(request: Request) -> HTTPResponse:
+            if not self.is_signed(request):
+                logger.warning("SMS webhook: refused a request without a valid X-Twilio-Signature")
+                return response.text("invalid signature", status=403)
+            sender = request.form.get("From")
+            if not sender:
+                return response.text("", status=204)
+            text = clean_user_text((request.form.get("Body") or "").replace("¡", "@"))
+            out_channel = self.get_output_channel()
+            if text.strip().upper().strip(".!") in HELP_WORDS:
+                await out_channel.send_plain(sender, help_text())
+                return response.text("", status=204)
+            number = CHOICE.match(text)
+            if number:
+                payload = await self._choice(request, sender, int(number.group(1)))
+                text = payload or text
+            try:
+                await on_new_message(UserMessage(text, out_channel, sender, input_channel=self.name(),
+                                                 metadata=self.get_metadata(request)))
+            except Exception as error:  # noqa: BLE001 (answer Twilio anyway; the error is logged)
+                logger.exception(f"SMS webhook: could not handle a message: {error}")
+            return response.text("", status=204)
+
+        return webhook
+
+    @staticmethod
+    async def _choice(request: Request, sender: Text, number: int) -> Optional[str]:
+        agent = request.app.ctx.agent
+        tracker = await agent.tracker_store.retrieve(sender) if agent and agent.tracker_store else None
+        if tracker is None:
+            return None
+        return choice_payload([event.as_dict() for event in tracker.events], number)
+
+
+class _FormValues(dict):
+    """Sanic's form (name -> list of values) as Twilio's validator reads a multi-dict."""
+
+    def getlist(self, name):
+        value = self[name]
+        return value if isinstance(value, list) else [value]

@@ -1,0 +1,155 @@
+"""The website chat widget's channel: Rasa's socket.io channel, fixed and cleaned, and /widget.js.
+
+Differences from Rasa's SocketIOInput (credentials.yml keeps its settings):
+- python-socketio 5.x made AsyncServer.enter_room a coroutine that Rasa 3.6 does not await,
+  so with session_persistence no reply ever reached the browser. Here it is awaited, on
+  session_request and again on each message (a message can arrive before its session is set).
+- Input goes through channels.text.clean_user_text, like every other channel; the input
+  channel is always "socketio", and metadata sent by the browser is ignored.
+- A session id must look like the ones this channel hands out (32 hex digits), so a browser
+  cannot pick another channel's conversation id (a Slack user id, a phone number).
+- The server also serves the widget itself: GET /widget.js is one script made of the
+  socket.io client (web/node_modules, installed by `make setup`), the office's name and phone
+  from office.yml (so the widget can give the phone number when the bot cannot be reached),
+  and web/src/widget.js.
+- Origins allowed to connect: WIDGET_ALLOWED_ORIGINS (comma-separated; "*" by default).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from channels.config import env
+from channels.text import clean_user_text
+
+logger = logging.getLogger(__name__)
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+WIDGET_SOURCE = WEB / "src" / "widget.js"
+SOCKET_IO_CLIENT = WEB / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def allowed_origins():
+    value = env("WIDGET_ALLOWED_ORIGINS") or "*"
+    if value == "*":
+        return "*"
+    return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+
+
+def widget_config() -> Dict[str, str]:
+    from actions.settings import load_office
+
+    office = load_office()
+    return {"officeName": office.name, "officePhone": office.phone}
+
+
+def widget_script() -> str:
+    """The widget as one script; rebuilt when a part of it changes on disk."""
+    parts = (SOCKET_IO_CLIENT, WIDGET_SOURCE)
+    for part in parts:
+        if not part.exists():
+            raise FileNotFoundError(f"{part} is missing (run `make setup`, which runs `npm ci` in web/)")
+    return _bundle(tuple((str(part), part.stat().st_mtime) for part in parts),
+                   json.dumps(widget_config(), ensure_ascii=True))
+
+
+@lru_cache(maxsize=4)
+def _bundle(parts, config_json: str) -> str:
+    (client_path, _), (widget_path, _) = parts
+    client = Path(client_path).read_text(encoding="utf-8")
+    client = re.sub(r"//# sourceMappingURL=\S+\s*$", "", client)
+    widget = Path(widget_path).read_text(encoding="utf-8")
+    # The socket.io client is a UMD module: given a local `module`, it exports itself there
+    # instead of setting window.io or calling the page's AMD define().
+    return (
+        "/* CERS help assistant chat widget. Includes the Socket.IO client (MIT License). */\n"
+        "(function () {\nvar module = { exports: {} }, exports = module.exports, define;\n"
+        f"{client}\nvar io = module.exports;\nvar CERS_WIDGET_DEFAULTS = {config_json};\n"
+        f"{widget}\n}}());\n"
+    )
+
+
+class WidgetBlueprint(SocketBlueprint):
+    """Attaches socket.io, and serves /widget.js at the server's root."""
+
+    def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+        super().register(app, options)
+
+        async def serve_widget(_: Request) -> HTTPResponse:
+            try:
+                script = widget_script()
+            except FileNotFoundError as error:
+                logger.error(str(error))
+                return response.text("// the chat widget is not installed on this server\n",
+                                     status=503, content_type="application/javascript")
+            return response.text(script, content_type="application/javascript; charset=utf-8",
+                                 headers={"Cache-Control": "public, max-age=300"})
+
+        async def serve_config(_: Request) -> HTTPResponse:
+            return response.json(widget_config(), headers={"Access-Control-Allow-Origin": "*"})
+
+        app.add_route(serve_widget, "/widget.js", methods=["GET"], name="cers_widget_js")
+        app.add_route(serve_config, "/widget/config.json", methods=["GET"], name="cers_widget_config")
+
+
+class WidgetInput(SocketIOInput):
+    """Rasa's socket.io channel for the chat widget (see the module docstring)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origins())
+        webhook = WidgetBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            return True
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any = None) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = requested if _valid_session_id(requested) else uuid.uuid4().hex
+            await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any = None) -> None:
+            if not isinstance(data, dict) or not _valid_session_id(data.get("session_id")):
+                logger.debug("socket.io message without a valid session id: ignored")
+                return
+            session_id = data["session_id"]
+            await sio.enter_room(sid, session_id, namespace=self.namespace)
+            message = UserMessage(
+                clean_user_text(data.get("message")),
+                SocketIOOutput(sio, self.bot_message_evt),
+                session_id,
+                input_channel=self.name(),
+                metadata={},
+            )
+            await on_new_message(message)
+
+        return webhook
+
+
+def _valid_session_id(value: Any) -> bool:
+    return isinstance(value, str) and bool(SESSION_ID.match(value))

@@ -1,0 +1,58 @@
+"""Channel configuration: secrets only from the environment, channels off without them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from channels.config import CHANNELS, missing, report
+from channels.slack import SeenEvents
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SECRETS = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "PUBLIC_BASE_URL",
+           "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
+
+
+def test_credentials_yml_holds_no_secret_and_no_substitution():
+    text = (ROOT / "credentials.yml").read_text()
+    assert "${" not in text  # Rasa fails on an unset ${VAR}: the channels read the environment
+    settings = yaml.safe_load(text)
+    for channel, values in settings.items():
+        for key in (values or {}):
+            assert not any(word in key for word in ("token", "secret", "sid", "password")), (channel, key)
+
+
+def test_every_listed_channel_is_known():
+    listed = yaml.safe_load((ROOT / "credentials.yml").read_text())
+    assert set(listed) <= set(CHANNELS)
+
+
+def test_channels_without_their_variables_are_off(monkeypatch):
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    text = report(str(ROOT / "credentials.yml"), "http://localhost:5005")
+    assert "rest    on" in text and "widget  on" in text
+    assert "sms     off  (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER, PUBLIC_BASE_URL" in text
+    assert "slack   off  (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in text
+
+
+def test_channels_with_their_variables_are_on(monkeypatch):
+    for name in SECRETS:
+        monkeypatch.setenv(name, "x" if name != "PUBLIC_BASE_URL" else "https://bot.example")
+    assert missing("channels.sms.SmsInput") == []
+    text = report(str(ROOT / "credentials.yml"), "http://localhost:5005")
+    assert "sms     on   Twilio webhook: https://bot.example/webhooks/twilio/webhook" in text
+    assert "slack   on   Slack request URL: https://bot.example/webhooks/slack/webhook" in text
+
+
+def test_seen_events_answer_true_once_per_id():
+    seen = SeenEvents()
+    assert seen.first_time("Ev1")
+    assert not seen.first_time("Ev1")
+    assert seen.first_time("Ev2")
+
+
+def test_seen_events_forget_old_ids():
+    seen = SeenEvents(keep_seconds=-1)
+    assert seen.first_time("Ev1")
+    assert seen.first_time("Ev1")

@@ -1,0 +1,373 @@
+// The CERS help assistant's chat widget. The bot's server serves it as /widget.js, wrapped
+// with the socket.io client (`io`) and the office's name and phone (CERS_WIDGET_DEFAULTS):
+// see channels/web.py. A page embeds it with one tag:
+//   <script src="https://bot.example/widget.js" data-bot-url="https://bot.example" defer></script>
+// Optional attributes: data-office-phone, data-office-name (override office.yml's),
+// data-reply-timeout (seconds to wait for an answer before saying the bot can't be reached).
+// Nothing from a message is ever inserted as HTML: every text goes through textContent.
+
+/* global io, CERS_WIDGET_DEFAULTS */
+var script = document.currentScript;
+var dataset = (script && script.dataset) || {};
+var scriptOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+var BOT_URL = (dataset.botUrl || scriptOrigin).replace(/\/+$/, "");
+var OFFICE_NAME = dataset.officeName || CERS_WIDGET_DEFAULTS.officeName || "the office";
+var OFFICE_PHONE = dataset.officePhone || CERS_WIDGET_DEFAULTS.officePhone || "";
+var REPLY_TIMEOUT_MS = (Number(dataset.replyTimeout) || 30) * 1000;
+var STORAGE_KEY = "cers-chat:" + BOT_URL;
+var MAX_KEPT_MESSAGES = 200;
+
+var state = loadState();
+var socket = null;
+var sessionReady = false;
+var pending = [];
+var replyTimer = null;
+var offlineTimer = null;
+
+// ------------------------------------------------------------------ storage
+function loadState() {
+  var empty = { sessionId: null, open: false, messages: [] };
+  try {
+    var saved = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
+    if (saved && Array.isArray(saved.messages)) {
+      return {
+        sessionId: typeof saved.sessionId === "string" ? saved.sessionId : null,
+        open: !!saved.open,
+        messages: saved.messages.filter(function (m) { return m && typeof m.text === "string"; }),
+      };
+    }
+  } catch (e) { /* storage disabled or corrupt: start afresh */ }
+  return empty;
+}
+
+function saveState() {
+  state.messages = state.messages.slice(-MAX_KEPT_MESSAGES);
+  try { window.localStorage.setItem(STORAGE_KEY, JSON.stringify(state)); } catch (e) { /* not kept */ }
+}
+
+// ------------------------------------------------------------------ DOM helpers
+function el(tag, attributes, text) {
+  var node = document.createElement(tag);
+  Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function phoneHref(phone) {
+  var digits = phone.replace(/\D/g, "");
+  if (digits.length === 10) digits = "1" + digits;
+  return "tel:+" + digits;
+}
+
+// Text with web addresses, email addresses and US phone numbers made clickable. Only
+// http(s), mailto and tel links are made; everything is added as text nodes.
+var LINKABLE = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])|([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})|(\(\d{3}\) ?\d{3}-\d{4})/g;
+
+function linkified(text) {
+  var fragment = document.createDocumentFragment();
+  var last = 0;
+  text.replace(LINKABLE, function (match, url, email, phone, offset) {
+    fragment.appendChild(document.createTextNode(text.slice(last, offset)));
+    var href = null;
+    if (url) {
+      try {
+        var parsed = new URL(url);
+        if (parsed.protocol === "https:" || parsed.protocol === "http:") href = parsed.href;
+      } catch (e) { href = null; }
+    } else if (email) {
+      href = "mailto:" + email;
+    } else if (phone) {
+      href = phoneHref(phone);
+    }
+    if (href) {
+      var link = el("a", { href: href }, match);
+      if (url) {
+        link.target = "_blank";
+        link.rel = "noopener noreferrer nofollow";
+      }
+      fragment.appendChild(link);
+    } else {
+      fragment.appendChild(document.createTextNode(match));
+    }
+    last = offset + match.length;
+    return match;
+  });
+  fragment.appendChild(document.createTextNode(text.slice(last)));
+  return fragment;
+}
+
+// ------------------------------------------------------------------ the widget's elements
+var host = el("div", { id: "cers-chat-widget" });
+var root = host.attachShadow({ mode: "open" });
+var style = el("style");
+style.textContent = [
+  ":host { all: initial; }",
+  "* { box-sizing: border-box; }",
+  "[hidden] { display: none !important; }",
+  ".widget { font: 16px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif; color: #1b1b1b; }",
+  ".launcher { position: fixed; right: 16px; bottom: 16px; z-index: 2147483000; border: 0; border-radius: 24px;",
+  "  padding: 12px 20px; background: #1d4f91; color: #fff; font: inherit; font-weight: 600; cursor: pointer;",
+  "  box-shadow: 0 2px 8px rgba(0,0,0,.3); }",
+  ".launcher:hover { background: #163d70; }",
+  "button:focus-visible, input:focus-visible, a:focus-visible, .log:focus-visible { outline: 3px solid #f2a900; outline-offset: 2px; }",
+  ".panel { position: fixed; right: 16px; bottom: 16px; z-index: 2147483001; width: 380px; height: min(600px, calc(100vh - 32px));",
+  "  display: flex; flex-direction: column; background: #fff; border: 1px solid #8a8a8a; border-radius: 12px;",
+  "  box-shadow: 0 4px 24px rgba(0,0,0,.3); overflow: hidden; }",
+  "header { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: #1d4f91; color: #fff; }",
+  "header .titles { flex: 1; min-width: 0; }",
+  "header h2 { margin: 0; font-size: 17px; }",
+  "header p { margin: 0; font-size: 13px; opacity: .9; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }",
+  "header button { border: 1px solid rgba(255,255,255,.6); background: transparent; color: #fff; border-radius: 6px;",
+  "  font: inherit; font-size: 14px; padding: 4px 8px; cursor: pointer; min-height: 32px; }",
+  ".alert { margin: 0; padding: 10px 12px; background: #fdecea; color: #7a1212; border-bottom: 1px solid #e4a5a0; font-size: 15px; }",
+  ".alert a { color: #7a1212; font-weight: 600; }",
+  ".log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; }",
+  ".msg { max-width: 85%; padding: 8px 12px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }",
+  ".msg.bot { align-self: flex-start; background: #eef2f7; }",
+  ".msg.user { align-self: flex-end; background: #1d4f91; color: #fff; }",
+  ".msg.user a { color: #fff; }",
+  ".msg a { color: #1d4f91; }",
+  ".sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }",
+  ".choices { display: flex; flex-wrap: wrap; gap: 6px; }",
+  ".choices button { border: 1px solid #1d4f91; background: #fff; color: #1d4f91; border-radius: 16px; padding: 6px 12px;",
+  "  font: inherit; font-size: 15px; cursor: pointer; min-height: 36px; }",
+  ".choices button:hover { background: #eef2f7; }",
+  ".typing { padding: 0 12px 8px; font-size: 14px; color: #555; min-height: 0; }",
+  ".dots span { display: inline-block; width: 6px; height: 6px; margin-right: 3px; border-radius: 50%; background: #777;",
+  "  animation: cers-blink 1.2s infinite; }",
+  ".dots span:nth-child(2) { animation-delay: .2s; } .dots span:nth-child(3) { animation-delay: .4s; }",
+  "@keyframes cers-blink { 0%, 80%, 100% { opacity: .2; } 40% { opacity: 1; } }",
+  "form { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid #ccc; }",
+  "form input { flex: 1; min-width: 0; font: inherit; font-size: 16px; padding: 8px 10px; border: 1px solid #767676; border-radius: 8px; }",
+  "form button { font: inherit; font-weight: 600; padding: 8px 14px; border: 0; border-radius: 8px; background: #1d4f91; color: #fff; cursor: pointer; }",
+  "@media (max-width: 480px) {",
+  "  .panel { right: 0; bottom: 0; left: 0; top: 0; width: auto; height: 100%; border-radius: 0; border: 0; }",
+  "  .launcher { right: 12px; bottom: 12px; }",
+  "}",
+  "@media (prefers-reduced-motion: reduce) { .dots span { animation: none; opacity: .6; } }",
+].join("\n");
+root.appendChild(style);
+
+var wrapper = el("div", { class: "widget" });
+root.appendChild(wrapper);
+
+var launcher = el("button", { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "cers-chat-panel" },
+  "Questions about CERS? Chat");
+var panel = el("section", { class: "panel", id: "cers-chat-panel", role: "region", "aria-labelledby": "cers-chat-title" });
+panel.hidden = true;
+var header = el("header");
+var titles = el("div", { class: "titles" });
+titles.appendChild(el("h2", { id: "cers-chat-title" }, "CERS help assistant"));
+titles.appendChild(el("p", {}, OFFICE_NAME));
+var clearButton = el("button", { type: "button", "aria-label": "Start a new conversation" }, "New");
+var closeButton = el("button", { type: "button", "aria-label": "Close the chat" }, "Close");
+header.appendChild(titles);
+header.appendChild(clearButton);
+header.appendChild(closeButton);
+var alertBox = el("p", { class: "alert", role: "alert" });
+alertBox.hidden = true;
+var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
+var typing = el("div", { class: "typing", role: "status", "aria-live": "polite" });
+var form = el("form", { "aria-label": "Ask the assistant" });
+var label = el("label", { for: "cers-chat-input", class: "sr-only" }, "Your question");
+var input = el("input", { id: "cers-chat-input", type: "text", autocomplete: "off", maxlength: "2000",
+  placeholder: "Type your question" });
+var sendButton = el("button", { type: "submit" }, "Send");
+form.appendChild(label);
+form.appendChild(input);
+form.appendChild(sendButton);
+[header, alertBox, log, typing, form].forEach(function (part) { panel.appendChild(part); });
+wrapper.appendChild(launcher);
+wrapper.appendChild(panel);
+
+// ------------------------------------------------------------------ rendering
+function renderMessage(message) {
+  var bubble = el("div", { class: "msg " + (message.from === "user" ? "user" : "bot") });
+  bubble.appendChild(el("span", { class: "sr-only" }, message.from === "user" ? "You said: " : "Assistant: "));
+  bubble.appendChild(linkified(message.text));
+  log.appendChild(bubble);
+}
+
+function renderChoices(buttons) {
+  removeChoices();
+  var group = el("div", { class: "choices", role: "group", "aria-label": "Suggested answers" });
+  buttons.forEach(function (button) {
+    var choice = el("button", { type: "button" }, button.title);
+    choice.addEventListener("click", function () {
+      if (send(button.payload, button.title)) input.focus();
+    });
+    group.appendChild(choice);
+  });
+  log.appendChild(group);
+}
+
+function removeChoices() {
+  var old = log.querySelectorAll(".choices");
+  for (var i = 0; i < old.length; i++) old[i].remove();
+}
+
+function renderAll() {
+  log.textContent = "";
+  state.messages.forEach(renderMessage);
+  var lastMessage = state.messages[state.messages.length - 1];
+  if (lastMessage && lastMessage.from === "bot" && lastMessage.buttons && lastMessage.buttons.length) {
+    renderChoices(lastMessage.buttons);
+  }
+  scrollDown();
+}
+
+function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+function addMessage(message) {
+  state.messages.push(message);
+  saveState();
+  renderMessage(message);
+  if (message.buttons && message.buttons.length) renderChoices(message.buttons);
+  scrollDown();
+}
+
+function showTyping(on) {
+  typing.textContent = "";
+  typing.hidden = !on;
+  if (on) {
+    var dots = el("span", { class: "dots", "aria-hidden": "true" });
+    dots.appendChild(el("span")); dots.appendChild(el("span")); dots.appendChild(el("span"));
+    typing.appendChild(dots);
+    typing.appendChild(document.createTextNode(" The assistant is typing…"));
+  }
+}
+
+function showUnreachable(on) {
+  alertBox.textContent = "";
+  alertBox.hidden = !on;
+  if (!on) return;
+  alertBox.appendChild(document.createTextNode(
+    "Sorry, the assistant can't be reached right now. Please try again in a few minutes"));
+  if (OFFICE_PHONE) {
+    alertBox.appendChild(document.createTextNode(", or call " + OFFICE_NAME + " at "));
+    alertBox.appendChild(el("a", { href: phoneHref(OFFICE_PHONE) }, OFFICE_PHONE));
+  }
+  alertBox.appendChild(document.createTextNode("."));
+}
+
+// ------------------------------------------------------------------ talking to the bot
+function connect() {
+  if (socket) return;
+  socket = io(BOT_URL, { path: "/socket.io", transports: ["websocket", "polling"], timeout: 8000,
+    reconnectionDelayMax: 10000 });
+  // Unreachable at first: say so if no connection comes within a few seconds.
+  offlineTimer = setTimeout(function () { if (!socket.connected) showUnreachable(true); }, 5000);
+  socket.on("connect", function () {
+    sessionReady = false;
+    socket.emit("session_request", { session_id: state.sessionId });
+  });
+  socket.on("session_confirm", function (sessionId) {
+    if (typeof sessionId === "string") {
+      if (state.sessionId && state.sessionId !== sessionId) { state.messages = []; renderAll(); }
+      state.sessionId = sessionId;
+      saveState();
+    }
+    sessionReady = true;
+    clearTimeout(offlineTimer);
+    showUnreachable(false);
+    pending.splice(0).forEach(emitMessage);
+    if (!state.messages.length && !replyTimer) greet();
+  });
+  socket.on("bot_uttered", function (message) {
+    if (!message || typeof message !== "object") return;
+    stopWaiting();
+    var text = typeof message.text === "string" ? message.text : "";
+    var replies = message.quick_replies || message.buttons || [];
+    var buttons = Array.isArray(replies) ? replies.filter(function (b) {
+      return b && typeof b.title === "string" && typeof b.payload === "string";
+    }).map(function (b) { return { title: b.title, payload: b.payload }; }) : [];
+    if (text || buttons.length) addMessage({ from: "bot", text: text, buttons: buttons });
+  });
+  socket.on("disconnect", function () {
+    sessionReady = false;
+    stopWaiting();
+    showUnreachable(true);
+  });
+  socket.on("connect_error", function () { stopWaiting(); showUnreachable(true); });
+}
+
+function emitMessage(text) {
+  socket.emit("user_uttered", { message: text, session_id: state.sessionId });
+}
+
+function stopWaiting() {
+  clearTimeout(replyTimer);
+  replyTimer = null;
+  showTyping(false);
+}
+
+function startWaiting() {
+  showTyping(true);
+  clearTimeout(replyTimer);
+  replyTimer = setTimeout(function () { stopWaiting(); showUnreachable(true); }, REPLY_TIMEOUT_MS);
+}
+
+// Sends `text` to the bot, showing `shown` (a button's title) or the text itself.
+// Returns false when the bot can't be reached (the message is not sent).
+function send(text, shown) {
+  text = (text || "").trim();
+  if (!text) return false;
+  if (!socket || !socket.connected) {
+    showUnreachable(true);
+    return false;
+  }
+  removeChoices();
+  addMessage({ from: "user", text: shown || text });
+  if (sessionReady) emitMessage(text); else pending.push(text);
+  startWaiting();
+  return true;
+}
+
+function greet() {
+  // A first visit starts with the bot's own greeting (domain.yml's utter_greet).
+  if (sessionReady) emitMessage("/greet"); else pending.push("/greet");
+  startWaiting();
+}
+
+// ------------------------------------------------------------------ opening, closing, typing
+function setOpen(open, focus) {
+  state.open = open;
+  saveState();
+  panel.hidden = !open;
+  launcher.hidden = open;
+  launcher.setAttribute("aria-expanded", String(open));
+  if (open) {
+    connect();
+    scrollDown();
+    if (focus) input.focus();
+  } else if (focus) {
+    launcher.focus();
+  }
+}
+
+launcher.addEventListener("click", function () { setOpen(true, true); });
+closeButton.addEventListener("click", function () { setOpen(false, true); });
+clearButton.addEventListener("click", function () {
+  state.messages = [];
+  state.sessionId = null;
+  saveState();
+  renderAll();
+  if (socket && socket.connected) socket.emit("session_request", { session_id: null });
+  input.focus();
+});
+panel.addEventListener("keydown", function (event) {
+  if (event.key === "Escape") setOpen(false, true);
+});
+form.addEventListener("submit", function (event) {
+  event.preventDefault();
+  if (send(input.value)) input.value = "";
+});
+
+function start() {
+  document.body.appendChild(host);
+  renderAll();
+  showTyping(false);
+  if (state.open) setOpen(true, false);
+}
+
+if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
