@@ -1,0 +1,619 @@
+"""Facility status in the chat: a public check by CERS ID and site ZIP, and staff look-ups and lists (thin Rasa actions over store.py and deadlines.py)."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple, TypeVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import fuzzy
+from actions.dates import format_date, plural_days
+from actions.deadlines import FacilityStatus, Records, State, describe_status
+from actions.settings import Office, load_office, today
+from actions.store import FacilityList, FacilityStore, Match, StoreUnavailable
+from actions.walkthrough import (
+    OFFERS_GUIDE,
+    SLOT_GUIDE_ID,
+    SLOT_GUIDE_OPEN,
+    SLOT_GUIDE_PAUSED,
+    ActionWalkthroughCommand,
+    last_bot_turn,
+)
+
+logger = logging.getLogger(__name__)
+
+# The names the domain uses; keep them in step with domain.yml ("Facility status" sections).
+SLOT_OPEN = "status_open"  # waiting for a CERS ID / ZIP (public) or a facility (staff)
+SLOT_CERS_ID = "status_cers_id"  # a CERS ID given but not yet checked with a ZIP
+SLOT_ZIP = "status_zip"
+SLOT_FAILURES = "status_failures"  # failed tries in this conversation (public)
+SLOT_CHOICES = "status_choices"  # staff: the CERS IDs of the numbered list last shown
+ACTION_STATUS = "action_facility_status"
+
+# Channels whose conversations are staff conversations. Only the channel the server
+# authenticated decides this (tracker.get_latest_input_channel()), never the message or metadata.
+STAFF_CHANNELS = frozenset({"staff", "slack"})
+MAX_FAILURES = 3
+# The answer must come within 3 seconds of the message; NLU and the round trips need some of
+# that, so a store call gets 2 (the store itself gives up after 1.5 s: this is the backstop).
+STORE_DEADLINE_SECONDS = 2.0
+CHOICE_LIMIT = 5  # staff: the most facilities in a "which one?" list
+LIST_LIMIT = 10  # staff: facilities shown in the overdue / due-soon lists
+DEFAULT_DAYS = 30
+UPDATE_GUIDE = "update_business_info"
+
+EXAMPLE_ID = "10234567"
+EXAMPLE_ZIP = "95971"
+ID_HELP = f"It has 8 or 9 digits, for example {EXAMPLE_ID}"
+ZIP_HELP = f"5 digits, for example {EXAMPLE_ZIP}"
+OFFER_LINE = "Want me to walk you through updating in CERS?"
+OFFER_BUTTONS = [{"title": "Yes, step by step", "payload": "/affirm"},
+                 {"title": "No, thanks", "payload": "/deny"}]
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------- reading what people type
+
+_DIGITS = re.compile(r"\d+")
+# What may separate the parts of one CERS ID typed in groups: "10 234 567", "10-234-567", "10.234.567".
+_ID_PART_SEPARATORS = (" ", "-", ".")
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """The CERS ID and ZIP code found in a message, and the digit groups that are neither."""
+
+    cers_id: Optional[str] = None
+    zip: Optional[str] = None
+    unclaimed: Tuple[str, ...] = ()
+
+    @property
+    def found(self) -> bool:
+        return bool(self.cers_id or self.zip)
+
+
+def is_cers_id(digits: str) -> bool:
+    return len(digits) in (8, 9) and digits[0] != "0"
+
+
+def _joined_id(groups: Sequence[Tuple[str, int, int]], start: int, text: str) -> Tuple[Optional[str], int]:
+    """A CERS ID typed in parts from groups[start] on ("10 234 567"): (the ID, the next group) or (None, start)."""
+    joined, best, end = "", None, start
+    for index in range(start, len(groups)):
+        digits, begin, _ = groups[index]
+        if len(digits) > 4:
+            break
+        if index > start and text[groups[index - 1][2]:begin] not in _ID_PART_SEPARATORS:
+            break
+        joined += digits
+        if len(joined) > 9:
+            break
+        if index > start and is_cers_id(joined):
+            best, end = joined, index + 1
+    return (best, end) if best else (None, start)
+
+
+def find_numbers(text: str) -> Numbers:
+    """The CERS ID (8 or 9 digits, no leading zero, maybe typed in groups) and the ZIP code
+    (5 digits, maybe with its +4) in a message, in either order; the first of each counts."""
+    text = text or ""
+    groups = [(m.group(), m.start(), m.end()) for m in _DIGITS.finditer(text)]
+    cers_id = zip_code = None
+    unclaimed: List[str] = []
+    index = 0
+    while index < len(groups):
+        digits, _, end = groups[index]
+        following = groups[index + 1] if index + 1 < len(groups) else None
+        if (len(digits) == 5 and following and len(following[0]) == 4
+                and text[end:following[1]].strip() == "-"):
+            zip_code = zip_code or digits  # ZIP+4: "95971-1234"
+            index += 2
+            continue
+        joined, after = _joined_id(groups, index, text)
+        if joined:
+            cers_id = cers_id or joined
+            index = after
+            continue
+        if is_cers_id(digits):
+            cers_id = cers_id or digits
+        elif len(digits) == 5:
+            zip_code = zip_code or digits
+        else:
+            unclaimed.append(digits)
+        index += 1
+    return Numbers(cers_id, zip_code, tuple(unclaimed))
+
+
+def looks_like_a_try(text: str, numbers: Numbers) -> bool:
+    """Whether the message holds a number that was meant as a CERS ID or ZIP but is not one.
+
+    Short numbers inside a sentence ("we have 2 sites") are not tries; a message of digits alone is."""
+    if not numbers.unclaimed:
+        return False
+    digits_only = not re.search(r"[A-Za-z]{3,}", text or "")
+    return digits_only or any(len(group) >= 4 for group in numbers.unclaimed)
+
+
+def mentions_zip(text: str) -> bool:
+    return bool(re.search(r"\bzip", text or "", re.IGNORECASE)) and not re.search(
+        r"\b(cers|id)\b", text or "", re.IGNORECASE)
+
+
+_CHOICE = re.compile(r"^\s*(?:#|no\.?|number|option|choice)?\s*(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
+
+
+def parse_choice(text: str) -> Optional[int]:
+    """A number picked from a list: "2", "#2", "number 2"."""
+    match = _CHOICE.match(text or "")
+    return int(match.group(1)) if match else None
+
+
+_WORD_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8,
+                 "ten": 10, "twelve": 12, "few": 3, "couple of": 2}
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
+
+
+def parse_days(text: str, default: int = DEFAULT_DAYS) -> int:
+    """How far ahead "due in the next N days/weeks/months" looks; 30 days unless the message says."""
+    text = (text or "").lower()
+    words = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
+    match = re.search(rf"\b(\d{{1,5}}|{words})\s+(day|week|month)s?\b", text)
+    if match:
+        amount = match.group(1)
+        count = int(amount) if amount.isdigit() else _WORD_NUMBERS[amount]
+        return max(1, min(count * _UNIT_DAYS[match.group(2)], 366))
+    match = re.search(r"\b(?:this|next|coming)\s+(week|month)\b", text)
+    if match:
+        return _UNIT_DAYS[match.group(1)]
+    return default
+
+
+# Words around a facility's name in a staff question ("what's the status of ... ?"); the rest is the name.
+_FILLER = frozenset("""
+a about am an and any anything are at can check could cers compliance compliant current date details
+do doing facility find for get give how i id in info information is it look lookup me my number
+of on our please pull record report s show site status tell the their them to up us we what whats
+with you
+""".split())
+
+
+def staff_query(text: str) -> str:
+    """The part of a staff question that names a facility: "status of chester lumbr" -> "chester lumbr"."""
+    if (text or "").startswith("/"):
+        return ""  # a button payload names an intent, not a facility
+    return " ".join(word for word in fuzzy.tokens(text or "") if word not in _FILLER)
+
+
+# ---------------------------------------------------------------- the store, off the event loop
+
+class LookupFailed(Exception):
+    """The database is down, slow or broken: say so and give the office's phone number."""
+
+
+_store: Optional[FacilityStore] = None
+_store_lock = threading.Lock()
+# The store is synchronous: its calls run on these threads so the action server keeps serving.
+_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="facility-store")
+
+
+def _warm(store: FacilityStore) -> None:
+    try:
+        store.warm_search_index()
+    except Exception as error:  # a database that is down now may be up for the next lookup
+        logger.warning("could not build the facility search index yet: %s", error)
+
+
+def facility_store() -> FacilityStore:
+    """The one FacilityStore of this action-server process, made at first use (DATABASE_URL).
+
+    Making it also starts building the fuzzy name index in the background, so the first staff
+    search does not wait for it."""
+    global _store
+    with _store_lock:
+        if _store is None:
+            _store = FacilityStore()
+            _executor.submit(_warm, _store)
+        return _store
+
+
+async def ask_store(question: Callable[[FacilityStore], T]) -> T:
+    """question(store) on a worker thread, within STORE_DEADLINE_SECONDS; LookupFailed otherwise."""
+    loop = asyncio.get_running_loop()
+    try:
+        return await asyncio.wait_for(
+            loop.run_in_executor(_executor, lambda: question(facility_store())), STORE_DEADLINE_SECONDS)
+    except asyncio.TimeoutError:
+        logger.warning("facility database: no answer within %s s", STORE_DEADLINE_SECONDS)
+        raise LookupFailed("timeout") from None
+    except StoreUnavailable as error:
+        raise LookupFailed(str(error)) from error
+    except Exception as error:  # nothing about the database may crash the conversation
+        logger.exception("facility database lookup failed")
+        raise LookupFailed(str(error)) from error
+
+
+# ---------------------------------------------------------------- tracker helpers
+
+def is_staff(tracker: Tracker) -> bool:
+    return tracker.get_latest_input_channel() in STAFF_CHANNELS
+
+
+def intent_of(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def text_of(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def asked_last_turn(tracker: Tracker) -> bool:
+    """Whether the bot's previous turn was this check asking for something (and not another answer since)."""
+    turn = last_bot_turn(tracker)
+    return bool(turn) and turn[-1] == (ACTION_STATUS, True)
+
+
+def failures_of(tracker: Tracker) -> int:
+    try:
+        return int(float(tracker.get_slot(SLOT_FAILURES) or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def close_events() -> List[Dict[Text, Any]]:
+    """The check is over (answered, stopped, dropped): nothing pending, nothing kept but the failure count."""
+    return [SlotSet(SLOT_OPEN, False), SlotSet(SLOT_CERS_ID, None), SlotSet(SLOT_ZIP, None),
+            SlotSet(SLOT_CHOICES, None)]
+
+
+def pause_guide_events(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """A status check started in the middle of a walkthrough pauses it ("continue" picks it up again)."""
+    if tracker.get_slot(SLOT_GUIDE_OPEN) and tracker.get_slot(SLOT_GUIDE_ID):
+        return [SlotSet(SLOT_GUIDE_OPEN, False), SlotSet(SLOT_GUIDE_PAUSED, True)]
+    return []
+
+
+def unavailable_text(office: Office) -> str:
+    return (f"Sorry, I can't look up facility records right now. Please try again later, "
+            f"or call {office.name} at {office.phone}.")
+
+
+# ---------------------------------------------------------------- the public check (CERS ID + ZIP)
+
+def first_prompt() -> str:
+    return ("I can check that. I need the facility's CERS ID and the ZIP code of its site.\n"
+            f"What's the CERS ID? {ID_HELP}. (Say \"stop\" to cancel.)")
+
+
+def ask_zip_text() -> str:
+    return f"Thanks. Now the ZIP code of the facility's site ({ZIP_HELP})?"
+
+
+def ask_id_text() -> str:
+    return f"Thanks. Now the facility's CERS ID? {ID_HELP}."
+
+
+def bad_id_text() -> str:
+    return (f"That doesn't look like a CERS ID: a CERS ID has 8 or 9 digits and doesn't start with 0, "
+            f"for example {EXAMPLE_ID}. Please send it again.")
+
+
+def bad_zip_text() -> str:
+    return (f"That doesn't look like a ZIP code: it has {ZIP_HELP}. "
+            "Please send the ZIP code of the facility's site again.")
+
+
+# The same words whether the ID is unknown or the ZIP is wrong: nobody can probe which IDs exist.
+NOT_FOUND = "I couldn't find a facility with that CERS ID and ZIP code."
+
+
+def not_found_text() -> str:
+    return f"{NOT_FOUND} Please check both and send them again, for example: {EXAMPLE_ID} {EXAMPLE_ZIP}"
+
+
+def too_many_text(office: Office) -> str:
+    return (f"That's {MAX_FAILURES} tries that didn't work, so I'll stop here. Please call {office.name} "
+            f"at {office.phone}: they can look up your facility's status for you.")
+
+
+def blocked_text(office: Office) -> str:
+    return (f"I can't check a facility's status again in this conversation after {MAX_FAILURES} tries "
+            f"that didn't work. Please call {office.name} at {office.phone}: they can look it up for you.")
+
+
+def still_waiting_text(need: str) -> str:
+    if need == "zip":
+        return f"When you have it, send the ZIP code of the facility's site ({ZIP_HELP}), or say \"stop\"."
+    return f"When you have it, send the facility's CERS ID ({ID_HELP}), or say \"stop\"."
+
+
+def public_status_text(records: Records, office: Office) -> str:
+    day = today()
+    status = records.evaluate(day, office.annual_due_month, office.annual_due_day)
+    return describe_status(status, day, office.phone, public=True)
+
+
+async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    office = load_office()
+    events = pause_guide_events(tracker)
+    failures = failures_of(tracker)
+    if failures >= MAX_FAILURES:
+        dispatcher.utter_message(text=blocked_text(office))
+        return events + close_events()
+
+    text = text_of(tracker)
+    numbers = find_numbers(text)
+    tried = looks_like_a_try(text, numbers)
+    if intent_of(tracker) == "nlu_fallback" and not (numbers.found or tried or asked_last_turn(tracker)):
+        # Not understood, and not an answer to our question: they have moved on.
+        dispatcher.utter_message(response="utter_default")
+        return events + close_events()
+
+    cers_id = numbers.cers_id or tracker.get_slot(SLOT_CERS_ID)
+    zip_code = numbers.zip or tracker.get_slot(SLOT_ZIP)
+
+    if tried and not (cers_id and zip_code):
+        failures += 1
+        events.append(SlotSet(SLOT_FAILURES, float(failures)))
+        if failures >= MAX_FAILURES:
+            dispatcher.utter_message(text=too_many_text(office))
+            return events + close_events()
+        wrong_zip = bool(cers_id) or mentions_zip(text)
+        dispatcher.utter_message(text=bad_zip_text() if wrong_zip else bad_id_text())
+        return events + [SlotSet(SLOT_OPEN, True), SlotSet(SLOT_CERS_ID, cers_id), SlotSet(SLOT_ZIP, zip_code)]
+
+    if cers_id and zip_code:
+        try:
+            records = await ask_store(lambda store: store.verify(cers_id, zip_code))
+        except LookupFailed:
+            dispatcher.utter_message(text=unavailable_text(office))
+            return events + close_events()
+        if records is None:
+            failures += 1
+            events.append(SlotSet(SLOT_FAILURES, float(failures)))
+            if failures >= MAX_FAILURES:
+                dispatcher.utter_message(text=f"{NOT_FOUND} {too_many_text(office)}")
+                return events + close_events()
+            dispatcher.utter_message(text=not_found_text())
+            return events + [SlotSet(SLOT_OPEN, True), SlotSet(SLOT_CERS_ID, None), SlotSet(SLOT_ZIP, None)]
+        dispatcher.utter_message(text=public_status_text(records, office), buttons=OFFER_BUTTONS,
+                                 **{OFFERS_GUIDE: UPDATE_GUIDE})
+        return events + close_events()
+
+    if numbers.found:
+        dispatcher.utter_message(text=ask_zip_text() if cers_id else ask_id_text())
+    elif tracker.get_slot(SLOT_OPEN) and asked_last_turn(tracker):
+        dispatcher.utter_message(text=still_waiting_text("zip" if cers_id else "cers_id"))
+    elif cers_id or zip_code:
+        # Asked again after something else: pick up where the check was.
+        dispatcher.utter_message(text=ask_zip_text() if cers_id else ask_id_text())
+    else:
+        dispatcher.utter_message(text=first_prompt())
+    return events + [SlotSet(SLOT_OPEN, True), SlotSet(SLOT_CERS_ID, cers_id), SlotSet(SLOT_ZIP, zip_code)]
+
+
+# ---------------------------------------------------------------- staff look-ups
+
+def staff_status_text(records: Records, office: Office) -> str:
+    day = today()
+    status = records.evaluate(day, office.annual_due_month, office.annual_due_day)
+    text = describe_status(status, day, office_phone=None, public=False)
+    # Staff are not the ones updating the facility in CERS: no offer to walk them through it.
+    if text.endswith(OFFER_LINE):
+        text = text[: -len(OFFER_LINE)].rstrip()
+    return text
+
+
+def _address(match: Match) -> str:
+    return ", ".join(part for part in (match.street, match.city) if part)
+
+
+def choice_text(matches: Sequence[Match], query: str, more: bool) -> str:
+    if more:
+        lines = [f"More than {len(matches)} facilities match \"{query}\". The best {len(matches)}:"]
+    else:
+        lines = [f"{len(matches)} facilities match \"{query}\":"]
+    lines += [f"{number}. {m.name}, {_address(m)} (CERS ID {m.cers_id})" for number, m in enumerate(matches, 1)]
+    lines.append("Reply with the number, or tap one.")
+    if more:
+        lines.append("Not there? Add a word of the name, the street or the city to narrow it down.")
+    return "\n".join(lines)
+
+
+def clear_winner(matches: Sequence[Match]) -> bool:
+    """One match, or a best one well ahead of the next ("401 main st chester")."""
+    return len(matches) == 1 or (len(matches) > 1 and matches[0].score - matches[1].score >= 15)
+
+
+async def staff_lookup(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    office = load_office()
+    text = text_of(tracker)
+    events = pause_guide_events(tracker)
+    choices = tracker.get_slot(SLOT_CHOICES) or []
+    choice = parse_choice(text) if choices else None
+
+    async def show(cers_id: str) -> List[Dict[Text, Any]]:
+        records = await ask_store(lambda store: store.get(cers_id))
+        if records is None:
+            dispatcher.utter_message(text=f"No facility has CERS ID {cers_id}.")
+        else:
+            dispatcher.utter_message(text=staff_status_text(records, office))
+        return events + close_events()
+
+    try:
+        if choice is not None and 1 <= choice <= len(choices):
+            return await show(str(choices[choice - 1]))
+        numbers = find_numbers(text)
+        if numbers.cers_id:
+            return await show(numbers.cers_id)
+        query = staff_query(text)
+        if not query:
+            if intent_of(tracker) == "nlu_fallback" and not asked_last_turn(tracker):
+                dispatcher.utter_message(response="utter_default")
+                return events + close_events()
+            dispatcher.utter_message(text="Which facility? Send its CERS ID, name or street address "
+                                          "(typos and partial names are fine).")
+            return events + [SlotSet(SLOT_OPEN, True), SlotSet(SLOT_CHOICES, None)]
+        matches = await ask_store(lambda store: store.search(query, CHOICE_LIMIT + 1))
+        if not matches:
+            dispatcher.utter_message(text=f"I found no facility matching \"{query}\". Try its CERS ID, "
+                                          "another part of its name, or its street address.")
+            return events + [SlotSet(SLOT_OPEN, True), SlotSet(SLOT_CHOICES, None)]
+        if clear_winner(matches):
+            return await show(matches[0].cers_id)
+        shown = list(matches[:CHOICE_LIMIT])
+        buttons = [{"title": f"{n}. {m.name} ({m.city})", "payload": m.cers_id} for n, m in enumerate(shown, 1)]
+        dispatcher.utter_message(text=choice_text(shown, query, more=len(matches) > CHOICE_LIMIT), buttons=buttons)
+        return events + [SlotSet(SLOT_OPEN, True), SlotSet(SLOT_CHOICES, [m.cers_id for m in shown])]
+    except LookupFailed:
+        dispatcher.utter_message(text=unavailable_text(office))
+        return events + close_events()
+
+
+# ---------------------------------------------------------------- staff lists
+
+def _names(items: Sequence[str]) -> str:
+    return ", ".join(items)
+
+
+def overdue_summary(status: FacilityStatus) -> str:
+    parts = []
+    late = [e.element for e in status.elements_in(State.OVERDUE)]
+    if late:
+        parts.append(f"annual {_names(late)} (due {format_date(status.previous_due)})")
+    parts += [f"{c.change} update (due {format_date(c.due)})" for c in status.changes if c.state == State.OVERDUE]
+    parts += [f"corrected {c.element} (due {format_date(c.due)})"
+              for c in status.corrections if c.state == State.OVERDUE]
+    return "; ".join(parts)
+
+
+def due_summary(status: FacilityStatus, days: int) -> str:
+    horizon = status.today + dt.timedelta(days=days)
+    parts = []
+    due = [e.element for e in status.elements_in(State.DUE)]
+    if due and status.annual_due <= horizon:
+        parts.append(f"annual {_names(due)} by {format_date(status.annual_due)} ({plural_days(status.days_left)})")
+    parts += [f"{c.change} update by {format_date(c.due)} ({plural_days(c.days_left)})"
+              for c in status.changes if c.state == State.DUE and c.due <= horizon]
+    parts += [f"corrected {c.element} by {format_date(c.due)} ({plural_days(c.days_left)})"
+              for c in status.corrections if c.state == State.DUE and c.due <= horizon]
+    return "; ".join(parts)
+
+
+def list_text(result: FacilityList, headline: str, summary: Callable[[FacilityStatus], str]) -> str:
+    lines = [headline]
+    if result.items:
+        lines.append("The first %d, by name:" % len(result.items) if result.total > len(result.items) else "By name:")
+    for number, item in enumerate(result.items, 1):
+        lines.append(f"{number}. {item.name} ({item.cers_id}, {item.city}): {summary(item.status)}")
+    if result.items:
+        lines.append("Ask for a facility by name or CERS ID for everything on file.")
+    return "\n".join(lines)
+
+
+def facilities(count: int) -> str:
+    return f"{count} facility" if count == 1 else f"{count} facilities"
+
+
+def staff_only_text() -> str:
+    return ("Sorry, lists of facilities are only for the office's staff. I can check your own facility's "
+            f"status: send its CERS ID and the ZIP code of its site, for example {EXAMPLE_ID} {EXAMPLE_ZIP}.")
+
+
+# ---------------------------------------------------------------- the actions
+
+class ActionFacilityStatus(Action):
+    """"Am I up to date?", a CERS ID or ZIP, a facility's name (staff), or a number from a list."""
+
+    def name(self) -> Text:
+        return ACTION_STATUS
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        if is_staff(tracker):
+            return await staff_lookup(dispatcher, tracker)
+        return await public_check(dispatcher, tracker)
+
+
+class ActionStopFacilityStatus(Action):
+    """"stop" while a status check waits: end the check, or the walkthrough if one started since."""
+
+    def name(self) -> Text:
+        return "action_stop_facility_status"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        if tracker.get_slot(SLOT_GUIDE_OPEN) and not asked_last_turn(tracker):
+            # A walkthrough opened after the question: "stop" is for the walkthrough.
+            return ActionWalkthroughCommand().run(dispatcher, tracker, domain) + close_events()
+        dispatcher.utter_message(text="OK, I've stopped the status check. Anything else I can help with?")
+        return close_events()
+
+
+class ActionCloseFacilityStatus(Action):
+    """Silently drop a waiting status check (a walkthrough is starting instead)."""
+
+    def name(self) -> Text:
+        return "action_close_facility_status"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        return close_events()
+
+
+class ActionListOverdueFacilities(Action):
+    """Staff: "which facilities are overdue?"; politely refused on public channels."""
+
+    def name(self) -> Text:
+        return "action_list_overdue_facilities"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        if not is_staff(tracker):
+            dispatcher.utter_message(text=staff_only_text())
+            return []
+        office, day = load_office(), today()
+        try:
+            result = await ask_store(lambda store: store.overdue(
+                day, LIST_LIMIT, office.annual_due_month, office.annual_due_day))
+        except LookupFailed:
+            dispatcher.utter_message(text=unavailable_text(office))
+            return []
+        if not result.total:
+            dispatcher.utter_message(text=f"No facility has anything overdue as of {format_date(day)}.")
+            return []
+        headline = f"{facilities(result.total)} {'has' if result.total == 1 else 'have'} something overdue " \
+                   f"as of {format_date(day)}."
+        dispatcher.utter_message(text=list_text(result, headline, overdue_summary))
+        return []
+
+
+class ActionListDueSoonFacilities(Action):
+    """Staff: "which are due in the next 30 days?"; politely refused on public channels."""
+
+    def name(self) -> Text:
+        return "action_list_due_soon_facilities"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        if not is_staff(tracker):
+            dispatcher.utter_message(text=staff_only_text())
+            return []
+        office, day = load_office(), today()
+        days = parse_days(text_of(tracker))
+        try:
+            result = await ask_store(lambda store: store.due_within(
+                day, days, LIST_LIMIT, office.annual_due_month, office.annual_due_day))
+        except LookupFailed:
+            dispatcher.utter_message(text=unavailable_text(office))
+            return []
+        span = f"in the next {plural_days(days)} (by {format_date(day + dt.timedelta(days=days))})"
+        if not result.total:
+            dispatcher.utter_message(text=f"No facility has anything due {span}.")
+            return []
+        headline = f"{facilities(result.total)} {'has' if result.total == 1 else 'have'} something due {span}."
+        dispatcher.utter_message(text=list_text(result, headline, lambda status: due_summary(status, days)))
+        return []
