@@ -319,6 +319,32 @@ def test_faq_answer_offers_the_guide_and_yes_starts_it(chat, yes):
     assert_at_step(chat.send("next"), "add_user", 2)
 
 
+# A question whose FAQ answer offers each guide.
+FAQ_QUESTIONS = {
+    "create_account": "how do I create a CERS account",
+    "log_in": "how do i log in",
+    "add_user": "how can i add my coworker to cers",
+    "edit_user": "how do I edit a user",
+    "view_business_info": "how can I view our business information",
+    "update_business_info": "how do I update my business information",
+    "resubmit_without_changes": "nothing changed, can I resubmit the same info?",
+    "request_facility_access": "how do I request access to an existing facility",
+    "fix_not_accepted": "my submittal was not accepted",
+}
+
+
+@pytest.mark.parametrize("guide_id", list(GUIDES))
+def test_every_faq_answer_that_offers_a_guide_starts_it_on_yes(chat, guide_id):
+    if guide_id not in FAQ_QUESTIONS:
+        pytest.skip(f"no FAQ question listed for the guide {guide_id}")
+    # (tests/unit/test_guides.py checks that the Part A answers list the guide's steps.)
+    answer = chat.send(FAQ_QUESTIONS[guide_id])
+    assert joined(answer).endswith("Want me to walk you through it step by step?"), joined(answer)
+    assert [b["payload"] for b in answer[-1]["buttons"]] == ["/affirm", "/deny"]
+    assert_no_step(answer)
+    assert_at_step(chat.send("yes"), guide_id, 1)
+
+
 def test_faq_answer_then_walk_me_through_it_starts_that_guide(chat):
     chat.send("how do I edit a user?")
     assert_at_step(chat.send("walk me through it"), "edit_user", 1)
