@@ -552,7 +552,10 @@ class ActionStopFacilityStatus(Action):
         if tracker.get_slot(SLOT_GUIDE_OPEN) and not asked_last_turn(tracker):
             # A walkthrough opened after the question: "stop" is for the walkthrough.
             return ActionWalkthroughCommand().run(dispatcher, tracker, domain) + close_events()
-        dispatcher.utter_message(text="OK, I've stopped the status check. Anything else I can help with?")
+        text = "OK, I've stopped the status check."
+        if tracker.get_slot(SLOT_GUIDE_PAUSED) and tracker.get_slot(SLOT_GUIDE_ID):
+            text += ' Say "continue" to get back to the walkthrough you were in.'
+        dispatcher.utter_message(text=text + " Anything else I can help with?")
         return close_events()
 
 

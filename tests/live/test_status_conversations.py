@@ -334,7 +334,7 @@ def test_staff_still_gets_the_faq(staff):
 
 @pytest.fixture(scope="module")
 def database_down(tmp_path_factory):
-    """A second pair of servers whose facility database cannot be reached."""
+    """A second pair of servers whose facility database cannot be reached (and without a staff token)."""
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train`")
     work = tmp_path_factory.mktemp("database-down")
@@ -346,8 +346,10 @@ def database_down(tmp_path_factory):
     endpoints.write_text(f"action_endpoint:\n  url: {actions.url}/webhook\n"
                          f"tracker_store:\n  type: SQL\n  url: sqlite:///{work}/conversations.db\n")
     credentials = work / "credentials.yml"
-    credentials.write_text("channels.rest.RestInput:\n")
-    rasa = rasa_server(base_env(CERS_TODAY=TODAY), MODEL, credentials, endpoints)
+    credentials.write_text("channels.rest.RestInput:\nchannels.staff.StaffInput:\n")
+    rasa_env = base_env(CERS_TODAY=TODAY)
+    rasa_env.pop("STAFF_API_TOKEN", None)
+    rasa = rasa_server(rasa_env, MODEL, credentials, endpoints)
     rasa.name = "rasa-server-database-down"
     rasa.start()
     yield rasa
@@ -366,3 +368,10 @@ def test_database_down_answers_within_3_seconds_with_the_phone_and_goes_on(datab
     for _ in range(3):
         assert UNAVAILABLE in chat.say("10234567 95971")
     assert "8 digits" in chat.say("what is a cers id?")
+
+
+def test_staff_webhook_is_off_without_a_token(database_down):
+    response = requests.post(database_down.url + STAFF_PATH, json={"sender": "x", "message": "hi"}, timeout=30,
+                             headers={"Authorization": "Bearer staff-token-for-tests"})
+    assert response.status_code == 404
+    assert requests.get(database_down.url + "/webhooks/staff/", timeout=30).json() == {"status": "off"}

@@ -228,6 +228,10 @@ def test_a_status_check_pauses_an_open_walkthrough(public):
     public.run(ActionStartWalkthrough())
     public.turn("am I up to date?", "check_facility_status")
     assert public.slots["guide_open"] is False and public.slots["guide_paused"] is True
+    public.user("stop", "stop")
+    reply = texts(public.run(ActionStopFacilityStatus()))
+    assert "stopped the status check" in reply and 'Say "continue"' in reply
+    assert public.slots["guide_paused"] is True and public.slots["guide_id"] == "add_user"
 
 
 def test_yes_after_the_status_starts_the_update_walkthrough(public):
