@@ -1,0 +1,205 @@
+"""Rasa's SQL tracker store, same `events` table, without re-reading every conversation per message.
+
+Configured in endpoints.yml (`type: channels.tracker_store.CachedSQLTrackerStore`, `url: ...`);
+a SQLite file or PostgreSQL, exactly as with `type: SQL`.
+
+Rasa's SQLTrackerStore, for every message, reads the conversation's whole latest session back
+from the database and parses every event's JSON again (retrieve), then counts those rows again
+to know which events are new (save), and does all of it, commit and fsync included, on the
+server's event loop, so every other conversation waits meanwhile. This subclass writes the same
+rows and returns the same trackers, and:
+
+1. Remembers, per conversation, the events of its latest session exactly as Rasa would read them
+   back (parsed from the JSON it stored), with the number of the sender's rows and their highest
+   id. Before using them it checks, with one small indexed query, that the database still holds
+   exactly those rows; otherwise it reads them from the database as Rasa does. The database stays
+   the truth: after a restart, when another server writes to the same database, or when a
+   conversation is deleted, the next message reads it again. (Rows are only ever appended, never
+   rewritten in place: neither Rasa nor this project updates events.)
+2. Does the database work in a worker thread, so the event loop keeps serving other requests.
+3. On SQLite, puts the file in write-ahead-log mode: one fsync per commit instead of several,
+   and readers never wait for a writer. `synchronous` stays FULL, so as before a reply is sent
+   only once its events are on disk. (WAL mode is a property of the file; it needs the
+   -wal/-shm files beside it, which SQLite manages.)
+
+Messages for one conversation are handled one at a time (Rasa's lock store), so a conversation
+never has two saves in flight; if it had (e.g. through the HTTP API), the check in (1) notices
+that the rows differ from what was remembered and reads them again.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, List, Optional, Text, TypeVar
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted, deserialise_events
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """What the database holds for one sender, as far as retrieve() and save() need it."""
+
+    rows: int  # the sender's rows in the events table, all sessions
+    last_id: Optional[int]  # the highest of their ids
+    session_start: Optional[float]  # the latest SessionStarted timestamp (Rasa's subquery)
+    events: List[Event]  # the latest session's events, as Rasa's retrieve() parses them
+
+
+def in_session(timestamp: Optional[float], session_start: Optional[float]) -> bool:
+    """Rasa's filter for the latest session (in SQL): timestamp >= the latest SessionStarted
+    timestamp, or any row when there is no SessionStarted."""
+    return session_start is None or (timestamp is not None and timestamp >= session_start)
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore that remembers conversations (checked against the database) and keeps
+    database work off the event loop. See the module docstring."""
+
+    def __init__(self, *args: Any, cache_size: int = 2000, db_threads: Optional[int] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sessions: "OrderedDict[Text, StoredSession]" = OrderedDict()
+        self._cache_size = int(cache_size)
+        sqlite = self.engine.dialect.name == "sqlite"
+        if sqlite and self.engine.url.database not in (None, "", ":memory:"):
+            # Keep one open connection per thread instead of opening and closing one per
+            # query (SQLAlchemy's default for SQLite files): closing the last connection to a
+            # WAL database checkpoints it, an fsync each time.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+            with self.engine.connect() as connection:
+                mode = connection.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
+            logger.debug(f"SQLite tracker store journal mode: {mode}")
+        # SQLite takes one writer at a time anyway; PostgreSQL serves several connections.
+        self._executor = ThreadPoolExecutor(max_workers=int(db_threads or (1 if sqlite else 4)),
+                                            thread_name_prefix="tracker-store")
+
+    # ---------------------------------------------------------------- helpers
+    async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    def _remember(self, sender_id: Text, stored: StoredSession) -> None:
+        self._sessions[sender_id] = stored
+        self._sessions.move_to_end(sender_id)
+        while len(self._sessions) > self._cache_size:
+            self._sessions.popitem(last=False)
+
+    def _rows_and_last_id(self, session: Any, sender_id: Text) -> tuple:
+        table = self.SQLEvent
+        return tuple(session.query(sa.func.count(table.id), sa.func.max(table.id))
+                     .filter(table.sender_id == sender_id).one())
+
+    def _read(self, session: Any, sender_id: Text) -> StoredSession:
+        """All the sender's rows in one statement (one consistent snapshot), filtered as Rasa does."""
+        table = self.SQLEvent
+        rows = (session.query(table.id, table.type_name, table.timestamp, table.data)
+                .filter(table.sender_id == sender_id).order_by(table.id).all())
+        starts = [row.timestamp for row in rows
+                  if row.type_name == SessionStarted.type_name and row.timestamp is not None]
+        session_start = max(starts) if starts else None
+        events = deserialise_events([json.loads(row.data) for row in rows
+                                     if in_session(row.timestamp, session_start)])
+        return StoredSession(len(rows), max((row.id for row in rows), default=None), session_start, events)
+
+    def _current(self, session: Any, sender_id: Text, known: Optional[StoredSession]) -> StoredSession:
+        """`known` if the database still holds exactly those rows, else what it holds."""
+        if known is not None and self._rows_and_last_id(session, sender_id) == (known.rows, known.last_id):
+            return known
+        return self._read(session, sender_id)
+
+    # ---------------------------------------------------------------- retrieve
+    def _retrieve_sync(self, sender_id: Text, known: Optional[StoredSession]) -> StoredSession:
+        with self.session_scope() as session:
+            return self._current(session, sender_id, known)
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """Tracker for the latest conversation session (as SQLTrackerStore.retrieve)."""
+        stored = await self._in_thread(self._retrieve_sync, sender_id, self._sessions.get(sender_id))
+        self._remember(sender_id, stored)
+        if self.domain and stored.events:
+            return DialogueStateTracker.from_events(sender_id, stored.events, self.domain.slots)
+        return None
+
+    def _retrieve_full_sync(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        with self.session_scope() as session:  # SQLTrackerStore._retrieve, all sessions
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=True).all()
+            events = [json.loads(row.data) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
+        """Tracker with the events of all sessions (rarely used: read from the database)."""
+        return await self._in_thread(self._retrieve_full_sync, conversation_id)
+
+    def _keys_sync(self) -> List[Text]:
+        with self.session_scope() as session:
+            return [sender_id for (sender_id,) in session.query(self.SQLEvent.sender_id).distinct()]
+
+    async def keys(self) -> Iterable[Text]:
+        """Sender ids of all conversations."""
+        return await self._in_thread(self._keys_sync)
+
+    # ---------------------------------------------------------------- save
+    def _save_sync(self, tracker: DialogueStateTracker, known: Optional[StoredSession]) -> StoredSession:
+        sender_id = tracker.sender_id
+        with self.session_scope() as session:
+            stored = self._current(session, sender_id, known)
+            # As SQLTrackerStore: the tracker's events past those of the latest stored session.
+            new_rows = []
+            for event in list(tracker.events)[len(stored.events):]:
+                data = event.as_dict()
+                row = self.SQLEvent(
+                    sender_id=sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                )
+                session.add(row)
+                new_rows.append(row)
+            session.flush()  # gives the rows their ids
+            new_rows = [(row.id, row.type_name, row.timestamp, row.data) for row in new_rows]
+            session.commit()
+            if not new_rows:
+                return stored
+            # What a read would now return, without reading: parse the JSON just stored.
+            starts = [stored.session_start] + [timestamp for (_, type_name, timestamp, _) in new_rows
+                                               if type_name == SessionStarted.type_name]
+            starts = [start for start in starts if start is not None]
+            session_start = max(starts) if starts else None
+            if session_start != stored.session_start:  # a new session: drop the older events
+                kept = [event for event in stored.events if in_session(event.timestamp, session_start)]
+            else:
+                kept = list(stored.events)
+            added = deserialise_events([json.loads(data) for (_, _, timestamp, data) in new_rows
+                                        if in_session(timestamp, session_start)])
+            last_id = max([row_id for (row_id, *_) in new_rows] + ([stored.last_id] if stored.last_id is not None else []))
+            return StoredSession(stored.rows + len(new_rows), last_id, session_start, kept + added)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Stores the tracker's new events (as SQLTrackerStore.save)."""
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        try:
+            stored = await self._in_thread(self._save_sync, tracker, self._sessions.get(sender_id))
+        except BaseException:
+            self._sessions.pop(sender_id, None)  # unknown state: read it again next time
+            raise
+        self._remember(sender_id, stored)
+        logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
