@@ -329,10 +329,13 @@ def blocked_text(office: Office) -> str:
             f"that didn't work. Please call {office.name} at {office.phone}: they can look it up for you.")
 
 
-def still_waiting_text(need: str) -> str:
+def still_waiting_text(need: str, office: Office) -> str:
     if need == "zip":
-        return f"When you have it, send the ZIP code of the facility's site ({ZIP_HELP}), or say \"stop\"."
-    return f"When you have it, send the facility's CERS ID ({ID_HELP}), or say \"stop\"."
+        what = f"the ZIP code of the facility's site ({ZIP_HELP})"
+    else:
+        what = f"the facility's CERS ID ({ID_HELP[0].lower()}{ID_HELP[1:]})"
+    return (f"When you have it, send {what}, or say \"stop\". "
+            f"If you can't find it, call {office.name} at {office.phone}.")
 
 
 def public_status_text(records: Records, office: Office) -> str:
@@ -390,8 +393,9 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
 
     if numbers.found:
         dispatcher.utter_message(text=ask_zip_text() if cers_id else ask_id_text())
-    elif tracker.get_slot(SLOT_OPEN) and asked_last_turn(tracker):
-        dispatcher.utter_message(text=still_waiting_text("zip" if cers_id else "cers_id"))
+    elif tracker.get_slot(SLOT_OPEN) and (asked_last_turn(tracker) or intent_of(tracker) == "stuck"):
+        # "hmm, hold on", "I can't find it": no answer yet.
+        dispatcher.utter_message(text=still_waiting_text("zip" if cers_id else "cers_id", office))
     elif cers_id or zip_code:
         # Asked again after something else: pick up where the check was.
         dispatcher.utter_message(text=ask_zip_text() if cers_id else ask_id_text())

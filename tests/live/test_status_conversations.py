@@ -94,6 +94,13 @@ def test_zip_first_then_the_id(public):
     assert reply.startswith("Beckwourth Ranch Supply (CERS ID 10234638)")
 
 
+def test_cannot_find_the_id_gets_the_office_phone(public):
+    public.say("am I up to date?")
+    reply = public.say("I don't have it right now")
+    assert "When you have it" in reply and PHONE in reply
+    assert "ZIP code" in public.say("10234567")
+
+
 def test_bad_formats_are_asked_again_with_an_example(public):
     public.say("did my submittal go through")
     reply = public.say("1023456")

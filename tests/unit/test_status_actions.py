@@ -159,6 +159,14 @@ def test_unrecognised_text_while_waiting_is_read_as_an_answer(public):
     assert "doesn't look like a CERS ID" in reply
 
 
+def test_cannot_find_it_gets_the_office_phone_and_the_check_waits(public):
+    public.turn("am I up to date?", "check_facility_status")
+    reply = public.turn("I don't have it right now", "stuck")
+    assert "When you have it, send the facility's CERS ID" in reply and PHONE in reply
+    assert public.slots["status_open"] is True and public.slots["status_failures"] is None
+    assert "ZIP code" in public.turn("10234567")
+
+
 def test_unrecognised_text_after_moving_on_gets_the_usual_answer(public):
     public.turn("am I up to date?", "check_facility_status")
     public.user("when is it due", "annual_due_date")
