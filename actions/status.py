@@ -225,6 +225,20 @@ def facility_store() -> FacilityStore:
         return _store
 
 
+def _make_store_quietly() -> None:
+    try:
+        facility_store()
+    except Exception as error:  # e.g. a malformed DATABASE_URL: the lookup itself will say so
+        logger.warning("could not open the facility database yet: %s", error)
+
+
+def warm_up_soon() -> None:
+    """At the first status question, open the store and build its index in the background,
+    so the lookup that follows (once the ID and ZIP are in) finds them ready."""
+    if _store is None:
+        _executor.submit(_make_store_quietly)
+
+
 async def ask_store(question: Callable[[FacilityStore], T]) -> T:
     """question(store) on a worker thread, within STORE_DEADLINE_SECONDS; LookupFailed otherwise."""
     loop = asyncio.get_running_loop()
@@ -541,6 +555,7 @@ class ActionFacilityStatus(Action):
         return ACTION_STATUS
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        warm_up_soon()
         if is_staff(tracker):
             return await staff_lookup(dispatcher, tracker)
         return await public_check(dispatcher, tracker)

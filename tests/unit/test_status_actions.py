@@ -407,3 +407,15 @@ def test_the_store_is_made_once_at_first_use(monkeypatch, demo_url):
     first = status.facility_store()
     assert status.facility_store() is first
     first.dispose()
+
+
+def test_the_first_status_question_opens_the_store_in_the_background(monkeypatch, demo_url, public):
+    monkeypatch.setattr(status, "_store", None)
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    assert "What's the CERS ID?" in public.turn("am I up to date?", "check_facility_status")
+    deadline = time.monotonic() + 5
+    while status._store is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert status._store is not None
+    assert status._store.url == demo_url
+    status._store.dispose()
