@@ -44,7 +44,10 @@ PART_A_KEY_NAMES = {
                              ["make your changes"], ["draft"], ["ALL draft pages"]],
 }
 
-FACTS = Path("/work/shared/domain/cers-facts.md")
+# shared/ sits beside the project's clone (in CI too); /work/shared on the developers' machines.
+FACTS = next((path for path in (Path(__file__).resolve().parents[3] / "shared/domain/cers-facts.md",
+                                Path("/work/shared/domain/cers-facts.md")) if path.exists()),
+             Path("/work/shared/domain/cers-facts.md"))
 
 
 @pytest.fixture(scope="module")
