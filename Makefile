@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/cers.tar.gz
 SPACY_PIPELINE := build/spacy_en_lookup/meta.json
+# The website widget's socket.io client (and playwright-core for its browser tests), from npm.
+WIDGET_DEPS := web/node_modules/.cers-installed-lock
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 # Defaults for endpoints.yml; override any of them in the environment.
@@ -36,7 +38,7 @@ import: setup
 demo-data: setup
 	@$(PY) -m actions.importer --if-empty demo/facilities
 
-setup: $(VENV)/.installed $(SPACY_PIPELINE) var/.created
+setup: $(VENV)/.installed $(SPACY_PIPELINE) var/.created $(WIDGET_DEPS)
 
 $(VENV)/.installed: requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.10 (pyenv install 3.10)"; exit 1; }
@@ -47,6 +49,11 @@ $(VENV)/.installed: requirements.lock
 
 $(SPACY_PIPELINE): $(VENV)/.installed scripts/build_spacy_pipeline.py
 	$(PY) scripts/build_spacy_pipeline.py build/spacy_en_lookup
+
+$(WIDGET_DEPS): web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 18 or later (the website widget needs its socket.io client)"; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@cp web/package-lock.json $@
 
 var/.created:
 	@mkdir -p var models && touch $@

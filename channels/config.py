@@ -44,10 +44,11 @@ def report(credentials_file: str, rasa_url: str = "", demo_url: str = "") -> str
         name = CHANNELS.get(class_path, (class_path, []))[0]
         needs = missing(class_path)
         if needs:
-            lines.append(f"  {name:<7} off  (set {', '.join(needs)}; see docs/channels.md)")
+            lines.append(f"  {name:<7} off  (set {', '.join(needs)})")
             continue
         where = _where(name, rasa_url, demo_url)
         lines.append(f"  {name:<7} on   {where}".rstrip())
+    lines.append("  (how to set each one up: docs/channels.md)")
     return "\n".join(lines)
 
 

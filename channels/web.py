@@ -12,7 +12,8 @@ Differences from Rasa's SocketIOInput (credentials.yml keeps its settings):
   socket.io client (web/node_modules, installed by `make setup`), the office's name and phone
   from office.yml (so the widget can give the phone number when the bot cannot be reached),
   and web/src/widget.js.
-- Origins allowed to connect: WIDGET_ALLOWED_ORIGINS (comma-separated; "*" by default).
+- Origins allowed to connect: WIDGET_ALLOWED_ORIGINS (comma-separated; "*" by default),
+  checked by the socket.io server whether or not Rasa runs with --cors.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
 from channels.config import env
@@ -87,6 +89,15 @@ class WidgetBlueprint(SocketBlueprint):
 
     def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
         super().register(app, options)
+        socketio_path = self.ctx.socketio_path
+
+        # The socket.io server answers cross-origin requests itself (WIDGET_ALLOWED_ORIGINS);
+        # with `rasa run --cors`, Sanic-CORS would add a second Access-Control-Allow-Origin
+        # header, which browsers refuse. Marking the request as done for Sanic-CORS avoids it.
+        @app.middleware("request")
+        async def socketio_answers_its_own_cors(request: Request) -> None:
+            if request.path.startswith(socketio_path):
+                setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
 
         async def serve_widget(_: Request) -> HTTPResponse:
             try:

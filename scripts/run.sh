@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Starts the action server and the Rasa server (or a terminal chat with --shell); Ctrl-C stops both.
+# Starts the action server, the Rasa server and the widget's demo page (or a terminal chat with
+# --shell); Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RASA=.venv/bin/rasa
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
+DEMO_PORT=${DEMO_PORT:-8080}
 mkdir -p var
 pids=()
 
@@ -45,6 +47,25 @@ echo "Starting the Rasa server on port $RASA_PORT (loading the model takes a few
 pids+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/" rasa-server "${pids[-1]}"
 
+# The demo page: a mock county page embedding the chat widget, served from another port (as a
+# county site would be: another origin). Optional: the bot runs without it.
+BOT_URL=${PUBLIC_BASE_URL:-http://localhost:$RASA_PORT}
+BOT_URL=${BOT_URL%/}
+DEMO_URL=""
+.venv/bin/python scripts/serve_demo.py --port "$DEMO_PORT" --bot-url "$BOT_URL" >var/demo-page.log 2>&1 &
+demo_pid=$!
+for _ in $(seq 1 20); do
+  sleep 0.25
+  kill -0 "$demo_pid" 2>/dev/null || break  # e.g. the port is taken
+  if curl -fsS -o /dev/null "http://127.0.0.1:$DEMO_PORT/" 2>/dev/null; then DEMO_URL="http://localhost:$DEMO_PORT/"; break; fi
+done
+if [[ -n "$DEMO_URL" ]]; then
+  pids+=("$demo_pid")
+else
+  kill "$demo_pid" 2>/dev/null || true
+  echo "The widget's demo page did not start (is port $DEMO_PORT taken? set DEMO_PORT); see var/demo-page.log" >&2
+fi
+
 cat <<MSG
 
 The CERS help assistant is running.
@@ -52,7 +73,10 @@ The CERS help assistant is running.
     curl -s -X POST http://localhost:$RASA_PORT/webhooks/rest/webhook \\
          -H 'Content-Type: application/json' \\
          -d '{"sender": "me", "message": "how do I add a user?"}'
-  Logs: var/rasa-server.log, var/action-server.log
+  The website chat widget: ${DEMO_URL:+open the demo page }${DEMO_URL:-(demo page not started)}
+    embed it with <script src="$BOT_URL/widget.js" data-bot-url="$BOT_URL" defer></script>
+$(.venv/bin/python -m channels.config credentials.yml --rasa-url "http://localhost:$RASA_PORT" --demo-url "$DEMO_URL" | sed 's/^/  /')
+  Logs: var/rasa-server.log, var/action-server.log, var/demo-page.log
   Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}" || true

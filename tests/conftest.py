@@ -48,8 +48,9 @@ def live(tmp_path_factory):
     # Twilio's and Slack's APIs are replaced by a local fake that records what would be sent;
     # the SMS and Slack channels are on, with test secrets (tests/fake_apis.py).
     fakes = FakeApis().start()
+    # --cors "*" as scripts/run.sh does (the widget's demo page is on another origin).
     rasa = rasa_server(base_env(CERS_TODAY=TODAY, STAFF_API_TOKEN=STAFF_TOKEN), MODEL,
-                       ROOT / "credentials.yml", endpoints)
+                       ROOT / "credentials.yml", endpoints, extra_args=["--cors", "*"])
     rasa.env.update(channel_env(fakes.url, public_base_url=rasa.url))
     rasa.start()
     yield {"rasa": rasa, "actions": actions, "work": work, "fakes": fakes,

@@ -1,0 +1,52 @@
+"""The chat widget in a real browser: runs web/tests/widget.test.mjs (node:test + playwright-core
+driving Debian's chromium) against the live bot and the demo page.
+
+scripts/browser_for_tests.sh installs chromium and web/node_modules when missing. The node
+tests end by stopping the live Rasa server (to see the "cannot be reached" message); this test
+starts it again for the tests that follow.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.servers import ROOT, Server, base_env
+
+SCREENSHOTS = ROOT / "tests" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser_ready():
+    setup = subprocess.run([str(ROOT / "scripts" / "browser_for_tests.sh")], cwd=ROOT,
+                           capture_output=True, text=True, timeout=900)
+    if setup.returncode != 0:
+        pytest.fail(f"browser setup failed:\n{setup.stdout}\n{setup.stderr}")
+
+
+@pytest.fixture(scope="session")
+def demo_page(live):
+    """The demo page (web/demo/index.html) on its own port: a different origin from the bot's."""
+    server = Server(
+        name="demo-page",
+        args=[sys.executable, "scripts/serve_demo.py", "--port", "{port}", "--bot-url", live["rasa"].url],
+        env=base_env(), health_path="/",
+    ).start()
+    yield server.url + "/"
+    server.stop()
+
+
+def test_widget_in_a_real_browser(live, browser_ready, demo_page):
+    rasa = live["rasa"]
+    env = base_env(BOT_URL=rasa.url, DEMO_URL=demo_page, RASA_PID=str(rasa.process.pid),
+                   SCREENSHOT_DIR=str(SCREENSHOTS))
+    try:
+        run = subprocess.run(["node", "--test", "--test-reporter=spec", "tests/widget.test.mjs"],
+                             cwd=ROOT / "web", env=env, capture_output=True, text=True, timeout=600)
+    finally:
+        if rasa.process is None or rasa.process.poll() is not None:
+            rasa.restart()  # the node tests stopped it on purpose
+    print(run.stdout[-20000:])
+    assert run.returncode == 0, f"widget browser tests failed:\n{run.stdout[-20000:]}\n{run.stderr[-5000:]}"
+    assert (SCREENSHOTS / "widget-360px.png").exists()
