@@ -56,3 +56,31 @@ def test_seen_events_forget_old_ids():
     seen = SeenEvents(keep_seconds=-1)
     assert seen.first_time("Ev1")
     assert seen.first_time("Ev1")
+
+
+async def _ignore(message):
+    return None
+
+
+def _routes(blueprint):
+    return sorted(route.uri for route in blueprint._future_routes)  # noqa: SLF001
+
+
+def test_sms_and_slack_without_their_variables_register_no_webhook(monkeypatch):
+    from channels.slack import StaffSlackInput
+    from channels.sms import SmsInput
+
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    assert _routes(SmsInput.from_credentials(None).blueprint(_ignore)) == ["/"]
+    assert _routes(StaffSlackInput.from_credentials({}).blueprint(_ignore)) == ["/"]
+
+
+def test_sms_and_slack_with_their_variables_have_a_webhook(monkeypatch):
+    from channels.slack import StaffSlackInput
+    from channels.sms import SmsInput
+
+    for name in SECRETS:
+        monkeypatch.setenv(name, "x")
+    assert "/webhook" in _routes(SmsInput.from_credentials(None).blueprint(_ignore))
+    assert "/webhook" in _routes(StaffSlackInput.from_credentials({}).blueprint(_ignore))

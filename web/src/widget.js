@@ -20,6 +20,7 @@ var MAX_KEPT_MESSAGES = 200;
 var state = loadState();
 var socket = null;
 var sessionReady = false;
+var offline = false; // known to be unreachable (connection failed or lost)
 var pending = [];
 var replyTimer = null;
 var offlineTimer = null;
@@ -253,8 +254,10 @@ function showUnreachable(on) {
 // ------------------------------------------------------------------ talking to the bot
 function connect() {
   if (socket) return;
-  socket = io(BOT_URL, { path: "/socket.io", transports: ["websocket", "polling"], timeout: 8000,
-    reconnectionDelayMax: 10000 });
+  // A bot behind a path (https://county.example/bot) has its socket.io under that path.
+  var bot = new URL(BOT_URL);
+  socket = io(bot.origin, { path: bot.pathname.replace(/\/+$/, "") + "/socket.io",
+    transports: ["websocket", "polling"], timeout: 8000, reconnectionDelayMax: 10000 });
   // Unreachable at first: say so if no connection comes within a few seconds.
   offlineTimer = setTimeout(function () { if (!socket.connected) showUnreachable(true); }, 5000);
   socket.on("connect", function () {
@@ -268,6 +271,7 @@ function connect() {
       saveState();
     }
     sessionReady = true;
+    offline = false;
     clearTimeout(offlineTimer);
     showUnreachable(false);
     pending.splice(0).forEach(emitMessage);
@@ -283,12 +287,16 @@ function connect() {
     }).map(function (b) { return { title: b.title, payload: b.payload }; }) : [];
     if (text || buttons.length) addMessage({ from: "bot", text: text, buttons: buttons });
   });
-  socket.on("disconnect", function () {
-    sessionReady = false;
-    stopWaiting();
-    showUnreachable(true);
-  });
-  socket.on("connect_error", function () { stopWaiting(); showUnreachable(true); });
+  socket.on("disconnect", unreachable);
+  socket.on("connect_error", unreachable);
+}
+
+function unreachable() {
+  sessionReady = false;
+  offline = true;
+  pending = []; // not sent: the person is told, and can send again once the bot is back
+  stopWaiting();
+  showUnreachable(true);
 }
 
 function emitMessage(text) {
@@ -312,7 +320,7 @@ function startWaiting() {
 function send(text, shown) {
   text = (text || "").trim();
   if (!text) return false;
-  if (!socket || !socket.connected) {
+  if (!socket || offline) {
     showUnreachable(true);
     return false;
   }
