@@ -133,8 +133,12 @@ STATUS_ACTIONS = ROOT / "actions" / "status.py"
 
 @pytest.mark.skipif(not STATUS_ACTIONS.exists(),
                     reason="staff features not there yet: actions/status.py (facility-status issue) is missing")
-def test_staff_questions_are_answered_on_slack_and_refused_on_rest(live, chat):
+def test_staff_questions_are_answered_on_slack_only(live, chat):
+    import asyncio
     import csv
+
+    from tests.live.test_sms import new_number, post_sms
+    from tests.live.test_widget_channel import talk
 
     names = [row["name"] for row in csv.DictReader(open(ROOT / "demo" / "facilities" / "facilities.csv"))]
     user, channel = new_ids()
@@ -145,3 +149,14 @@ def test_staff_questions_are_answered_on_slack_and_refused_on_rest(live, chat):
     on_rest = chat.say("which facilities are overdue?")
     assert on_rest.strip()
     assert not any(name in on_rest for name in names), on_rest
+
+    number = new_number()
+    post_sms(live, number, "which facilities are overdue?")
+    on_sms = "\n".join(live["fakes"].wait_for(lambda: live["fakes"].sms_to(number), settle=0.5))
+    assert not any(name in on_sms for name in names), on_sms
+
+    _, widget_replies = asyncio.run(talk(live["rasa"].url, None, [
+        lambda session: {"message": "which facilities are overdue?", "session_id": session}]))
+    on_widget = "\n".join(reply.get("text", "") for reply in widget_replies)
+    assert on_widget.strip()
+    assert not any(name in on_widget for name in names), on_widget
