@@ -45,8 +45,9 @@ def test_widget_in_a_real_browser(live, browser_ready, demo_page):
         run = subprocess.run(["node", "--test", "--test-reporter=spec", "tests/widget.test.mjs"],
                              cwd=ROOT / "web", env=env, capture_output=True, text=True, timeout=600)
     finally:
-        if rasa.process is None or rasa.process.poll() is not None:
-            rasa.restart()  # the node tests stopped it on purpose
+        # The node tests stop the bot on purpose (it may still be shutting down): wait for
+        # it to end, and start it again for the tests that follow.
+        rasa.restart()
     print(run.stdout[-20000:])
     assert run.returncode == 0, f"widget browser tests failed:\n{run.stdout[-20000:]}\n{run.stderr[-5000:]}"
     assert (SCREENSHOTS / "widget-360px.png").exists()
