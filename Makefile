@@ -74,6 +74,7 @@ test: setup $(MODEL)
 bench: setup $(MODEL)
 	$(PY) -m bench.run
 	$(PY) bench/bench_store.py
+	$(PY) bench/bench_widget.py
 
 ## Regenerate the lock file from requirements.in (needs the package registry).
 lock:
