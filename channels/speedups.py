@@ -165,6 +165,42 @@ def _run_graph_in_order(self, inputs: Dict[Text, Any] = None, targets: List[Text
         raise GraphRunError("Error running runner.") from e
 
 
+def _hashable_state(state: Dict[Text, Any]) -> Any:
+    return frozenset((kind, frozenset(sub_state.items())) for kind, sub_state in state.items())
+
+
+def _get_possible_keys_remembered(original):
+    """RulePolicy._get_possible_keys: the rules left are those applicable at every turn, and
+    whether a rule applies at turn i depends only on (i, that turn's state): remember it."""
+
+    def _get_possible_keys(self, lookup, states):
+        try:
+            turns = [_hashable_state(state) for state in reversed(states)]
+        except TypeError:  # an unhashable value in a state: Rasa's way
+            return original(self, lookup, states)
+        remembered = self.__dict__.setdefault("_speedups_applicable", {})
+        # Past a rule's length every turn is applicable to it (_is_rule_applicable).
+        longest = remembered.get(("longest", id(lookup)))
+        if longest is None:
+            longest = max((len(self._rule_key_to_state(key)) for key in lookup), default=0)
+            remembered[("longest", id(lookup))] = longest
+        possible_keys = set(lookup.keys())
+        for i, (state, turn) in enumerate(zip(reversed(states), turns)):
+            if i >= longest or not possible_keys:
+                break
+            applicable = remembered.get((id(lookup), i, turn))
+            if applicable is None:
+                applicable = frozenset(key for key in lookup if self._is_rule_applicable(key, i, state))
+                if len(remembered) > 4096:  # bounded: new message texts make new states
+                    remembered.clear()
+                remembered[(id(lookup), i, turn)] = applicable
+            possible_keys &= applicable
+        return possible_keys
+
+    _get_possible_keys.original = original
+    return _get_possible_keys
+
+
 def _freeze_after_loading(load_agent_on_start):
     async def load_and_freeze(*args: Any, **kwargs: Any) -> Any:
         agent = await load_agent_on_start(*args, **kwargs)
@@ -189,6 +225,7 @@ def apply() -> None:
     _applied = True
     import rasa.core.run
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.policies.rule_policy import RulePolicy
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
     from rasa.shared.core.events import Event
@@ -206,6 +243,9 @@ def apply() -> None:
 
     # The same intent probabilities from one small product instead of matrix stacking and a 7 MB copy.
     LogisticRegressionClassifier.process = _fast_logistic_regression_process(LogisticRegressionClassifier.process)
+
+    # Rule matches remembered per (turn, state): the same rules found, without re-testing each.
+    RulePolicy._get_possible_keys = _get_possible_keys_remembered(RulePolicy._get_possible_keys)
 
     # Graph nodes called directly in dependency order: the same calls, without dask's scheduling.
     global _dask_run

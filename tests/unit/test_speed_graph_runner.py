@@ -1,5 +1,6 @@
-"""channels.speedups: the graph run without dask gives what Rasa's DaskGraphRunner gives, and the
-model loader wrapper freezes the loaded objects for the garbage collector."""
+"""channels.speedups: the graph run without dask gives what Rasa's DaskGraphRunner gives, RulePolicy
+with remembered rule matches predicts what it predicted before, and the model loader wrapper
+freezes the loaded objects for the garbage collector."""
 from __future__ import annotations
 
 import asyncio
@@ -8,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
 
 from channels import speedups
@@ -55,6 +57,19 @@ def test_same_parses_and_predictions_as_the_dask_runner(monkeypatch):
     theirs = conversation(agent, "theirs")
     assert ours == theirs
     assert any(step[2].startswith("utter_") for step in ours[::2])
+
+
+@pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model (make train)")
+def test_same_predictions_with_remembered_rule_matches(monkeypatch):
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(MODEL))
+    first, again = conversation(agent, "first"), conversation(agent, "again")  # again: remembered
+    policies = [node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
+                if isinstance(node._component, RulePolicy)]
+    assert policies and all(policy._speedups_applicable for policy in policies)
+    monkeypatch.setattr(RulePolicy, "_get_possible_keys", RulePolicy._get_possible_keys.original)
+    assert first == again == conversation(agent, "rasa")
 
 
 def test_the_loader_wrapper_freezes_what_was_loaded():
