@@ -16,6 +16,7 @@ that matrix, transposed once.
 """
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 from typing import Any, Dict, List, Text
 
@@ -201,6 +202,70 @@ def _get_possible_keys_remembered(original):
     return _get_possible_keys
 
 
+class _StatesSoFar:
+    """A tracker's states as computed so far, and the replayed tracker they were read from."""
+
+    def __init__(self, domain: Any, omit_unset_slots: bool) -> None:
+        self.domain, self.omit_unset_slots = domain, omit_unset_slots
+        self.events_seen, self.last_event, self.loop_names = 0, None, set()
+        self.states: List[Any] = []  # one per ActionExecuted replayed so far
+        self.replay: Any = None
+
+    def continues(self, domain: Any, omit_unset_slots: bool, events: Any) -> bool:
+        return (self.domain is domain and self.omit_unset_slots == omit_unset_slots
+                and 0 < self.events_seen <= len(events) and events[self.events_seen - 1] is self.last_event)
+
+    def add(self, new_events: List[Any]) -> None:
+        """Domain.states_for_tracker_history's loop (generate_all_prior_trackers), for more events."""
+        from rasa.shared.core.events import ActionExecuted
+
+        for event in new_events:
+            if isinstance(event, ActionExecuted):
+                self.states.append(self.state())
+            self.replay.update(event)
+
+    def state(self) -> Any:
+        return self.domain._clean_state(self.domain.get_active_state(self.replay, omit_unset_slots=self.omit_unset_slots))
+
+
+def _states_for_tracker_history_continued(original):
+    """Domain.states_for_tracker_history for a tracker it has seen with fewer events (the rule
+    policy asks up to three times per message, each time after a few more events): it carries
+    on from where it was instead of replaying the whole conversation again. Only when the new
+    events simply add to the history, i.e. applied_events() would just append them."""
+    from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, Restarted,
+                                         SessionStarted, UserUtteranceReverted)
+
+    rewrites_history = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
+
+    def states_for_tracker_history(self, tracker, omit_unset_slots=False, ignore_rule_only_turns=False,
+                                   rule_only_data=None):
+        if ignore_rule_only_turns:  # the ML policies' variant: Rasa's code
+            return original(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        events = tracker.events
+        so_far = tracker.__dict__.get("_speedups_states")
+        new_events = None
+        if so_far is not None and so_far.continues(self, omit_unset_slots, events):
+            new_events = list(itertools.islice(events, so_far.events_seen, None))
+            if any(isinstance(e, rewrites_history) or (isinstance(e, ActionExecuted) and e.action_name in so_far.loop_names)
+                   for e in new_events):
+                new_events = None
+        if new_events is None:  # from the start, as Rasa does
+            so_far = _StatesSoFar(self, omit_unset_slots)
+            so_far.replay = tracker.init_copy()
+            so_far.loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
+            new_events = tracker.applied_events()
+        so_far.add(new_events)
+        so_far.events_seen, so_far.last_event = len(events), events[-1] if len(events) else None
+        tracker.__dict__["_speedups_states"] = so_far
+        # New dicts each time, as Rasa's: callers edit the states they get.
+        return [{kind: dict(sub_state) for kind, sub_state in state.items()}
+                for state in so_far.states + [so_far.state()]]
+
+    states_for_tracker_history.original = original
+    return states_for_tracker_history
+
+
 def _freeze_after_loading(load_agent_on_start):
     async def load_and_freeze(*args: Any, **kwargs: Any) -> Any:
         agent = await load_agent_on_start(*args, **kwargs)
@@ -227,6 +292,7 @@ def apply() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.policies.rule_policy import RulePolicy
     from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.domain import Domain
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
     from rasa.shared.core.events import Event
 
@@ -246,6 +312,9 @@ def apply() -> None:
 
     # Rule matches remembered per (turn, state): the same rules found, without re-testing each.
     RulePolicy._get_possible_keys = _get_possible_keys_remembered(RulePolicy._get_possible_keys)
+
+    # A tracker's past states carried on from the last call instead of replaying it all again.
+    Domain.states_for_tracker_history = _states_for_tracker_history_continued(Domain.states_for_tracker_history)
 
     # Graph nodes called directly in dependency order: the same calls, without dask's scheduling.
     global _dask_run

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.domain import Domain
 
 from channels import speedups
 
@@ -60,7 +61,7 @@ def test_same_parses_and_predictions_as_the_dask_runner(monkeypatch):
 
 
 @pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model (make train)")
-def test_same_predictions_with_remembered_rule_matches(monkeypatch):
+def test_same_predictions_with_remembered_rule_matches_and_continued_states(monkeypatch):
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(MODEL))
@@ -69,6 +70,7 @@ def test_same_predictions_with_remembered_rule_matches(monkeypatch):
                 if isinstance(node._component, RulePolicy)]
     assert policies and all(policy._speedups_applicable for policy in policies)
     monkeypatch.setattr(RulePolicy, "_get_possible_keys", RulePolicy._get_possible_keys.original)
+    monkeypatch.setattr(Domain, "states_for_tracker_history", Domain.states_for_tracker_history.original)
     assert first == again == conversation(agent, "rasa")
 
 
