@@ -34,7 +34,7 @@ import logging
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, List, Optional, Text, TypeVar
+from typing import Any, Callable, Iterable, List, Optional, Text, Tuple, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -54,7 +54,13 @@ class StoredSession:
     rows: int  # the sender's rows in the events table, all sessions
     last_id: Optional[int]  # the highest of their ids
     session_start: Optional[float]  # the latest SessionStarted timestamp (Rasa's subquery)
-    events: List[Event]  # the latest session's events, as Rasa's retrieve() parses them
+    # The latest session's rows, in order: each row's timestamp and its event as Rasa's
+    # retrieve() parses it (None if Rasa drops it: an unknown event type).
+    session: List[Tuple[Optional[float], Optional[Event]]]
+
+    @property
+    def events(self) -> List[Event]:
+        return [event for _, event in self.session if event is not None]
 
 
 def in_session(timestamp: Optional[float], session_start: Optional[float]) -> bool:
@@ -63,12 +69,25 @@ def in_session(timestamp: Optional[float], session_start: Optional[float]) -> bo
     return session_start is None or (timestamp is not None and timestamp >= session_start)
 
 
+def parsed(data: Text) -> Optional[Event]:
+    """A row's event, as SQLTrackerStore.retrieve() makes it (json, then deserialise_events)."""
+    events = deserialise_events([json.loads(data)])
+    return events[0] if events else None
+
+
 class CachedSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that remembers conversations (checked against the database) and keeps
     database work off the event loop. See the module docstring."""
 
-    def __init__(self, *args: Any, cache_size: int = 2000, db_threads: Optional[int] = None,
+    def __init__(self, *args: Any, cache_size: int = 200, db_threads: Optional[int] = None,
                  **kwargs: Any) -> None:
+        """Takes SQLTrackerStore's arguments, and (both optional, in endpoints.yml):
+
+        cache_size: how many conversations to remember, the most recently used (an event takes
+            about 2 KB, a 20-message conversation about 200 KB); the others are read from the
+            database when they come back.
+        db_threads: threads for database work (default 1 for SQLite, 4 for other databases).
+        """
         super().__init__(*args, **kwargs)
         self._sessions: "OrderedDict[Text, StoredSession]" = OrderedDict()
         self._cache_size = int(cache_size)
@@ -98,33 +117,32 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         while len(self._sessions) > self._cache_size:
             self._sessions.popitem(last=False)
 
-    def _rows_and_last_id(self, session: Any, sender_id: Text) -> tuple:
+    def _rows_and_last_id(self, db: Any, sender_id: Text) -> tuple:
         table = self.SQLEvent
-        return tuple(session.query(sa.func.count(table.id), sa.func.max(table.id))
+        return tuple(db.query(sa.func.count(table.id), sa.func.max(table.id))
                      .filter(table.sender_id == sender_id).one())
 
-    def _read(self, session: Any, sender_id: Text) -> StoredSession:
+    def _read(self, db: Any, sender_id: Text) -> StoredSession:
         """All the sender's rows in one statement (one consistent snapshot), filtered as Rasa does."""
         table = self.SQLEvent
-        rows = (session.query(table.id, table.type_name, table.timestamp, table.data)
+        rows = (db.query(table.id, table.type_name, table.timestamp, table.data)
                 .filter(table.sender_id == sender_id).order_by(table.id).all())
         starts = [row.timestamp for row in rows
                   if row.type_name == SessionStarted.type_name and row.timestamp is not None]
         session_start = max(starts) if starts else None
-        events = deserialise_events([json.loads(row.data) for row in rows
-                                     if in_session(row.timestamp, session_start)])
-        return StoredSession(len(rows), max((row.id for row in rows), default=None), session_start, events)
+        session = [(row.timestamp, parsed(row.data)) for row in rows if in_session(row.timestamp, session_start)]
+        return StoredSession(len(rows), max((row.id for row in rows), default=None), session_start, session)
 
-    def _current(self, session: Any, sender_id: Text, known: Optional[StoredSession]) -> StoredSession:
+    def _current(self, db: Any, sender_id: Text, known: Optional[StoredSession]) -> StoredSession:
         """`known` if the database still holds exactly those rows, else what it holds."""
-        if known is not None and self._rows_and_last_id(session, sender_id) == (known.rows, known.last_id):
+        if known is not None and self._rows_and_last_id(db, sender_id) == (known.rows, known.last_id):
             return known
-        return self._read(session, sender_id)
+        return self._read(db, sender_id)
 
     # ---------------------------------------------------------------- retrieve
     def _retrieve_sync(self, sender_id: Text, known: Optional[StoredSession]) -> StoredSession:
-        with self.session_scope() as session:
-            return self._current(session, sender_id, known)
+        with self.session_scope() as db:
+            return self._current(db, sender_id, known)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """Tracker for the latest conversation session (as SQLTrackerStore.retrieve)."""
@@ -135,8 +153,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return None
 
     def _retrieve_full_sync(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        with self.session_scope() as session:  # SQLTrackerStore._retrieve, all sessions
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=True).all()
+        with self.session_scope() as db:  # SQLTrackerStore._retrieve, all sessions
+            rows = self._event_query(db, sender_id, fetch_events_from_all_sessions=True).all()
             events = [json.loads(row.data) for row in rows]
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
@@ -147,8 +165,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return await self._in_thread(self._retrieve_full_sync, conversation_id)
 
     def _keys_sync(self) -> List[Text]:
-        with self.session_scope() as session:
-            return [sender_id for (sender_id,) in session.query(self.SQLEvent.sender_id).distinct()]
+        with self.session_scope() as db:
+            return [sender_id for (sender_id,) in db.query(self.SQLEvent.sender_id).distinct()]
 
     async def keys(self) -> Iterable[Text]:
         """Sender ids of all conversations."""
@@ -157,11 +175,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     # ---------------------------------------------------------------- save
     def _save_sync(self, tracker: DialogueStateTracker, known: Optional[StoredSession]) -> StoredSession:
         sender_id = tracker.sender_id
-        with self.session_scope() as session:
-            stored = self._current(session, sender_id, known)
-            # As SQLTrackerStore: the tracker's events past those of the latest stored session.
-            new_rows = []
-            for event in list(tracker.events)[len(stored.events):]:
+        with self.session_scope() as db:
+            stored = self._current(db, sender_id, known)
+            # As SQLTrackerStore: the tracker's events past the latest stored session's rows.
+            rows = []
+            for event in list(tracker.events)[len(stored.session):]:
                 data = event.as_dict()
                 row = self.SQLEvent(
                     sender_id=sender_id,
@@ -171,26 +189,26 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                     action_name=data.get("name"),
                     data=json.dumps(data),
                 )
-                session.add(row)
-                new_rows.append(row)
-            session.flush()  # gives the rows their ids
-            new_rows = [(row.id, row.type_name, row.timestamp, row.data) for row in new_rows]
-            session.commit()
-            if not new_rows:
-                return stored
-            # What a read would now return, without reading: parse the JSON just stored.
-            starts = [stored.session_start] + [timestamp for (_, type_name, timestamp, _) in new_rows
-                                               if type_name == SessionStarted.type_name]
-            starts = [start for start in starts if start is not None]
-            session_start = max(starts) if starts else None
-            if session_start != stored.session_start:  # a new session: drop the older events
-                kept = [event for event in stored.events if in_session(event.timestamp, session_start)]
-            else:
-                kept = list(stored.events)
-            added = deserialise_events([json.loads(data) for (_, _, timestamp, data) in new_rows
-                                        if in_session(timestamp, session_start)])
-            last_id = max([row_id for (row_id, *_) in new_rows] + ([stored.last_id] if stored.last_id is not None else []))
-            return StoredSession(stored.rows + len(new_rows), last_id, session_start, kept + added)
+                db.add(row)
+                rows.append(row)
+            db.flush()  # gives the rows their ids
+            new_rows = [(row.id, row.type_name, row.timestamp, row.data) for row in rows]
+            db.commit()
+        if not new_rows:
+            return stored
+        # What reading the rows back would give, without reading them: Rasa's session filter
+        # over the rows known plus the new ones, the new ones parsed from the JSON just stored.
+        starts = [stored.session_start] + [timestamp for (_, type_name, timestamp, _) in new_rows
+                                           if type_name == SessionStarted.type_name]
+        session_start = max((start for start in starts if start is not None), default=None)
+        session = [(timestamp, event) for (timestamp, event) in stored.session
+                   if in_session(timestamp, session_start)]  # all of them unless a new session began
+        session += [(timestamp, parsed(data)) for (_, _, timestamp, data) in new_rows
+                    if in_session(timestamp, session_start)]
+        last_id = max(row_id for (row_id, *_) in new_rows)  # ids only grow
+        if stored.last_id is not None:
+            last_id = max(last_id, stored.last_id)
+        return StoredSession(stored.rows + len(new_rows), last_id, session_start, session)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Stores the tracker's new events (as SQLTrackerStore.save)."""

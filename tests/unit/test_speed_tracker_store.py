@@ -216,3 +216,19 @@ def test_endpoints_yml_uses_it():
 
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     assert endpoints["tracker_store"]["type"] == "channels.tracker_store.CachedSQLTrackerStore"
+
+
+def test_a_row_rasa_cannot_parse_is_skipped_and_counted_as_rasa_does(url):
+    for sender in ("ours", "theirs"):
+        converse(plain(url), sender, SAVES[:1])
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(sa.text(
+                "insert into events (sender_id, type_name, timestamp, data) "
+                "values (:s, 'no_event', 1001.5, '{\"timestamp\": 1001.5}')"),
+                {"s": sender})
+        engine.dispose()
+    ours = converse(cached(url), "ours", SAVES[1:])
+    theirs = converse(plain(url), "theirs", SAVES[1:])
+    assert ours == theirs
+    assert rows(url, "ours") == rows(url, "theirs")
