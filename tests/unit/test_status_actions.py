@@ -1,15 +1,10 @@
 """The facility status actions, run on real rasa_sdk Trackers over the demo facilities (CERS_TODAY=2027-02-15)."""
 from __future__ import annotations
 
-import asyncio
-import inspect
 import time
 from pathlib import Path
-from typing import Any, Dict, List
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import status
 from actions.importer import import_folder
@@ -22,6 +17,7 @@ from actions.status import (
     ActionStopFacilityStatus,
 )
 from actions.store import FacilityStore, StoreUnavailable
+from tests.unit.conversation import Conversation as BaseConversation, texts
 from actions.walkthrough import ActionAffirm, ActionStartWalkthrough
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "facilities"
@@ -30,55 +26,13 @@ SLOTS = ("status_open", "status_cers_id", "status_zip", "status_failures", "stat
 PHONE = load_office().phone
 
 
-class Conversation:
-    """Keeps events and slots as Rasa would, and runs actions on a Tracker built from them."""
-
+class Conversation(BaseConversation):
     def __init__(self, channel: str = "rest"):
-        self.channel = channel
-        self.events: List[Dict[str, Any]] = []
-        self.slots: Dict[str, Any] = {name: None for name in SLOTS}
-        self.latest: Dict[str, Any] = {}
-
-    def user(self, text: str, intent: str) -> None:
-        self.latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []}
-        self.events.append({"event": "user", "text": text, "parse_data": self.latest,
-                            "input_channel": self.channel})
-
-    def response(self, name: str, text: str = "an answer") -> None:
-        self.events.append({"event": "action", "name": name})
-        self.events.append({"event": "bot", "text": text, "metadata": {"utter_action": name}})
-
-    def run(self, action) -> List[Dict[str, Any]]:
-        tracker = Tracker("test", dict(self.slots), self.latest, list(self.events), False, None, {},
-                          self.events[-1].get("name") if self.events else None)
-        dispatcher = CollectingDispatcher()
-        result = action.run(dispatcher, tracker, {})
-        events = asyncio.run(result) if inspect.iscoroutine(result) else result
-        self.events.append({"event": "action", "name": action.name()})
-        for message in dispatcher.messages:
-            # As Rasa stores it: keys other than text and the data fields become the bot event's metadata.
-            metadata = {k: v for k, v in message.items()
-                        if k not in ("text", "buttons", "elements", "custom", "template", "response",
-                                     "image", "attachment") and v}
-            if message.get("response"):
-                metadata["utter_action"] = message["response"]
-            self.events.append({"event": "bot", "text": message.get("text"), "metadata": metadata,
-                                "data": {"buttons": message.get("buttons")}})
-        for event in events:
-            assert event["event"] == "slot" and event["name"] in SLOTS, event
-            self.slots[event["name"]] = event["value"]
-            self.events.append(event)
-        self.events.append({"event": "action", "name": "action_listen"})
-        self.messages = dispatcher.messages
-        return dispatcher.messages
+        super().__init__(SLOTS, channel)
 
     def turn(self, text: str, intent: str = "provide_facility_ids", action=None) -> str:
         self.user(text, intent)
         return texts(self.run(action or ActionFacilityStatus()))
-
-
-def texts(messages) -> str:
-    return "\n\n".join(m.get("text") or m.get("response") or "" for m in messages)
 
 
 @pytest.fixture(scope="module")

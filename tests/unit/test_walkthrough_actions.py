@@ -1,13 +1,12 @@
 """The walkthrough Rasa actions, run on real rasa_sdk Trackers built from the events Rasa would send."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.settings import load_office
+from tests.unit.conversation import Conversation as BaseConversation, texts
 from actions.walkthrough import (
     ActionAffirm,
     ActionOfferContinue,
@@ -18,48 +17,13 @@ from actions.walkthrough import (
 SLOTS = ("guide_id", "guide_step", "guide_open", "guide_paused")
 
 
-class Conversation:
-    """Keeps the events and slots as Rasa would, and runs our actions on a Tracker built from them."""
-
+class Conversation(BaseConversation):
     def __init__(self):
-        self.events: List[Dict[str, Any]] = []
-        self.slots: Dict[str, Any] = {name: None for name in SLOTS}
-        self.latest: Dict[str, Any] = {}
-
-    def user(self, text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None) -> None:
-        self.latest = {"text": text, "intent": {"name": intent, "confidence": 1.0},
-                       "entities": entities or []}
-        self.events.append({"event": "user", "text": text, "parse_data": self.latest})
-
-    def response(self, name: str, text: str = "an answer") -> None:
-        """A response from the domain (utter_...), logged as Rasa logs it."""
-        self.events.append({"event": "action", "name": name})
-        self.events.append({"event": "bot", "text": text, "metadata": {"utter_action": name}})
-
-    def run(self, action) -> List[Dict[str, Any]]:
-        tracker = Tracker("test", dict(self.slots), self.latest, list(self.events), False, None, {},
-                          self.events[-1].get("name") if self.events else None)
-        dispatcher = CollectingDispatcher()
-        events = action.run(dispatcher, tracker, {})
-        self.events.append({"event": "action", "name": action.name()})
-        for message in dispatcher.messages:
-            self.events.append({"event": "bot", "text": message.get("text"), "metadata": {},
-                                "data": {"buttons": message.get("buttons")}})
-        for event in events:
-            assert event["event"] == "slot" and event["name"] in SLOTS, event
-            self.slots[event["name"]] = event["value"]
-            self.events.append(event)
-        self.events.append({"event": "action", "name": "action_listen"})
-        self.last_events = events
-        return dispatcher.messages
+        super().__init__(SLOTS)
 
     def turn(self, text: str, intent: str, action, entities=None) -> List[Dict[str, Any]]:
         self.user(text, intent, entities)
         return self.run(action)
-
-
-def texts(messages) -> str:
-    return "\n\n".join(m.get("text") or "" for m in messages)
 
 
 def payloads(messages) -> List[str]:
