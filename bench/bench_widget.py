@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import Server, action_server, base_env, rasa_server  # noqa: E402
+from tests.servers import Server, action_server, base_env, rasa_server, write_endpoints  # noqa: E402
 
 MODEL = ROOT / "models" / "cers.tar.gz"
 
@@ -32,9 +32,7 @@ def measure(rounds: int) -> dict:
         actions = action_server(env).start()
         servers = [actions]
         try:
-            endpoints = Path(work) / "endpoints.yml"
-            endpoints.write_text(f"action_endpoint:\n  url: {actions.url}/webhook\n"
-                                 f"tracker_store:\n  type: SQL\n  url: sqlite:///{work}/conversations.db\n")
+            endpoints = write_endpoints(Path(work) / "endpoints.yml", actions.url, f"sqlite:///{work}/conversations.db")
             rasa = rasa_server(env, MODEL, ROOT / "credentials.yml", endpoints, extra_args=["--cors", "*"])
             servers.append(rasa.start())
             demo = Server(name="demo-page", env=env, health_path="/",

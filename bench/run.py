@@ -6,7 +6,6 @@ Prints a table and writes it into README.md between the BENCHMARK markers.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
 import shutil
@@ -26,7 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import Server, action_server, base_env, free_port, rasa_server  # noqa: E402
+from tests.servers import Server, action_server, base_env, free_port, rasa_server, write_endpoints  # noqa: E402
 
 WORK = ROOT / "var" / "bench"
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
@@ -117,16 +116,13 @@ def latency_side_by_side(rounds: int, per_conversation: int) -> Dict[str, Dict[s
     init_model = init_bot()
     env = base_env(CERS_TODAY="2026-11-23")
     actions = action_server(env).start()
-    endpoints = WORK / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: {actions.url}/webhook\n"
-        f"tracker_store:\n  type: SQL\n  url: sqlite:///{WORK}/bench-conversations.db\n"
-    )
+    endpoints = write_endpoints(WORK / "endpoints.yml", actions.url, f"sqlite:///{WORK}/bench-conversations.db")
     ours = rasa_server(env, ROOT / "models" / "cers.tar.gz", ROOT / "credentials.yml", endpoints).start()
     init_folder = init_model.parent.parent
     theirs = Server(name="init-bot", env=base_env(), health_path="/",
                     args=[RASA, "run", "--model", str(init_model), "--port", "{port}",
-                          "--credentials", str(init_folder / "credentials.yml")]).start()
+                          "--credentials", str(init_folder / "credentials.yml"),
+                          "--endpoints", str(init_folder / "endpoints.yml")]).start()
     bots = {"ours": (ours, OUR_MESSAGES), "init": (theirs, INIT_MESSAGES)}
     samples: Dict[str, Dict[str, List[float]]] = {name: {} for name in bots}
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_apis import FakeApis, channel_env
-from tests.servers import ROOT, Chat, action_server, base_env, rasa_server
+from tests.servers import ROOT, Chat, action_server, base_env, rasa_server, write_endpoints
 
 MODEL = ROOT / "models" / "cers.tar.gz"
 # A fixed "today" so answers with dates are checkable: 98 days before March 1, 2027.
@@ -40,11 +40,7 @@ def live(tmp_path_factory):
     # The facility status actions read the demo facilities from their own database.
     database_url = demo_database(work)
     actions = action_server(base_env(CERS_TODAY=TODAY, DATABASE_URL=database_url)).start()
-    endpoints = work / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: {actions.url}/webhook\n"
-        f"tracker_store:\n  type: SQL\n  url: sqlite:///{work}/conversations.db\n"
-    )
+    endpoints = write_endpoints(work / "endpoints.yml", actions.url, f"sqlite:///{work}/conversations.db")
     # Twilio's and Slack's APIs are replaced by a local fake that records what would be sent;
     # the SMS and Slack channels are on, with test secrets (tests/fake_apis.py).
     fakes = FakeApis().start()

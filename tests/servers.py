@@ -81,6 +81,16 @@ class Server:
         self.start()
 
 
+def write_endpoints(path: Path, action_url: str, tracker_store_url: str) -> Path:
+    """An endpoints file like the project's (same tracker store class) for a server under test."""
+    import yaml
+
+    store_type = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]["type"]
+    path.write_text(f"action_endpoint:\n  url: {action_url}/webhook\n"
+                    f"tracker_store:\n  type: {store_type}\n  url: {tracker_store_url}\n")
+    return path
+
+
 def base_env(**overrides: str) -> Dict[str, str]:
     env = dict(os.environ)
     env.update(

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.conftest import MODEL, TODAY
-from tests.servers import ROOT, Chat, action_server, base_env, rasa_server
+from tests.servers import ROOT, Chat, action_server, base_env, rasa_server, write_endpoints
 
 PHONE = "(530) 283-6355"
 DEMO = ROOT / "demo" / "facilities"
@@ -349,9 +349,7 @@ def database_down(tmp_path_factory):
     actions = action_server(env)
     actions.name = "action-server-database-down"
     actions.start()
-    endpoints = work / "endpoints.yml"
-    endpoints.write_text(f"action_endpoint:\n  url: {actions.url}/webhook\n"
-                         f"tracker_store:\n  type: SQL\n  url: sqlite:///{work}/conversations.db\n")
+    endpoints = write_endpoints(work / "endpoints.yml", actions.url, f"sqlite:///{work}/conversations.db")
     credentials = work / "credentials.yml"
     credentials.write_text("channels.rest.RestInput:\nchannels.staff.StaffInput:\n")
     rasa_env = base_env(CERS_TODAY=TODAY)

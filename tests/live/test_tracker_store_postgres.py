@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import MODEL, TODAY
-from tests.servers import ROOT, Chat, base_env, rasa_server
+from tests.servers import ROOT, Chat, base_env, rasa_server, write_endpoints
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="TEST_POSTGRES_URL is not set (make test sets it)")
@@ -29,11 +29,7 @@ def tracker_database():
 
 
 def test_conversation_in_postgres_survives_a_restart(live, tracker_database, tmp_path):
-    endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: {live['actions'].url}/webhook\n"
-        f"tracker_store:\n  type: SQL\n  url: {tracker_database}\n"
-    )
+    endpoints = write_endpoints(tmp_path / "endpoints.yml", live["actions"].url, tracker_database)
     server = rasa_server(base_env(CERS_TODAY=TODAY), MODEL, ROOT / "credentials.yml", endpoints).start()
     try:
         chat = Chat(server.url, sender=f"pg-{uuid.uuid4().hex[:8]}")
