@@ -182,7 +182,9 @@ def time_to_first_answer() -> float:
 
 # ------------------------------------------------------------------ NLU variants
 def nlu_variants() -> Dict[str, float]:
-    from scripts.evaluate_nlu import evaluate
+    from scripts.evaluate_nlu import evaluate, quiet
+
+    quiet()
 
     ours = yaml.safe_load((ROOT / "config.yml").read_text())
     no_lemmas = yaml.safe_load((ROOT / "config.yml").read_text())
