@@ -6,6 +6,7 @@ Prints a table and writes it into README.md between the BENCHMARK markers.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -254,23 +255,26 @@ def main() -> int:
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     parts = args.only or ["train", "startup", "latency", "nlu"]
-    results: dict = {}
-    if "train" in parts:
-        log("training time...")
-        results["train_s"] = train_ours()
-    if "startup" in parts:
-        log("time from `make run` to the first answer...")
-        results["startup_s"] = time_to_first_answer()
-    if "latency" in parts:
-        log("latency and throughput, side by side with the `rasa init` bot...")
-        results["latency"] = latency_side_by_side(args.rounds, args.messages)
-    if "nlu" in parts:
-        log("NLU macro-F1 for three pipelines...")
-        results["nlu"] = nlu_variants()
+    # Each part's result is saved as soon as it is measured, so a part run later with --only
+    # (or a run stopped during the long NLU part) still completes the README table.
+    saved = WORK / "results.json"
+    results: dict = json.loads(saved.read_text()) if saved.exists() and args.only else {}
+    steps = {
+        "train": ("training time...", "train_s", train_ours),
+        "startup": ("time from `make run` to the first answer...", "startup_s", time_to_first_answer),
+        "latency": ("latency and throughput, side by side with the `rasa init` bot...", "latency",
+                    lambda: latency_side_by_side(args.rounds, args.messages)),
+        "nlu": ("NLU macro-F1 for three pipelines...", "nlu", nlu_variants),
+    }
+    for part in parts:
+        message, key, measure = steps[part]
+        log(message)
+        results[key] = measure()
+        saved.write_text(json.dumps(results))
     section = report(results)
     print()
     print(section)
-    if set(parts) == {"train", "startup", "latency", "nlu"}:
+    if all(key in results for key in ("train_s", "startup_s", "latency", "nlu")):
         write_readme(section)
         print("\n(written into README.md)")
     return 0
