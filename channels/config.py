@@ -35,6 +35,19 @@ def missing(class_path: str) -> List[str]:
     return [name for name in CHANNELS.get(class_path, ("", []))[1] if not env(name)]
 
 
+def off_blueprint(name: str):
+    """The routes of a channel that is off: a health check that says so, and no webhook (404)."""
+    from sanic import Blueprint, response
+
+    blueprint = Blueprint(name, __name__)
+
+    @blueprint.route("/", methods=["GET"])
+    async def health(_):
+        return response.json({"status": "off"})
+
+    return blueprint
+
+
 def report(credentials_file: str, rasa_url: str = "", demo_url: str = "") -> str:
     """One line per channel listed in credentials_file: on, or off and what to set."""
     with open(credentials_file, encoding="utf-8") as handle:

@@ -33,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.config import env, missing
+from channels.config import env, missing, off_blueprint
 from channels.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -145,13 +145,7 @@ class StaffSlackInput(SlackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         if not self.enabled:
-            webhook = Blueprint("slack_webhook", __name__)
-
-            @webhook.route("/", methods=["GET"])
-            async def health(_: Request) -> HTTPResponse:
-                return response.json({"status": "off"})
-
-            return webhook
+            return off_blueprint("slack_webhook")
 
         webhook = super().blueprint(on_new_message)
 

@@ -22,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.config import off_blueprint
 from channels.rest import RestInput
 
 TOKEN_VARIABLE = "STAFF_API_TOKEN"
@@ -59,13 +60,7 @@ class StaffInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         if not self.enabled:
-            off = Blueprint("staff_webhook_off", __name__)
-
-            @off.route("/", methods=["GET"])
-            async def health(_: Request) -> HTTPResponse:
-                return response.json({"status": "off"})
-
-            return off
+            return off_blueprint("staff_webhook_off")
 
         blueprint = super().blueprint(on_new_message)
 
