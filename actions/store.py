@@ -268,6 +268,15 @@ class FacilityStore:
             logger.warning("facility database unavailable: %s", error)
             raise StoreUnavailable(str(error).splitlines()[0]) from error
 
+    def drop_schema(self) -> None:
+        """Drop the store's tables and Alembic's version table (tests and benchmarks start clean)."""
+        from sqlalchemy import text
+
+        with self.engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        self._schema_ready = False
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from actions import deadlines  # noqa: E402
 from actions.importer import import_folder  # noqa: E402
-from actions.store import Base, FacilityStore  # noqa: E402
+from actions.store import FacilityStore  # noqa: E402
 
 TODAY = dt.date(2027, 2, 15)
 CITIES = [("Quincy", "95971"), ("Chester", "96020"), ("Portola", "96122"), ("Greenville", "95947"),
@@ -142,11 +142,8 @@ def postgres_url() -> tuple[str, bool]:
 
 
 def reset_postgres(url: str) -> None:
-    from sqlalchemy import text
     store = FacilityStore(url, migrate=False)
-    with store.engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    store.drop_schema()
     store.dispose()
 
 

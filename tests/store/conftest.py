@@ -5,20 +5,17 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from actions.store import Base, FacilityStore
+from actions.store import FacilityStore
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "facilities"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_POSTGRES_URL") else [])
 
 
 def _wipe_postgres(url: str) -> None:
-    """A clean database for each test: drop our tables and Alembic's version table."""
+    """A clean database for each test."""
     store = FacilityStore(url, migrate=False)
-    with store.engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    store.drop_schema()
     store.dispose()
 
 
