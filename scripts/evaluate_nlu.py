@@ -1,7 +1,10 @@
-"""Evaluates a trained model's intent classification on the held-out set (tests/nlu/).
+"""Evaluates a trained model on the held-out sets (tests/nlu/) and the emergency sets, against the floors in tests/nlu/floors.yml.
 
-Prints intent accuracy and macro-F1, lists the misclassified messages, and exits 1 when
-macro-F1 is below --min-macro-f1 or when a held-out message also appears in the training data.
+For each held-out set: intent accuracy and macro-F1, where a "Did you mean" reply (nlu_fallback)
+counts as wrong, and the rate of such replies on its own. For each emergency set: every
+emergency must be report_emergency, every other message must not be.
+Exits 1 when a figure is below its floor, when a held-out message is also a training example
+(after lowercasing and removing punctuation), or when an emergency message is missed.
 """
 from __future__ import annotations
 
@@ -12,12 +15,22 @@ import logging
 import re
 import sys
 from pathlib import Path
+from typing import Dict, List, Tuple
 
+import yaml
 from sklearn.metrics import accuracy_score, f1_score
+
+# The model names components of this project (channels.triage...): import them from here.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+FLOORS_FILE = Path("tests/nlu/floors.yml")
+EMERGENCY = "report_emergency"
+FALLBACK = "nlu_fallback"
 
 
 def normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower())
+    """Lower case, punctuation removed, single spaces: how 'the same message' is judged."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
 def quiet() -> None:
@@ -28,69 +41,117 @@ def quiet() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
 
-def load_examples(path: str):
+def load_examples(path: str) -> List[Tuple[str, str]]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     data = load_data(path)
     return [(ex.get("text"), ex.get("intent")) for ex in data.intent_examples]
 
 
-async def predict(model: str, texts):
-    from rasa.core.agent import Agent
+def shared_run(text: str, training_ngrams: set, n: int = 5) -> bool:
+    words = normalise(text).split()
+    return any(tuple(words[i:i + n]) in training_ngrams for i in range(len(words) - n + 1))
 
-    agent = Agent.load(model)
-    predictions = []
+
+def ngrams(texts, n: int = 5) -> set:
+    found = set()
     for text in texts:
-        parsed = await agent.parse_message(text)
-        predictions.append(parsed["intent"]["name"])
-    return predictions
+        words = normalise(text).split()
+        found.update(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+    return found
 
 
-def evaluate(model: str, heldout: str, training: str = "data/nlu") -> dict:
-    examples = load_examples(heldout)
-    training_texts = {normalise(text) for text, _ in load_examples(training)}
-    overlap = [text for text, _ in examples if normalise(text) in training_texts]
+async def predict(agent, texts: List[str]) -> List[str]:
+    return [(await agent.parse_message(text))["intent"]["name"] for text in texts]
+
+
+def score_heldout(name: str, examples, predicted, training_texts, training_ngrams) -> Dict:
     texts = [text for text, _ in examples]
     truth = [intent for _, intent in examples]
-    predicted = asyncio.run(predict(model, texts))
-    errors = [(t, y, p) for t, y, p in zip(texts, truth, predicted) if y != p]
     return {
+        "set": name,
         "messages": len(texts),
         "intents": len(set(truth)),
         "accuracy": accuracy_score(truth, predicted),
         "macro_f1": f1_score(truth, predicted, average="macro", labels=sorted(set(truth)), zero_division=0),
-        "errors": errors,
-        "overlap": overlap,
+        "did_you_mean_rate": sum(p == FALLBACK for p in predicted) / max(len(predicted), 1),
+        "errors": [(t, y, p) for t, y, p in zip(texts, truth, predicted) if y != p],
+        "equal_to_training": [t for t in texts if normalise(t) in training_texts],
+        "sharing_5_words": sum(shared_run(t, training_ngrams) for t in texts),
     }
+
+
+def load_emergency_set(path: Path) -> Tuple[List[str], List[str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    urgent = list(data.get("emergencies", [])) + list(data.get("spanish_emergencies", []))
+    other = list(data.get("not_emergencies", [])) + list(data.get("spanish_other", []))
+    return urgent, other
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="models/cers.tar.gz")
-    parser.add_argument("--heldout", default="tests/nlu")
     parser.add_argument("--training", default="data/nlu")
-    parser.add_argument("--min-macro-f1", type=float, default=0.0)
-    parser.add_argument("--json", help="write the scores to this file")
+    parser.add_argument("--floors", default=str(FLOORS_FILE))
+    parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     quiet()
+    from rasa.core.agent import Agent
 
-    result = evaluate(args.model, args.heldout, args.training)
-    print(f"NLU held-out evaluation: {result['messages']} messages, {result['intents']} intents")
-    for text, truth, predicted in result["errors"]:
-        print(f"  wrong: {text!r}: expected {truth}, got {predicted}")
-    print(f"intent accuracy: {result['accuracy']:.3f}")
-    print(f"intent macro-F1: {result['macro_f1']:.3f}")
+    floors = yaml.safe_load(Path(args.floors).read_text(encoding="utf-8"))
+    training = [text for text, _ in load_examples(args.training)]
+    training_texts = {normalise(text) for text in training}
+    training_ngrams = ngrams(training)
+    agent = Agent.load(args.model)
+    failures: List[str] = []
+    report: Dict[str, Dict] = {}
+
+    for name, spec in floors["heldout"].items():
+        examples = load_examples(spec["file"])
+        predicted = asyncio.run(predict(agent, [text for text, _ in examples]))
+        result = score_heldout(name, examples, predicted, training_texts, training_ngrams)
+        print(f"\n--- held-out set '{name}' ({spec['file']}): {result['messages']} messages, "
+              f"{result['intents']} intents")
+        for text, truth, guess in result["errors"]:
+            print(f"  wrong: {text!r}: expected {truth}, got {guess}")
+        print(f"accuracy {result['accuracy']:.3f} (floor {spec['min_accuracy']}), "
+              f"macro-F1 {result['macro_f1']:.3f}"
+              + (f" (floor {spec['min_macro_f1']})" if "min_macro_f1" in spec else "")
+              + f", did-you-mean rate {result['did_you_mean_rate']:.3f}, "
+              f"messages sharing 5 consecutive words with training: {result['sharing_5_words']}")
+        if result["equal_to_training"]:
+            failures.append(f"{name}: {len(result['equal_to_training'])} held-out messages are training "
+                            f"examples: {result['equal_to_training'][:5]}")
+        if result["accuracy"] < spec["min_accuracy"]:
+            failures.append(f"{name}: accuracy {result['accuracy']:.3f} < {spec['min_accuracy']}")
+        if result["macro_f1"] < spec.get("min_macro_f1", 0.0):
+            failures.append(f"{name}: macro-F1 {result['macro_f1']:.3f} < {spec['min_macro_f1']}")
+        report[name] = {k: result[k] for k in ("messages", "accuracy", "macro_f1", "did_you_mean_rate",
+                                               "sharing_5_words")}
+
+    for path in floors["emergency_sets"]:
+        urgent, other = load_emergency_set(Path(path))
+        missed = [t for t, p in zip(urgent, asyncio.run(predict(agent, urgent))) if p != EMERGENCY]
+        false_alarms = [t for t, p in zip(other, asyncio.run(predict(agent, other))) if p == EMERGENCY]
+        print(f"\n--- emergency set {path}: {len(urgent) - len(missed)}/{len(urgent)} emergencies get 911 "
+              f"first; {len(false_alarms)}/{len(other)} other messages wrongly do")
+        for text in missed:
+            print(f"  MISSED: {text!r}")
+        for text in false_alarms:
+            print(f"  false alarm: {text!r}")
+        if missed:
+            failures.append(f"{path}: {len(missed)} emergencies missed")
+        if false_alarms:
+            failures.append(f"{path}: {len(false_alarms)} non-emergencies answered as emergencies")
+        report[Path(path).stem] = {"emergencies": len(urgent), "missed": len(missed),
+                                   "others": len(other), "false_alarms": len(false_alarms)}
+
     if args.json:
-        Path(args.json).write_text(json.dumps({k: result[k] for k in ("messages", "accuracy", "macro_f1")}))
-    if result["overlap"]:
-        print(f"FAIL: {len(result['overlap'])} held-out messages are also training examples:")
-        for text in result["overlap"]:
-            print(f"  {text!r}")
-        return 1
-    if result["macro_f1"] < args.min_macro_f1:
-        print(f"FAIL: macro-F1 {result['macro_f1']:.3f} is below {args.min_macro_f1}")
-        return 1
-    return 0
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    print()
+    for failure in failures:
+        print(f"FAIL: {failure}")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

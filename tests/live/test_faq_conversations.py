@@ -73,7 +73,7 @@ def test_thresholds_are_exact(chat):
 
 def test_emergency_gets_911_first(chat):
     replies = chat.send("there is a chemical spill at our shop right now")
-    assert replies[0]["text"].lower().startswith("if a spill") and "call 911 first" in replies[0]["text"]
+    assert replies[0]["text"].startswith("Call 911 now")
     assert "(800) 852-7550" in "\n".join(r["text"] for r in replies)
 
 

@@ -1,0 +1,58 @@
+"""Actions for the replies that must never depend on a good guess: an emergency (911 first, in Spanish too) and a message the bot was not sure about ("Did you mean ...")."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from cers.language import describes_spanish_emergency, is_spanish
+from cers.topics import best_guesses, topic_titles
+
+NLU_FALLBACK = "nlu_fallback"
+NONE_OF_THESE_PAYLOAD = "/none_of_these"
+
+
+class ActionReportEmergency(Action):
+    """911 first (in Spanish and English for a Spanish message), then where to report the release."""
+
+    def name(self) -> Text:
+        return "action_report_emergency"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        text = tracker.latest_message.get("text") or ""
+        spanish = is_spanish(text) or describes_spanish_emergency(text)
+        if spanish:
+            dispatcher.utter_message(response="utter_report_emergency_bilingual")
+        else:
+            dispatcher.utter_message(response="utter_report_emergency")
+        if tracker.get_slot("status_open"):
+            # The status check waits; say how to pick it up again once people are safe.
+            dispatcher.utter_message(response="utter_status_check_resume")
+        return []
+
+
+class ActionDidYouMean(Action):
+    """Not sure what was asked: offer the two or three likeliest topics, and "Something else"."""
+
+    def name(self) -> Text:
+        return "action_did_you_mean"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        ranking = [
+            (guess.get("name"), float(guess.get("confidence") or 0.0))
+            for guess in tracker.latest_message.get("intent_ranking") or []
+            if guess.get("name") and guess.get("name") != NLU_FALLBACK
+        ]
+        if ranking and max(ranking, key=lambda pair: pair[1])[0] == "out_of_scope":
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
+        guesses = best_guesses(ranking)
+        if not guesses:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        titles = topic_titles()
+        buttons = [{"title": titles[intent], "payload": f"/{intent}"} for intent in guesses]
+        buttons.append({"title": "Something else", "payload": NONE_OF_THESE_PAYLOAD})
+        dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
+        return []

@@ -1,0 +1,287 @@
+"""Tells whether a message describes a release, fire, fumes or exposure happening now: such a message gets "call 911" first, whatever the intent classifier thinks.
+
+Rules, not statistics, because a miss is the one error the bot must not make. A message is read
+clause by clause; a clause is an emergency when it says something is escaping, burning or hurting
+someone (or names such an event, like "gas leak") and does not place it in the past, in a
+hypothetical, in a question about the rules, or in a CERS topic that only shares the words
+("emergency response plan", "leak detection", "fire department inspection").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterable, List
+
+# ------------------------------------------------------------------------------- word lists
+# Things that leak, burn or fume at a facility (singular and common misspellings).
+_SUBSTANCE = (
+    r"(?:chem(?:ical)?s?|gas+(?:oline)?|gasolina|propane?|propano|butane|natural gas|diesel|fuel|"
+    r"petrol|oil|hydraulic(?: fluid| oil)?|antifreeze|coolant|freon|refrigerant|"
+    r"am+on+i?a|anhydrous|chlorine?|clorine|clorox|bleach|acids?|battery acid|sulfuric|sulphuric|"
+    r"muriatic|hydrochloric|caustic|lye|solvents?|thinner|paint|pesticides?|herbicides?|"
+    r"insecticides?|fertili[sz]er|fumigant|methyl bromide|chloropicrin|h2s|hydrogen sulfide|"
+    r"sulfur dioxide|so2|co2|carbon monoxide|nitrogen|oxygen|acetylene|hydrogen|cyanide|mercury|"
+    r"perc|perchloroethylene|formaldehyde|xylene|toluene|acetone|ethanol|methanol|kerosene|"
+    r"lpg|cng|mineral spirits|pool chemicals?|cl2|nh3|hazmat|haz mat|vapou?rs?|fumes?|liquid|"
+    r"stuff|something)"
+)
+_CONTAINER = (
+    r"(?:tanks?|drums?|barrels?|totes?|containers?|cylinders?|bottles?|jugs?|cans?|pails?|"
+    r"buckets?|lines?|pipes?|piping|hoses?|valves?|fittings?|pumps?|truck|tanker|trailer|"
+    r"forklift|generator|compressor|battery|batteries|regulator|nozzle|dispenser|pallet|"
+    r"vessel|reactor|chiller|condenser|bag|sack)"
+)
+# Escaping, moving or acting now ("is leaking", "pouring out", "hissing").
+_ACTIVE_VERB = (
+    r"(?:leak(?:ing|in|s)?|leeking|leekin|spill(?:ing|s)?|spil+ing|pouring|gushing|spewing|blowing|drip|drips|"
+    r"eating through|corroding|dissolving|"
+    r"spraying|squirting|dripping|seeping|oozing|bubbling|boiling over|foaming|fizzing|hissing|"
+    r"hissin|venting|escaping|overflowing|flooding|flowing|running|draining|going|coming|"
+    r"burning|smoking|smouldering|smoldering|sparking|melting|reacting|steaming|pooling|dribbling|"
+    r"glugging|popping|fuming|frosting over|foam(?:ed|ing) over|boil(?:ed|ing) over|throwing sparks|"
+    r"silbando|alarming)"
+)
+# Where the stuff is going ("onto the ground", "into the storm drain").
+_DESTINATION = (
+    r"(?:on(?:to)? the (?:ground|floor|street|road|pavement|dirt|lot|deck|water)|"
+    r"in(?:to)? the (?:storm ?drains?|drains?|gutter|creek|river|lake|bay|water|harbor|marina|"
+    r"ditch|canal|sewer|soil|dirt|air)|everywhere|all over|out of (?:the|our|a|it)|"
+    r"out (?:of|from)|down the)"
+)
+_HURT = (
+    r"(?:cough(?:ing)?|choking|can'?t (?:breathe?|breath)|cant (?:breathe?|breath)|"
+    r"(?:trouble|hard|difficulty) breathing|short of breath|wheezing|gasping|"
+    r"eyes? (?:are |is )?(?:burning|burn|stinging|sting|watering|on fire)|"
+    r"(?:throat|skin|nose|lungs?|chest) (?:is |are )?(?:burning|burns|hurts?|on fire|tight)|"
+    r"burning (?:eyes|throat|skin|sensation)|dizzy|light ?headed|nause(?:a|ous)|vomit(?:ing)?|"
+    r"throwing up|threw up|passed out|pass(?:ing)? out|fainted|unconscious|collapsed|"
+    r"not breathing|(?:got|is|was|were|been) (?:splashed|sprayed|burned|burnt|exposed|overcome)|"
+    r"splashed (?:in|on|into)|chemical burns?|headaches? from|"
+    r"(?:feel|feels|feeling|felt|getting|got|are|is) (?:really |very |so )?(?:sick|ill|nauseous)|"
+    r"(?:have|has|having|got|getting) (?:bad |terrible )?(?:headaches?|rash(?:es)?|burns)|"
+    r"splashed[\w\s]{0,30}\b(?:face|eyes?|skin|arms?|hands?|legs?|body|mouth)|"
+    r"(?:in|on|into) (?:his|her|my|their|your|the guy'?s) (?:face|eyes?|skin|mouth)|"
+    r"all over (?:his|her|my|their|your|him|me) ?(?:legs?|arms?|face|body|hands?|clothes|feet)?|"
+    r"(?:head|hed|stomach|chest|eyes) (?:hurts?|is killing|aches?|pounding)|"
+    r"(?:feel|feels|feeling) (?:bad|unwell|funny|weird|faint|woozy)|"
+    r"eyes? (?:\w+ ){0,3}(?:watering|burning|stinging|swelling|swollen))"
+)
+_EVENT_NOUN = (
+    r"(?:leaks?|leeks?|leakage|spills?|releases?|fire|flames?|blaze|smoke|explosion|blast|fumes|"
+    r"vapou?r cloud|gas cloud|cloud|plume|rupture|blowout)"
+)
+
+# ------------------------------------------------------------------------------- patterns
+_STRONG = [
+    # "the ammonia line is leaking", "diesel's running out of the generator", "tank hissing"
+    rf"\b{_SUBSTANCE}\b[\w\s',/-]{{0,40}}?\b{_ACTIVE_VERB}\b",
+    rf"\b{_CONTAINER}\b[\w\s',/-]{{0,40}}?\b{_ACTIVE_VERB}\b",
+    rf"\b(?:is|are|'s|s|it'?s|its|keeps?|still|started|starting|begun|began) "
+    rf"(?:\w+ )?(?:leak(?:ing)?|leeking|spilling|pouring|gushing|spewing|hissing|venting|fuming|"
+    rf"melting|steaming|foaming|sparking|bubbling|boiling|reacting|popping|"
+    rf"burning|smoking|dripping|seeping|overflowing|on fire)\b",
+    rf"\b{_ACTIVE_VERB}\b[\w\s',/-]{{0,25}}?\b{_DESTINATION}",
+    # fire, smoke, explosions
+    r"\b(?:on fire|caught fire|catching fire|in flames|up in flames|flames? (?:coming|shooting)|"
+    r"fire (?:in|at|on|inside|behind|near|by|broke|started|is|spreading)\b|"
+    r"(?:a|big|small|chemical|electrical|grease|brush|tank|truck|trash) fire\b|"
+    r"(?:smoke|flames?) (?:and|in|inside|at|from|near|by|behind|everywhere|coming)\b|"
+    r"smoke (?:still |is |are )?(?:coming|pouring|everywhere|from|out|is)|(?:black|white|yellow|green|thick) smoke|"
+    r"explo(?:ded|sion|ding|sions)|blew up|blown up|blast(?:ed)?\b|went off|boom)",
+    # smells
+    r"\b(?:smel+s?|smel+ing|smelt|odou?r|stench|stink(?:s|ing)?|reeks?|reeking)\b[\w\s,'-]{0,25}?"
+    r"\b(?:gas|propane|natural gas|am+on+i?a|chlorine?|clorine|bleach|chemicals?|fumes|sulfur|"
+    r"rotten eggs?|solvent|gasoline|diesel|fuel|acid|pesticide|burning|smoke|vapou?rs?)\b",
+    r"\b(?:gas|propane|am+on+i?a|chlorine?|chemical|fuel|diesel|gasoline|solvent|acid|burning|"
+    r"sulfur|sulphur|rotten egg|weird|strange|strong|funny|chemical-y)\b"
+    r"[\w\s,'-]{0,15}?\b(?:smell|odou?r|stench)\b",
+    # people hurt
+    rf"\b{_HURT}\b",
+    # something broken open
+    rf"\b(?:overturned|tipped over|fell over|knocked over|rolled over|flipped|cracked|burst|"
+    rf"busted|ruptured|punctured|broke(?:n)?(?: open)?|split open|blown|sheared off|snapped)\b"
+    rf"[\w\s,'-]{{0,30}}?\b(?:{_CONTAINER}|{_SUBSTANCE})\b",
+    rf"\b{_CONTAINER}\b[\w\s,'-]{{0,30}}?\b(?:overturned|tipped over|fell over|knocked over|"
+    rf"rolled over|flipped|cracked|burst|busted|ruptured|punctured|broke(?:n)?(?: open)?|"
+    rf"split open|sheared off|snapped)\b",
+    # "leaking diesel", "spilling acid", "diesel everywhere", "can't stop the leak"
+    rf"\b{_ACTIVE_VERB}\b (?:\w+ )?{_SUBSTANCE}\b",
+    rf"\b{_SUBSTANCE}\b (?:is |are |all )?(?:everywhere|all over)\b",
+    r"\b(?:can'?t|cant|cannot|can not|won'?t|unable to) (?:stop|shut off|shut|close|contain|turn off)\b"
+    r"[\w\s]{0,15}\b(?:leak|leek|spill|flow|fire|it|the valve|gas|release)\b",
+    rf"\b(?:hit|struck|cut|severed|broke|ruptured|punctured|ran over|backed into|clipped)\b (?:a |the |our )?"
+    rf"(?:\w+ )?(?:{_SUBSTANCE} )?(?:line|pipe|main|tank|drum|cylinder|valve|tote)\b",
+    r"\bfill(?:ing|ed)? (?:up )?with (?:smoke|gas|fumes|vapou?rs?|chemicals?|it|that|them)\b",
+    r"\b(?:smell|odou?r|stench|fumes|vapou?rs?|cloud|smoke|gas|fire|leak) (?:is |are )?(?:spreading|"
+    r"getting (?:worse|stronger|bigger)|everywhere|(?:really |so |very )?(?:strong|bad|terrible|awful|"
+    r"horrible|thick)|overwhelming)\b",
+    r"\b(?:creek|river|stream|pond|lake|water|ditch|drain|runoff) (?:is |are )?(?:turning|turned|"
+    r"changing|running|foaming|fizzing) (?:white|green|blue|red|yellow|orange|black|milky|colou?rs?|"
+    r"brown|oily)\b",
+    r"\bthere'?s (?:a |some )?(?:\w+ )?(?:gas|fumes|vapou?r|cloud|smell|odou?r|smoke)\b",
+    # "a cloud of", "fumes in the shop", "vapor coming"
+    r"\b(?:cloud|mist|haze|puddle|pool|sheen|stream) of\b",
+    r"\b(?:fumes|vapou?rs?|gas+|haze|cloud|mist|smoke) (?:is |are )?(?:in the (?:\w+ )?(?:air|room|shop|building|office|"
+    r"warehouse|plant|barn)|inside|everywhere|all over|filling|coming|outside|over|drifting|"
+    r"rolling|billowing|pouring|blowing|off (?:the|a|our))\b",
+    rf"\b{_SUBSTANCE}\b (?:is |are )?(?:in|on|into) the (?:water|creek|river|stream|pond|lake|bay|"
+    r"ground|floor|street|drain|storm drain|ditch|canal|sewer|soil|marina|harbor)\b",
+    r"\b(?:fell|dropped|tipped|dumped|went|ran|washed|rolled|slid|got) (?:\w+ ){0,5}?in(?:to)? the "
+    r"(?:storm ?drains?|drains?|creek|river|stream|pond|stock pond|lake|ditch|water|bay|canal|sewer|"
+    r"well|marina|harbor)\b",
+    r"\b(?:hoses?|lines?|pipes?|fittings?|caps?|valves?|couplings?|seals?|gaskets?) (?:\w+ )?"
+    r"(?:split|popped off|came off|came loose|blew off|blown off|let go|gave way|failed)\b",
+    r"\b(?:alarms?|monitors?|detectors?|sensors?) (?:\w+ ){0,3}(?:is |are |keeps? |started )?"
+    r"(?:going off|alarming|sounding|beeping|ringing)\b",
+    r"\b(?:heard|hear) (?:a |an )?(?:pop|bang|boom|explosion|hiss(?:ing)?)\b",
+    r"\b(?:sheen|slick) (?:\w+ )?(?:on|spreading|across|in)\b",
+    r"\b(?:puddle|pool|stream|cloud|plume|stain) (?:\w+ )?(?:keeps|is|are|getting) (?:growing|getting bigger|"
+    r"spreading|bigger)\b|\bsteady stream\b",
+    r"\b(?:can|could|you can|we can) (?:still )?smell (?:it|gas|chemicals?|fumes|something|that)\b",
+    r"\b(?:smells?|reeks?|stinks?) (?:very |really |so |super )?(?:strong|bad|awful|terrible|horrible|toxic)\b",
+    r"\b(?:whole|entire) (?:store|shop|building|room|place|plant|office|warehouse|barn|area) "
+    r"(?:reeks|stinks|smells)\b",
+    r"\b(?:sensors?|monitors?|detectors?|meters?|gauges?) (?:\w+ ){0,3}(?:maxed out|pegged|reading high|in alarm)\b",
+    r"\b(?:bulging|swelling|swollen|ballooning|deformed)\b",
+    # a bare event, typed fast: "gas leak", "ammonia release", "LEAK", "spill!!"
+    rf"\b{_SUBSTANCE}\b\s+{_EVENT_NOUN}\b",
+    rf"^\W*(?:help\W+)?(?:an? )?(?:big |huge |major |bad |small )?{_EVENT_NOUN}\W*(?:help\W*)?$",
+    # "there's a spill / leak / fire", "we have a leak", "just had a release"
+    rf"\b(?:there'?s|there is|theres|we(?:'ve| have)? got|we have|we got|i have|i got|got|"
+    rf"having|dealing with|just had)\b[\w\s,'-]{{0,20}}?\b{_EVENT_NOUN}\b",
+    r"\b(?:help|hurry|asap|urgent|emergency)\b.{0,40}\b(?:leak|spill|fire|smoke|fumes|gas)\b",
+    r"\b(?:leak|spill|fire|smoke|fumes|gas)\b.{0,40}\b(?:help me|help us|hurry|asap|urgent)\b",
+    r"^\W*(?:this is an? |it'?s an? |we have an? |we got an? )?(?:real )?emergency\b(?:\W*$|\W*(?:help|pls|please))",
+    r"\bemergency\W*!+",
+    r"\b(?:evacuating|evacuated|evacuate (?:the|now|everyone|everybody|people)|call(?:ed|ing)? (?:the )?fire ?(?:dept|department)|fire ?(?:dept|department|"
+    r"trucks?|crews?) (?:is|are) (?:here|on the way|coming))\b",
+]
+
+# Not happening now: the past or a hypothetical (decisive, even with "now" in the clause).
+_PAST_OR_HYPOTHETICAL = [
+    r"\blast (?:year|month|week|spring|summer|fall|autumn|winter|time|quarter)\b",
+    r"\b(?:years?|months?|weeks?|days?|decades?|ages) ago\b",
+    r"\b(?:earlier|back) (?:this|in|last) (?:year|month|spring|summer|fall|winter)\b",
+    r"\bin (?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b",
+    r"\b(?:yesterday|the other day|previously|in the past|a while back|back in)\b",
+    r"\b(?:we|i|they) had (?:a|an|some|one|two|that|this)\b", r"\bthere (?:was|were) (?:a|an|some)\b",
+    r"\b(?:cleaned|cleaning) (?:it )?up\b", r"\b(?:already|been) (?:cleaned|fixed|stopped|contained|"
+    r"repaired|handled|reported|taken care)\b", r"\bwas (?:fixed|contained|stopped|repaired)\b",
+    r"\b(?:what|wat) if\b", r"\bin case\b", r"\bif (?:ever|we|i|you|there|a|an|our|one|someone|"
+    r"somebody|something|anything|they|it|the|my|your|employees?|a tank)\b",
+    r"\b(?:should|would|could) (?:we|i|they|employees|staff|someone) (?:ever )?(?:have|get|"
+    r"experience|discover|find|see|notice)\b",
+    r"\bhypothetical", r"\b(?:say|suppose|supposing|imagine) (?:we|there|a|our)\b",
+    r"\b(?:explosion|fire|flame|spark)[- ]?(?:proof|resistant|rated)\b",
+    r"\b(?:boss|manager|owner|supervisor|customer|coworker|wife|husband|he|she|they|i|i'?m|we) "
+    r"(?:is |was |are |am |'?re )?(?:so |totally |absolutely |just )?fuming\b",
+    r"\bdumpster fire\b",
+    r"\b(?:sales|business|orders|demand|prices|costs|population|customers|growth|traffic) "
+    r"(?:have |has )?(?:exploded|blew up|blown up|on fire)\b",
+    r"\b(?:could|might|may|would|will|can|ever) (?:\w+ )?(?:leak|spill|catch fire|explode|release|burn|"
+    r"rupture|fail)\b", r"\b(?:someday|some day|one day)\b", r"\bblow(?:s|ing)? up at\b|\bblew up at\b", r"\bblast from the past\b",
+    r"\bevacuation (?:routes?|plans?|maps?|procedures?|drills?)\b",
+]
+
+# A question about rules or a CERS topic that shares the words: urgent only with "now" in it.
+_RULES_OR_TOPIC = [
+    r"\b(?:how|when|where|who|whom) (?:do|should|would|can|must|to) (?:i|we|you|they|one|"
+    r"businesses|employees)? ?(?:report|notify|tell|call|contact|inform)\b",
+    r"\b(?:do|does|would|will) (?:i|we|you|they|it|that|this|a \w+) (?:need|have|has) to "
+    r"(?:be )?(?:report|notif|tell|call|list|includ|declar|count)\w*",
+    r"\b(?:is|are|would|does) (?:a |an |that |this |it |small |minor )?[\w\s]{0,25}"
+    r"(?:reportable|something (?:i|we) report|counted|considered|count as)\b",
+    r"\bhave to be reported\b", r"\bmust (?:i |we )?(?:be )?report\w*\b", r"\breporting (?:rules?|"
+    r"requirements?|thresholds?|quantit\w+|obligations?|form|process|deadline)\b",
+    r"\b(?:thresholds?|reportable quantit\w+|how much|how many (?:gallons|pounds|lbs|cubic)|"
+    r"what counts|counts? as|what qualifies|what is considered|definition)\b",
+    r"\b(?:plans?|procedures?|training|drills?|policy|policies|program|checklist|template|"
+    r"requirements?|regulations?|rules?|law|code)\b",
+    r"\b(?:spill|leak) (?:kits?|pads?|trays?|pallets?|containment|berms?|prevention|detection|"
+    r"monitoring|test(?:ing|s)?|sensors?|detectors?|alarms? (?:test|inspection))\b",
+    r"\bemergency (?:contacts?|response|plan|shut ?offs?|equipment|numbers?|phone|procedures?|"
+    r"coordinator|eyewash|shower|exits?|lights?|generator|info\w*)\b",
+    r"\b(?:fire|smoke) (?:department|dept|marshall?|code|inspections?|inspectors?|"
+    r"extinguishers?|alarms?|sprinklers?|suppression|hydrants?|lanes?|rated|proof|safety|"
+    r"station|district|chief|permit|wall|door|cabinet|drill)\b",
+    r"\b(?:no|not|never|nothing|isn'?t|aren'?t|wasn'?t|weren'?t|don'?t|doesn'?t|didn'?t) "
+    r"(?:\w+ )?(?:leak\w*|spill\w*|fire|smoke|fumes|release\w*|hurt|injur\w+|burning)\b",
+    r"\b(?:cers|login|log in|website|web site|portal|page|screen|computer|password|account|browser|"
+    r"inbox|email|phone)\b[\w\s,'-]{0,20}\b(?:on fire|is killing|killing me|blew up|"
+    r"exploded|is a disaster|is burning)\b",
+    r"\b(?:on fire|killing me|blew up|exploded)\b[\w\s,'-]{0,15}\b(?:cers|login|website|portal|"
+    r"page|screen|inbox|phone|emails?)\b",
+    r"\bfor (?:the )?future\b", r"\bjust (?:in case|wondering|curious|asking)\b",
+    r"\b(?:how|what) (?:do|should|would) (?:i|we) (?:list|enter|report|put|include|show|declare)\b",
+    r"\b(?:list|enter|include|declare|add) (?:it|them|our|the|my)\b",
+    r"\b(?:store|storing|stored|keep|keeping|use|using|have) [\w\s]{0,20}\b(?:gallons?|pounds?|"
+    r"lbs|cubic feet|cu ft|tanks? of|cylinders? of)\b",
+]
+
+# Present-time words that keep a clause urgent despite a CERS word in it ("now the line is
+# leaking", "it's getting worse").
+_NOW = (
+    r"\b(?:right now|now|currently|at the moment|as we speak|as i type|still|getting worse|"
+    r"spreading|everywhere|all over|help|hurry|asap|urgent|quick|quickly|911|can'?t stop|"
+    r"won'?t stop|doesn'?t stop|keeps? (?:coming|leaking|going)|this (?:morning|minute|second))\b|!!"
+)
+
+_STRONG_RE = [re.compile(pattern) for pattern in _STRONG]
+_PAST_OR_HYPOTHETICAL_RE = [re.compile(pattern) for pattern in _PAST_OR_HYPOTHETICAL]
+_RULES_OR_TOPIC_RE = [re.compile(pattern) for pattern in _RULES_OR_TOPIC]
+_NOW_RE = re.compile(_NOW)
+
+_CLAUSE_SPLIT = re.compile(r"[.;?\n]+|,\s*(?:and |but |so )?|\s+(?:but|and now|so now|and then|then)\s+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, plain apostrophes and letters, single spaces."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def clauses(text: str) -> List[str]:
+    return [part.strip() for part in _CLAUSE_SPLIT.split(text) if part and part.strip()]
+
+
+def _matches(patterns: Iterable[re.Pattern], text: str) -> bool:
+    return any(pattern.search(text) for pattern in patterns)
+
+
+def clause_is_emergency(clause: str) -> bool:
+    if not _matches(_STRONG_RE, clause):
+        return False
+    if _matches(_PAST_OR_HYPOTHETICAL_RE, clause):
+        return False
+    if _matches(_RULES_OR_TOPIC_RE, clause):
+        # A rules or CERS word in the clause: urgent only if it also says "now".
+        return bool(_NOW_RE.search(clause))
+    return True
+
+
+def describes_emergency(text: str) -> bool:
+    """True when the message describes a release, fire, fumes or exposure happening now."""
+    normalised = normalise(text)
+    if not normalised or normalised.startswith("/"):
+        return False
+    # Whole-message signals first: "... !!!" and "help" make a terse message urgent.
+    return any(clause_is_emergency(clause) for clause in clauses(normalised)) or (
+        clause_is_emergency(normalised) and len(clauses(normalised)) > 1
+    )
+
+
+def explicitly_not_now(text: str) -> bool:
+    """True when the message places what it describes in the past, a hypothetical, or a question
+    about rules or a CERS topic ("we had a leak in march", "leak detection"), and nothing in it is
+    an emergency: then a classifier's guess of "emergency" is wrong."""
+    normalised = normalise(text)
+    if not normalised or describes_emergency(normalised):
+        return False
+    # A rules word counts only without any sign of "now" (an emergency may mention its plan).
+    rules = not _NOW_RE.search(normalised)
+    return any(
+        _matches(_PAST_OR_HYPOTHETICAL_RE, clause) or (rules and _matches(_RULES_OR_TOPIC_RE, clause))
+        for clause in clauses(normalised)
+    )
