@@ -11,6 +11,8 @@ SPACY_PIPELINE := build/spacy_en_lookup/meta.json
 # The website widget's socket.io client (and playwright-core for its browser tests), from npm.
 WIDGET_DEPS := web/node_modules/.cers-installed-lock
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# The classifier's code is pickled into the model: a change to it means training again.
+TRAINING_FILES += cers/intent_model.py channels/intent_classifier.py
 
 # Defaults for endpoints.yml; override any of them in the environment.
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
@@ -40,11 +42,12 @@ demo-data: setup
 
 setup: $(VENV)/.installed $(SPACY_PIPELINE) var/.created $(WIDGET_DEPS)
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements.lock requirements-nodeps.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.10 (pyenv install 3.10)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-nodeps.lock
 	@touch $@
 
 $(SPACY_PIPELINE): $(VENV)/.installed scripts/build_spacy_pipeline.py

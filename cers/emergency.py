@@ -146,6 +146,9 @@ _STRONG = [
     # a bare event, typed fast: "gas leak", "ammonia release", "LEAK", "spill!!"
     rf"\b{_SUBSTANCE}\b\s+{_EVENT_NOUN}\b",
     rf"^\W*(?:help\W+)?(?:an? )?(?:big |huge |major |bad |small )?{_EVENT_NOUN}\W*(?:help\W*)?$",
+    # "spill at the shop now", "right now there's smoke"
+    rf"\b{_EVENT_NOUN}\b[\w\s,'-]{{0,30}}?\b(?:right now|now|happening|currently|as we speak)\b",
+    rf"\b(?:right now|happening now)\b[\w\s,'-]{{0,30}}?\b{_EVENT_NOUN}\b",
     # "there's a spill / leak / fire", "we have a leak", "just had a release"
     rf"\b(?:there'?s|there is|theres|we(?:'ve| have)? got|we have|we got|i have|i got|got|"
     rf"having|dealing with|just had)\b[\w\s,'-]{{0,20}}?\b{_EVENT_NOUN}\b",
@@ -165,6 +168,7 @@ _PAST_OR_HYPOTHETICAL = [
     r"\bin (?:january|february|march|april|may|june|july|august|september|october|november|"
     r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b",
     r"\b(?:yesterday|the other day|previously|in the past|a while back|back in)\b",
+    r"\bin (?:19|20)\d\d\b",
     r"\b(?:we|i|they) had (?:a|an|some|one|two|that|this)\b", r"\bthere (?:was|were) (?:a|an|some)\b",
     r"\b(?:cleaned|cleaning) (?:it )?up\b", r"\b(?:already|been) (?:cleaned|fixed|stopped|contained|"
     r"repaired|handled|reported|taken care)\b", r"\bwas (?:fixed|contained|stopped|repaired)\b",
@@ -213,6 +217,8 @@ _RULES_OR_TOPIC = [
     r"\b(?:on fire|killing me|blew up|exploded)\b[\w\s,'-]{0,15}\b(?:cers|login|website|portal|"
     r"page|screen|inbox|phone|emails?)\b",
     r"\bfor (?:the )?future\b", r"\bjust (?:in case|wondering|curious|asking)\b",
+    r"\b(?:does|do|should|must|would) [\w\s'-]{0,40}\b(?:go|goes|belong|be listed|be included|be "
+    r"reported|count) (?:in|into|on|under|anywhere|somewhere)\b",
     r"\b(?:how|what) (?:do|should|would) (?:i|we) (?:list|enter|report|put|include|show|declare)\b",
     r"\b(?:list|enter|include|declare|add) (?:it|them|our|the|my)\b",
     r"\b(?:store|storing|stored|keep|keeping|use|using|have) [\w\s]{0,20}\b(?:gallons?|pounds?|"
@@ -285,3 +291,16 @@ def explicitly_not_now(text: str) -> bool:
         _matches(_PAST_OR_HYPOTHETICAL_RE, clause) or (rules and _matches(_RULES_OR_TOPIC_RE, clause))
         for clause in clauses(normalised)
     )
+
+
+_HAZARD_WORDS_RE = re.compile(
+    rf"\b(?:{_EVENT_NOUN}|{_HURT}|smel+s?|smelling|odou?r|stench|stinks?|reeks?|hiss\w*|leak\w*|"
+    rf"spill\w*|burn\w*|explo\w+|smok\w*|vent(?:ing|ed|s)?|spark\w*|smou?lder\w*|fum\w*|vapou?r\w*|"
+    rf"blew up|overturned|tipped|busted|ruptured|burst|drip\w*|puddle|sheen|poisoned|{_SUBSTANCE})\b"
+)
+
+
+def mentions_hazard(text: str) -> bool:
+    """True when the message names anything that leaks, burns, smells or hurts: without that, a
+    guess of "emergency" rests on nothing the person said."""
+    return bool(_HAZARD_WORDS_RE.search(normalise(text)))

@@ -8,11 +8,6 @@ Rasa's own code. Costs are per message on this 2-core machine, measured in-proce
   serving nobody). A validator built once checks the same thing.
 - Event classes: Rasa finds an event's class by walking every Event subclass for each event it
   loads (about 2.5 ms). The classes are all defined at import: a table built once.
-- LogisticRegressionClassifier (our intent classifier) stacks each message's features into a
-  scipy matrix (hstack/vstack, ~1.5 ms) and calls sklearn's predict_proba, whose sparse product
-  with coef_.T copies the whole coefficient matrix to a contiguous array first (~1.5 ms). The
-  same probabilities come from the message's few non-zero features times the matching rows of
-  that matrix, transposed once.
 - Graph runs (NLU once, policies twice per message) go through dask's scheduler (~0.4 ms each).
   The nodes are called directly, parents first, with the same inputs.
 - RulePolicy tests each of its ~190 rules against the conversation's states at every
@@ -71,74 +66,6 @@ def _event_classes() -> Dict[Text, Any]:
     for cls in all_subclasses(Event):
         table.setdefault(cls.type_name, cls)  # the first match wins, as in Rasa's loop
     return table
-
-
-def _sentence_features(message: Any) -> List[Any]:
-    """The message's sentence features in the column order of Rasa's _create_X: the sparse ones,
-    then the dense ones, each in the order the featurizers added them."""
-    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
-
-    sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
-    return [f.features for f in sentence if f.is_sparse()] + [f.features for f in sentence if f.is_dense()]
-
-
-def _decision_function(clf: Any, features: List[Any]) -> Any:
-    """clf.decision_function() of one message, from its non-zero features only; None if the
-    features don't add up to the model's width (Rasa's own code then deals with it)."""
-    import numpy as np
-
-    cached = getattr(clf, "_speedups_weights", None)
-    if cached is None or cached[0] is not clf.coef_:  # transposed once per trained model
-        cached = (clf.coef_, np.ascontiguousarray(clf.coef_.T, dtype=np.float64))
-        clf._speedups_weights = cached
-    weights = cached[1]
-    scores = np.array(clf.intercept_, dtype=np.float64)
-    column = 0
-    for values in features:
-        if hasattr(values, "tocoo"):  # sparse, one row
-            values = values.tocoo()
-            width = values.shape[1]
-            if values.shape[0] != 1 or column + width > len(weights):
-                return None
-            scores += values.data @ weights[column + values.col]
-        else:  # dense, one row
-            values = np.asarray(values, dtype=np.float64).reshape(-1)
-            width = len(values)
-            if column + width > len(weights):
-                return None
-            scores += values @ weights[column:column + width]
-        column += width
-    return scores if column == len(weights) else None
-
-
-def _fast_logistic_regression_process(original):
-    """LogisticRegressionClassifier.process, same results, without building X."""
-
-    def process(self, messages):
-        import numpy as np
-        from rasa.utils.tensorflow.constants import RANKING_LENGTH
-        from sklearn.utils.extmath import softmax
-
-        clf = self.clf
-        # predict_proba is softmax(decision_function) for a multinomial model (lbfgs, > 2 classes).
-        multinomial = (hasattr(clf, "coef_") and clf.classes_.size > 2 and clf.solver != "liblinear"
-                       and clf.multi_class in ("auto", "multinomial"))
-        scores = [_decision_function(clf, _sentence_features(m)) for m in messages] if multinomial else []
-        if not scores or any(row is None for row in scores):
-            return original(self, messages)
-        probas = softmax(np.vstack(scores), copy=False)
-        for message, proba in zip(messages, probas):  # the rest exactly as Rasa's process()
-            ranking = sorted(({"name": k, "confidence": v} for k, v in zip(clf.classes_, proba)),
-                             key=lambda e: -e["confidence"])
-            intent = ranking[0]
-            if self.config[RANKING_LENGTH] > 0:
-                ranking = ranking[: self.config[RANKING_LENGTH]]
-            message.set("intent", intent, add_to_output=True)
-            message.set("intent_ranking", ranking, add_to_output=True)
-        return messages
-
-    process.original = original
-    return process
 
 
 def _run_graph_in_order(self, inputs: Dict[Text, Any] = None, targets: List[Text] = None) -> Dict[Text, Any]:
@@ -307,7 +234,6 @@ def apply() -> None:
     from rasa.core.policies.rule_policy import RulePolicy
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.domain import Domain
-    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
     from rasa.shared.core.events import Event
 
     # Schema checked once, not per reply; the same replies pass or fail with the same message.
@@ -320,9 +246,6 @@ def apply() -> None:
         return _event_classes().get(type_name) or resolve_by_walking(type_name, default)
 
     Event.resolve_by_type = staticmethod(resolve_by_type)
-
-    # The same intent probabilities from one small product instead of matrix stacking and a 7 MB copy.
-    LogisticRegressionClassifier.process = _fast_logistic_regression_process(LogisticRegressionClassifier.process)
 
     # Rule matches remembered per (turn, state): the same rules found, without re-testing each.
     RulePolicy._get_possible_keys = _get_possible_keys_remembered(RulePolicy._get_possible_keys)

@@ -17,7 +17,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from cers.emergency import describes_emergency, explicitly_not_now
+from cers.emergency import describes_emergency, explicitly_not_now, mentions_hazard
 from cers.language import describes_spanish_emergency, is_spanish
 
 EMERGENCY_INTENT = "report_emergency"
@@ -61,7 +61,9 @@ class TriageOverride(GraphComponent):
             intent = triage_intent(text)
             if intent:
                 override(message, intent)
-            elif guessed(message) == EMERGENCY_INTENT and explicitly_not_now(text):
+            elif guessed(message) == EMERGENCY_INTENT and (
+                explicitly_not_now(text) or not mentions_hazard(text)
+            ):
                 demote_emergency(message)
         return messages
 
@@ -85,7 +87,8 @@ def guessed(message: Message) -> Optional[Text]:
 
 
 def demote_emergency(message: Message) -> None:
-    """The classifier said emergency, but the words say past, hypothetical or rules: its next guess."""
+    """The classifier said emergency, but the words say past, hypothetical or rules, or name no
+    hazard at all ("the fixer and developer are gone"): its next guess."""
     ranking = [
         guess
         for guess in message.get(INTENT_RANKING_KEY) or []

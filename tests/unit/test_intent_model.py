@@ -1,0 +1,69 @@
+"""cers/intent_model.py: the classifier learns from words, typos and (optionally) embeddings, and ranks every intent."""
+from __future__ import annotations
+
+import io
+
+import joblib
+import numpy as np
+import pytest
+
+from cers.intent_model import IntentModel, word_ngrams
+
+EXAMPLES = [
+    ("how do i add a user", "add_user"), ("add a person to our account", "add_user"),
+    ("invite my coworker", "add_user"), ("put a new user on", "add_user"),
+    ("i forgot my password", "log_in"), ("cant log in", "log_in"),
+    ("how do i sign in", "log_in"), ("locked out of cers", "log_in"),
+    ("when is it due", "due_date"), ("what is the deadline", "due_date"),
+    ("due date for the annual report", "due_date"), ("how many days left", "due_date"),
+]
+
+
+def split(text):
+    return text.split()
+
+
+def trained(embeddings=None):
+    model = IntentModel()
+    texts = [t for t, _ in EXAMPLES]
+    model.fit(texts, [split(t) for t in texts], [i for _, i in EXAMPLES], embeddings)
+    return model
+
+
+def test_word_ngrams_are_words_and_pairs():
+    assert word_ngrams(["Add", "a", "User"]) == ["add", "a", "user", "add a", "a user"]
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("how do I add someone", "add_user"),
+    ("forgot pasword", "log_in"),        # a typo: character n-grams still match
+    ("deadlin??", "due_date"),
+])
+def test_ranks_the_right_intent_first(text, intent):
+    [ranking] = trained().rank([text], [split(text)], None)
+    assert ranking[0][0] == intent
+    assert abs(sum(c for _, c in ranking) - 1.0) < 1e-5
+    assert [c for _, c in ranking] == sorted((c for _, c in ranking), reverse=True)
+
+
+def test_embeddings_are_used_when_given():
+    rng = np.random.default_rng(0)
+    centers = {"add_user": rng.normal(size=8), "log_in": rng.normal(size=8), "due_date": rng.normal(size=8)}
+    embeddings = np.array([centers[i] for _, i in EXAMPLES], dtype=np.float32)
+    model = trained(embeddings)
+    # Words that match nothing, but an embedding close to "log_in": the embedding decides.
+    [ranking] = model.rank(["zzz qqq"], [["zzz", "qqq"]], centers["log_in"][None, :] * 3)
+    assert ranking[0][0] == "log_in"
+
+
+def test_survives_a_save_and_load():
+    buffer = io.BytesIO()
+    joblib.dump(trained(), buffer)
+    buffer.seek(0)
+    loaded = joblib.load(buffer)
+    assert loaded.rank(["cant log in"], [["cant", "log", "in"]], None)[0][0][0] == "log_in"
+
+
+def test_refuses_to_train_on_one_intent():
+    with pytest.raises(ValueError):
+        IntentModel().fit(["a", "b"], [["a"], ["b"]], ["x", "x"], None)
