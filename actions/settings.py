@@ -83,3 +83,8 @@ def today() -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as error:
         raise SettingsError(f"CERS_TODAY={value!r} is not a date like 2027-02-15") from error
+
+
+def tracker_store_url() -> str:
+    """Where Rasa keeps conversations (TRACKER_STORE_URL; the Makefile's default otherwise)."""
+    return os.environ.get("TRACKER_STORE_URL", "").strip() or f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}"

@@ -14,17 +14,20 @@ from typing import Iterable, List
 
 # ------------------------------------------------------------------------------- word lists
 # Things that leak, burn or fume at a facility (singular and common misspellings).
-_SUBSTANCE = (
-    r"(?:chem(?:ical)?s?|gas+(?:oline)?|gasolina|propane?|propano|butane|natural gas|diesel|fuel|"
+_SUBSTANCE_WORDS = (
+    r"chem(?:ical)?s?|gas+(?:oline)?|gasolina|propane?|propano|butane|natural gas|diesel|fuel|"
     r"petrol|oil|hydraulic(?: fluid| oil)?|antifreeze|coolant|freon|refrigerant|"
     r"am+on+i?a|anhydrous|chlorine?|clorine|clorox|bleach|acids?|battery acid|sulfuric|sulphuric|"
     r"muriatic|hydrochloric|caustic|lye|solvents?|thinner|paint|pesticides?|herbicides?|"
     r"insecticides?|fertili[sz]er|fumigant|methyl bromide|chloropicrin|h2s|hydrogen sulfide|"
     r"sulfur dioxide|so2|co2|carbon monoxide|nitrogen|oxygen|acetylene|hydrogen|cyanide|mercury|"
     r"perc|perchloroethylene|formaldehyde|xylene|toluene|acetone|ethanol|methanol|kerosene|"
-    r"lpg|cng|mineral spirits|pool chemicals?|cl2|nh3|hazmat|haz mat|vapou?rs?|fumes?|liquid|"
-    r"stuff|something)"
+    r"lpg|cng|mineral spirits|pool chemicals?|cl2|nh3|hazmat|haz mat|vapou?rs?|fumes?"
 )
+# Words that stand for a substance only in context ("liquid pouring out", "stuff everywhere").
+_GENERIC = r"liquid|stuff|something"
+_SUBSTANCE_NAMED = f"(?:{_SUBSTANCE_WORDS})"
+_SUBSTANCE = f"(?:{_SUBSTANCE_WORDS}|{_GENERIC})"
 _CONTAINER = (
     r"(?:tanks?|drums?|barrels?|totes?|containers?|cylinders?|bottles?|jugs?|cans?|pails?|"
     r"buckets?|lines?|pipes?|piping|hoses?|valves?|fittings?|pumps?|truck|tanker|trailer|"
@@ -198,6 +201,7 @@ _RULES_OR_TOPIC = [
     r"(?:reportable|something (?:i|we) report|counted|considered|count as)\b",
     r"\bhave to be reported\b", r"\bmust (?:i |we )?(?:be )?report\w*\b", r"\breporting (?:rules?|"
     r"requirements?|thresholds?|quantit\w+|obligations?|form|process|deadline)\b",
+    r"\bhow (?:big|large|bad|serious|small)\b", r"\b(?:gets?|be|is|are) reported\b",
     r"\b(?:thresholds?|reportable quantit\w+|how much|how many (?:gallons|pounds|lbs|cubic)|"
     r"what counts|counts? as|what qualifies|what is considered|definition)\b",
     r"\b(?:plans?|procedures?|training|drills?|policy|policies|program|checklist|template|"
@@ -296,7 +300,7 @@ def explicitly_not_now(text: str) -> bool:
 _HAZARD_WORDS_RE = re.compile(
     rf"\b(?:{_EVENT_NOUN}|{_HURT}|smel+s?|smelling|odou?r|stench|stinks?|reeks?|hiss\w*|leak\w*|"
     rf"spill\w*|burn\w*|explo\w+|smok\w*|vent(?:ing|ed|s)?|spark\w*|smou?lder\w*|fum\w*|vapou?r\w*|"
-    rf"blew up|overturned|tipped|busted|ruptured|burst|drip\w*|puddle|sheen|poisoned|{_SUBSTANCE})\b"
+    rf"blew up|overturned|tipped|busted|ruptured|burst|drip\w*|puddle|sheen|poisoned|{_SUBSTANCE_NAMED})\b"
 )
 
 

