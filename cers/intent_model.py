@@ -5,11 +5,17 @@ and of character n-grams inside words (2-5, robust to typos), plus the all-MiniL
 embedding (meaning beyond shared words: "our phone number in CERS is out of date"), into a
 linear SVM. Confidences are a softmax of the SVM's margins; the temperature makes them comparable
 with the FallbackClassifier's threshold.
+
+The embedding costs about 13 ms a message on this machine (numpy streams 42 MB of weights), the
+rest well under 1 ms. So two SVMs are trained: one on words and characters alone, one with the
+embedding too. A message the first is sure about (confidence >= cascade_confidence, about 87% of
+the held-out messages) takes its answer; the others are embedded and go to the second. On the
+held-out sets this gives the second model's accuracy (measured: the same to the third decimal).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,6 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 Ranking = List[Tuple[str, float]]
+Embed = Callable[[List[str]], np.ndarray]
 
 
 @dataclass
@@ -28,6 +35,8 @@ class IntentModelSettings:
     # Softmax temperature over the margins: the confidences the FallbackClassifier compares.
     temperature: float = 8.0
     ranking_length: int = 10
+    # Messages the words-and-characters model ranks at least this sure skip the embedding.
+    cascade_confidence: float = 0.9
 
 
 def word_ngrams(words: Sequence[str]) -> List[str]:
@@ -50,48 +59,69 @@ class IntentModel:
     settings: IntentModelSettings = field(default_factory=IntentModelSettings)
     words: TfidfVectorizer = field(default_factory=_word_vectorizer)
     characters: TfidfVectorizer = field(default_factory=_char_vectorizer)
-    svm: Optional[LinearSVC] = None
-    # Kept for speed: the SVM's weights as a contiguous array, transposed once.
-    _weights: Optional[np.ndarray] = None
+    # On words and characters alone; and with the embedding too (None when trained without).
+    fast_svm: Optional[LinearSVC] = None
+    full_svm: Optional[LinearSVC] = None
+    # Each SVM's weights transposed once into a contiguous array: sklearn's decision_function
+    # copies coef_.T for every call (about 1.5 ms here), a product with this array does not.
+    _transposed: dict = field(default_factory=dict, repr=False)
 
     @property
     def intents(self) -> List[str]:
-        return [] if self.svm is None else [str(name) for name in self.svm.classes_]
+        return [] if self.fast_svm is None else [str(name) for name in self.fast_svm.classes_]
 
-    def features(self, texts: Sequence[str], words: Sequence[Sequence[str]],
-                 embeddings: Optional[np.ndarray], fit: bool = False):
+    def text_features(self, texts: Sequence[str], words: Sequence[Sequence[str]], fit: bool = False):
         lowered = [text.lower() for text in texts]
         if fit:
             parts = [self.words.fit_transform(words), self.characters.fit_transform(lowered)]
         else:
             parts = [self.words.transform(words), self.characters.transform(lowered)]
-        if embeddings is not None:
-            parts.append(sp.csr_matrix(np.asarray(embeddings, dtype=np.float32) * self.settings.embedding_weight))
         return sp.hstack(parts, format="csr", dtype=np.float32)
 
+    def with_embeddings(self, features, embeddings: np.ndarray):
+        scaled = np.asarray(embeddings, dtype=np.float32) * self.settings.embedding_weight
+        return sp.hstack([features, sp.csr_matrix(scaled)], format="csr", dtype=np.float32)
+
+    def _svm(self) -> LinearSVC:
+        return LinearSVC(C=self.settings.svm_c, class_weight="balanced", random_state=42)
+
     def fit(self, texts: Sequence[str], words: Sequence[Sequence[str]], intents: Sequence[str],
-            embeddings: Optional[np.ndarray]) -> None:
+            embed: Optional[Embed]) -> None:
         if len(set(intents)) < 2:
             raise ValueError("the intent classifier needs examples of at least two intents")
-        self.svm = LinearSVC(C=self.settings.svm_c, class_weight="balanced", random_state=42)
-        self.svm.fit(self.features(texts, words, embeddings, fit=True), list(intents))
-        self._weights = None
+        features = self.text_features(texts, words, fit=True)
+        self._transposed.clear()
+        self.fast_svm = self._svm().fit(features, list(intents))
+        self.full_svm = None
+        if embed is not None:
+            self.full_svm = self._svm().fit(self.with_embeddings(features, embed(list(texts))), list(intents))
 
     def rank(self, texts: Sequence[str], words: Sequence[Sequence[str]],
-             embeddings: Optional[np.ndarray]) -> List[Ranking]:
+             embed: Optional[Embed]) -> List[Ranking]:
         """For each text, (intent, confidence) pairs, best first, at most ranking_length of them."""
-        if self.svm is None:
+        if self.fast_svm is None:
             raise RuntimeError("the intent model is not trained")
-        if self._weights is None:
-            self._weights = np.ascontiguousarray(self.svm.coef_.T, dtype=np.float32)
-        features = self.features(texts, words, embeddings)
-        margins = np.asarray(features @ self._weights) + self.svm.intercept_.astype(np.float32)
-        scaled = (margins - margins.max(axis=1, keepdims=True)) * self.settings.temperature
-        confidences = np.exp(scaled)
-        confidences /= confidences.sum(axis=1, keepdims=True)
-        names = self.svm.classes_
+        features = self.text_features(texts, words)
+        confidences = self.confidences(self.fast_svm, features)
+        unsure = [i for i, row in enumerate(confidences) if row.max() < self.settings.cascade_confidence]
+        if unsure and embed is not None and self.full_svm is not None:
+            embedded = self.with_embeddings(features[unsure], embed([texts[i] for i in unsure]))
+            confidences[unsure] = self.confidences(self.full_svm, embedded)
+        names = self.fast_svm.classes_
         rankings = []
         for row in confidences:
             best = np.argsort(-row)[: self.settings.ranking_length]
             rankings.append([(str(names[i]), float(row[i])) for i in best])
         return rankings
+
+    def confidences(self, svm: LinearSVC, features) -> np.ndarray:
+        """Softmax of the SVM's margins at the model's temperature: (messages, intents)."""
+        key = "full" if svm is self.full_svm else "fast"
+        if key not in self._transposed:
+            self._transposed[key] = (np.ascontiguousarray(svm.coef_.T, dtype=np.float32),
+                                     svm.intercept_.astype(np.float32))
+        weights, intercept = self._transposed[key]
+        margins = np.asarray(features @ weights, dtype=np.float64) + intercept
+        scaled = (margins - margins.max(axis=1, keepdims=True)) * self.settings.temperature
+        confidences = np.exp(scaled)
+        return confidences / confidences.sum(axis=1, keepdims=True)

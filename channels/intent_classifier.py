@@ -6,7 +6,6 @@ from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
 import joblib
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -60,6 +59,7 @@ class CersIntentClassifier(GraphComponent, IntentClassifier):
             "svm_c": defaults.svm_c,
             "temperature": defaults.temperature,
             "ranking_length": defaults.ranking_length,
+            "cascade_confidence": defaults.cascade_confidence,
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -72,6 +72,7 @@ class CersIntentClassifier(GraphComponent, IntentClassifier):
             svm_c=float(self.config["svm_c"]),
             temperature=float(self.config["temperature"]),
             ranking_length=int(self.config["ranking_length"]),
+            cascade_confidence=float(self.config["cascade_confidence"]),
         ))
         self.encoder = _encoder(bool(self.config["sentence_embeddings"]))
 
@@ -80,24 +81,25 @@ class CersIntentClassifier(GraphComponent, IntentClassifier):
                execution_context: ExecutionContext) -> "CersIntentClassifier":
         return cls(config, model_storage, resource)
 
-    def _embed(self, texts: List[str]) -> Optional[np.ndarray]:
-        return None if self.encoder is None else self.encoder.encode(texts)
+    @property
+    def _embed(self):
+        return None if self.encoder is None else self.encoder.encode
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [ex for ex in training_data.intent_examples if ex.get(TEXT) and ex.get(INTENT)]
         texts = [ex.get(TEXT) for ex in examples]
         logger.info("Training the intent model on %d examples", len(texts))
         self.model.fit(texts, [_words(ex) for ex in examples], [ex.get(INTENT) for ex in examples],
-                       self._embed(texts))
+                       self._embed)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self.model, directory / MODEL_FILE)
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         texts = [message.get(TEXT) or "" for message in messages]
-        if self.model.svm is None:
+        if self.model.fast_svm is None:
             return messages
-        rankings = self.model.rank(texts, [_words(m) for m in messages], self._embed(texts))
+        rankings = self.model.rank(texts, [_words(m) for m in messages], self._embed)
         for message, ranking in zip(messages, rankings):
             ranked = [{INTENT_NAME_KEY: name, "confidence": confidence} for name, confidence in ranking]
             message.set(INTENT, ranked[0], add_to_output=True)

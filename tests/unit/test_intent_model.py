@@ -23,10 +23,11 @@ def split(text):
     return text.split()
 
 
-def trained(embeddings=None):
-    model = IntentModel()
+def trained(embed=None, **settings):
+    from cers.intent_model import IntentModelSettings
+    model = IntentModel(IntentModelSettings(**settings))
     texts = [t for t, _ in EXAMPLES]
-    model.fit(texts, [split(t) for t in texts], [i for _, i in EXAMPLES], embeddings)
+    model.fit(texts, [split(t) for t in texts], [i for _, i in EXAMPLES], embed)
     return model
 
 
@@ -46,14 +47,35 @@ def test_ranks_the_right_intent_first(text, intent):
     assert [c for _, c in ranking] == sorted((c for _, c in ranking), reverse=True)
 
 
-def test_embeddings_are_used_when_given():
+def embedder(vectors):
+    """An embed() that knows the training examples' vectors, and others given by text."""
+    calls = []
+
+    def embed(texts):
+        calls.append(list(texts))
+        return np.array([vectors[t] for t in texts], dtype=np.float32)
+
+    embed.calls = calls
+    return embed
+
+
+def test_unsure_messages_are_embedded_and_sure_ones_are_not():
     rng = np.random.default_rng(0)
     centers = {"add_user": rng.normal(size=8), "log_in": rng.normal(size=8), "due_date": rng.normal(size=8)}
-    embeddings = np.array([centers[i] for _, i in EXAMPLES], dtype=np.float32)
-    model = trained(embeddings)
-    # Words that match nothing, but an embedding close to "log_in": the embedding decides.
-    [ranking] = model.rank(["zzz qqq"], [["zzz", "qqq"]], centers["log_in"][None, :] * 3)
-    assert ranking[0][0] == "log_in"
+    vectors = {t: centers[i] for t, i in EXAMPLES}
+    vectors["zzz qqq"] = centers["log_in"] * 3
+    embed = embedder(vectors)
+    model = trained(embed, cascade_confidence=0.9)
+    embed.calls.clear()
+    # Words that match nothing: the words-only model is unsure, the embedding ("log_in") decides.
+    [ranking] = model.rank(["zzz qqq"], [["zzz", "qqq"]], embed)
+    assert ranking[0][0] == "log_in" and embed.calls == [["zzz qqq"]]
+    # A message the words-only model is sure of is never embedded.
+    embed.calls.clear()
+    sure = trained(embed, cascade_confidence=0.0)
+    embed.calls.clear()
+    sure.rank(["how do i add a user"], [split("how do i add a user")], embed)
+    assert embed.calls == []
 
 
 def test_survives_a_save_and_load():
