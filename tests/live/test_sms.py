@@ -115,3 +115,23 @@ def test_replies_are_plain_text(live):
     post_sms(live, sender, "what do cers, cupa and hmbp mean?")
     for reply in texts(live, sender):
         assert "**" not in reply and "](" not in reply and "\u2019" not in reply
+
+
+def test_did_you_mean_is_numbered_and_something_else_gives_the_phone(live):
+    sender = new_number()
+    post_sms(live, sender, "something about users i think")
+    [answer] = texts(live, sender)
+    assert "Did you mean" in answer and "Reply with a number:" in answer
+    options = answer.split("Reply with a number:\n", 1)[1].splitlines()
+    last = options[-1]
+    assert last.endswith("- Something else")
+    post_sms(live, sender, last.split(" - ")[0])
+    replies = texts(live, sender, count=2)
+    assert PHONE in replies[1]
+
+
+def test_an_emergency_by_sms_gets_911_first(live):
+    sender = new_number()
+    post_sms(live, sender, "propane tank hissing behind the shop")
+    [answer] = texts(live, sender)
+    assert answer.startswith("Call 911 now")

@@ -82,3 +82,24 @@ def test_february_29_cannot_be_the_annual_due_date(tmp_path, monkeypatch):
     monkeypatch.setenv("OFFICE_FILE", str(path))
     with pytest.raises(SettingsError, match="not a date in every year"):
         load_office()
+
+
+def test_due_date_answer_says_submittal_or_certification():
+    assert "submittal or certification" in annual_due_date_answer(dt.date(2026, 11, 23))
+
+
+@pytest.mark.parametrize("day, late", [
+    (dt.date(2027, 3, 1), False), (dt.date(2027, 3, 2), True), (dt.date(2027, 4, 30), True),
+    (dt.date(2027, 5, 1), False), (dt.date(2027, 2, 28), False),
+])
+def test_for_60_days_after_the_due_date_the_answer_says_late_and_offers_the_status_check(day, late, monkeypatch):
+    from actions.faq import ActionAnnualDueDate
+    from tests.unit.conversation import Conversation
+
+    assert ("you are late" in annual_due_date_answer(day)) == late
+    conversation = Conversation([])
+    conversation.user("when is it due", "annual_due_date")
+    monkeypatch.setenv("CERS_TODAY", day.isoformat())
+    [message] = conversation.run(ActionAnnualDueDate())
+    buttons = message.get("buttons") or []
+    assert (buttons == [{"title": "Check my status", "payload": "/check_facility_status"}]) == late
