@@ -36,21 +36,50 @@ NOT_ACCEPTED = "Not Accepted"
 UPDATE_DAYS = 30
 CORRECTION_DAYS = 30
 
-# Which element a kind of change calls for; any other text is met by a submission of any element.
+# The change types of facility-status.md, and the element each calls for; any other text is met
+# by a submission of any element.
 CHANGE_ELEMENTS = {
     "ownership": FACILITY_INFORMATION,
-    "owner": FACILITY_INFORMATION,
     "operator": FACILITY_INFORMATION,
     "business name": FACILITY_INFORMATION,
     "address": FACILITY_INFORMATION,
     "emergency contact": FACILITY_INFORMATION,
     "primary contact": FACILITY_INFORMATION,
-    "contact": FACILITY_INFORMATION,
-    "contacts": FACILITY_INFORMATION,
     "new hazardous material": INVENTORY,
-    "new hazardous materials": INVENTORY,
     "site layout": INVENTORY,
 }
+
+# How offices type those change types in changes.csv (lower case, plurals made singular), tried
+# in this order: the first whose words all appear in the text wins.
+CHANGE_PHRASES = (
+    ("emergency contact", ("emergency contact", "24 hour contact", "24hr contact", "emergency phone",
+                           "after hour contact")),
+    ("primary contact", ("primary contact", "main contact", "contact")),
+    ("ownership", ("change of ownership", "ownership", "new owner", "owner", "sold", "sale")),
+    ("operator", ("change of operator", "new operator", "operator")),
+    ("business name", ("new business name", "business name", "name change", "dba", "d b a", "name")),
+    ("site layout", ("site layout", "site map", "layout change", "layout", "map", "moved tank",
+                     "tank moved", "moved storage", "storage moved")),
+    ("address", ("new address", "address", "moved", "relocated", "relocation", "move")),
+    ("new hazardous material", ("new hazardous material", "new chemical", "added chemical",
+                                "chemical added", "new material", "hazardous material added", "chemical")),
+)
+
+
+def _singular(word: str) -> str:
+    keep = ("ss", "us", "is")  # "hazardous", "gas" stay as they are
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(keep) else word
+
+
+def change_type(change: str) -> Optional[str]:
+    """The spec's change type for what an office typed ("Operators", "Change of ownership", "New
+    chemical"), or None when the text is none of them."""
+    words = [_singular(w) for w in re.sub(r"[^a-z0-9]+", " ", change.lower()).split()]
+    text = f" {' '.join(words)} "
+    for kind, phrases in CHANGE_PHRASES:
+        if any(f" {phrase} " in text for phrase in phrases):
+            return kind
+    return None
 
 
 class State(enum.IntEnum):
@@ -198,8 +227,8 @@ def required_elements(programs: Iterable[str]) -> tuple[str, ...]:
 
 def change_element(change: str) -> Optional[str]:
     """The element a change calls for, or None when a submission of any element meets it."""
-    key = re.sub(r"\s+", " ", change.strip().lower())
-    return CHANGE_ELEMENTS.get(key)
+    kind = change_type(change)
+    return CHANGE_ELEMENTS.get(kind) if kind else None
 
 
 def _submission_order(submittal: Submittal) -> tuple:

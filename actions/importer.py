@@ -112,6 +112,10 @@ def _check_lengths(name: str, line: int, row: dict, problems: list[Problem]) -> 
     return ok
 
 
+# Change texts not recognized are listed, up to this many, then counted (the import goes on).
+MAX_CHANGE_NOTES = 20
+
+
 def read_folder(folder: Path, progress: Progress = lambda message: None) -> dict[str, deadlines.Records]:
     """Validate every row of the three files; the facilities' records, or ImportFailed naming every problem."""
     problems: list[Problem] = []
@@ -186,6 +190,7 @@ def read_folder(folder: Path, progress: Progress = lambda message: None) -> dict
             submittals.setdefault(row["cers_id"], []).append(deadlines.Submittal(element, status, on, reviewed))
 
     name = "changes.csv"
+    unrecognized: list[tuple[int, str]] = []
     for line, row in _rows(folder, name, problems, progress):
         ok = known(name, line, row["cers_id"])
         if not row["change"]:
@@ -196,6 +201,13 @@ def read_folder(folder: Path, progress: Progress = lambda message: None) -> dict
             problems.append(Problem(name, line, "changed_on", f"{row['changed_on']!r} is not a date like 2027-02-15"))
         if ok and row["change"] and on:
             changes.setdefault(row["cers_id"], []).append(deadlines.Change(row["change"], on))
+            if deadlines.change_type(row["change"]) is None:
+                unrecognized.append((line, row["change"]))
+    for line, text in unrecognized[:MAX_CHANGE_NOTES]:
+        progress(f"note: {name}:{line}: change {text!r} is not one of the change types "
+                 f"({', '.join(deadlines.CHANGE_ELEMENTS)}): a submission of any element will settle it")
+    if len(unrecognized) > MAX_CHANGE_NOTES:
+        progress(f"note: {name}: {len(unrecognized) - MAX_CHANGE_NOTES} more changes not recognized, treated the same way")
 
     if problems:
         raise ImportFailed(problems)

@@ -203,3 +203,15 @@ def test_if_empty_imports_only_into_an_empty_database(database_url, tmp_path, mo
     other = export(tmp_path / "other", facilities="30000001,Quincy Bike Shop,5 Main St,Quincy,95971,,HW\n")
     assert importer.main(["--if-empty", str(other)]) == 0
     assert "already holds 31 facilities" in capsys.readouterr().err
+
+
+def test_change_texts_not_recognized_are_reported_and_imported_anyway(tmp_path):
+    folder = export(tmp_path / "x",
+                    facilities="10000001,Shop,1 Main St,Quincy,95971,,HMBP\n",
+                    changes="10000001,Operators,2027-01-20\n10000001,repaved the lot,2027-01-21\n")
+    messages = []
+    records = read_folder(folder, messages.append)
+    assert [c.change for c in records["10000001"].changes] == ["Operators", "repaved the lot"]
+    notes = [m for m in messages if m.startswith("note:")]
+    assert notes == [notes[0]] and "changes.csv:3" in notes[0] and "'repaved the lot'" in notes[0]
+    assert "any element" in notes[0]

@@ -6,7 +6,7 @@ import pytest
 
 from actions.deadlines import (
     APSA, CALARP, EMERGENCY_PLANS, FACILITY_INFORMATION, HAZARDOUS_WASTE, INVENTORY, UST,
-    Change, Facility, Records, State, Submittal, change_element, describe_status, evaluate,
+    Change, Facility, Records, State, Submittal, change_element, change_type, describe_status, evaluate,
     required_elements,
 )
 
@@ -245,6 +245,29 @@ def test_draft_with_no_submission_at_all():
 ])
 def test_which_element_a_change_calls_for(text, target):
     assert change_element(text) == target
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("owner", "ownership"), ("New owner", "ownership"), ("Change of ownership", "ownership"),
+    ("sold", "ownership"), ("Business sold", "ownership"),
+    ("Operators", "operator"), ("new operator", "operator"), ("Change of Operator", "operator"),
+    ("name change", "business name"), ("New business name", "business name"), ("DBA", "business name"),
+    ("new address", "address"), ("Moved", "address"), ("relocated", "address"),
+    ("Emergency Contacts", "emergency contact"), ("24-hour contact", "emergency contact"),
+    ("Primary contacts", "primary contact"), ("main contact", "primary contact"),
+    ("New chemical", "new hazardous material"), ("new hazardous materials", "new hazardous material"),
+    ("added chemical", "new hazardous material"),
+    ("site map", "site layout"), ("Layout change", "site layout"), ("moved tanks", "site layout"),
+    ("new generator", None), ("tank removal", None), ("paving", None),
+])
+def test_change_texts_as_offices_type_them_are_read_as_the_spec_types(text, kind):
+    assert change_type(text) == kind
+
+
+def test_operators_calls_for_facility_information_so_hazardous_waste_does_not_settle_it():
+    subs = all_current(d(2026, 12, 10)) + [fresh("Hazardous Waste", d(2027, 1, 25))]
+    status = evaluate(HMBP_ONLY, subs, [Change("Operators", d(2027, 1, 20))], d(2027, 2, 15))
+    assert len(status.changes) == 1
 
 
 def test_change_on_the_day_of_a_submission_is_met_by_it():
