@@ -15,21 +15,25 @@ from actions.dates import format_month_day
 from actions.settings import Office, load_office
 
 
+def contact_text(office: Office) -> str:
+    """The office's details; one that office.yml does not give is said to be not listed."""
+    lines = [office.name, f"Phone: {office.phone}"]
+    lines.append(f"Address: {office.address}" if office.address else
+                 f"Address: not listed{f' (the office is in {office.city})' if office.city else ''}")
+    lines.append(f"E-mail: {office.email}" if office.email else "E-mail: not listed")
+    lines.append(f"Hours: {office.hours.describe()}" if office.hours.listed else "Hours: not listed")
+    if not (office.address and office.email and office.hours.listed):
+        lines.append(f"For anything not listed, call {office.phone}.")
+    return "\n".join(lines)
+
+
 def office_slots(office: Office) -> Dict[Text, Any]:
     due = format_month_day(office.annual_due_month, office.annual_due_day)
-    lines = [office.name]
-    if office.address:
-        lines.append(office.address)
-    elif office.city:
-        lines.append(office.city)
-    lines.append(f"Phone: {office.phone}")
-    if office.hours:
-        lines.append(f"Hours: {office.hours}")
     return {
         "office_name": office.name,
         "office_phone": office.phone,
         "office_due_date": due,
-        "office_contact": "\n".join(lines),
+        "office_contact": contact_text(office),
     }
 
 

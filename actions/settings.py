@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Dict, FrozenSet, Optional, Tuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -16,26 +19,107 @@ class SettingsError(ValueError):
     """A setting (office.yml or an environment variable) has a value we cannot use."""
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Period = Tuple[dt.time, dt.time]
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """Opening hours the bot can compute with: per weekday (none: closed), closed dates, a time zone."""
+
+    time_zone: str = "America/Los_Angeles"
+    weekly: Dict[str, Tuple[Period, ...]] = field(default_factory=dict)
+    closed_dates: FrozenSet[dt.date] = frozenset()
+
+    @property
+    def listed(self) -> bool:
+        return any(self.weekly.values())
+
+    def is_open(self, when: dt.datetime) -> bool:
+        """Whether the office is open at this moment (a naive time is the office's own clock)."""
+        local = when.astimezone(ZoneInfo(self.time_zone)) if when.tzinfo else when
+        if local.date() in self.closed_dates:
+            return False
+        moment = local.time()
+        return any(start <= moment < end for start, end in self.weekly.get(WEEKDAYS[local.weekday()], ()))
+
+    def describe(self) -> str:
+        """"Monday to Friday, 8:00 AM to 5:00 PM": consecutive days with the same hours together."""
+        groups = []
+        for day in WEEKDAYS:
+            periods = self.weekly.get(day, ())
+            if periods and groups and groups[-1][1] == periods and groups[-1][0][-1] == WEEKDAYS.index(day) - 1:
+                groups[-1][0].append(WEEKDAYS.index(day))
+            elif periods:
+                groups.append(([WEEKDAYS.index(day)], periods))
+        parts = []
+        for days, periods in groups:
+            names = WEEKDAYS[days[0]].title() if len(days) == 1 else \
+                f"{WEEKDAYS[days[0]].title()} to {WEEKDAYS[days[-1]].title()}"
+            parts.append(f"{names}, " + " and ".join(f"{_clock(a)} to {_clock(b)}" for a, b in periods))
+        return "; ".join(parts)
+
+
+def _clock(time: dt.time) -> str:
+    hour = time.hour % 12 or 12
+    return f"{hour}:{time.minute:02d} {'AM' if time.hour < 12 else 'PM'}"
+
+
+_PERIOD = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_hours(raw, path: str) -> OfficeHours:
+    """office.yml's `hours`: time_zone, weekly (day: "08:00-12:00, 13:00-17:00"), closed_dates."""
+    if raw in (None, "", {}):
+        return OfficeHours()
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{path}: hours must be a time_zone, weekly opening times and closed_dates "
+                            f"(see the comments in office.yml), not {raw!r}")
+    zone = str(raw.get("time_zone") or "America/Los_Angeles")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise SettingsError(f"{path}: hours.time_zone {zone!r} is not a time zone like America/Los_Angeles") from error
+    weekly: Dict[str, Tuple[Period, ...]] = {}
+    for day, text in (raw.get("weekly") or {}).items():
+        if str(day).lower() not in WEEKDAYS:
+            raise SettingsError(f"{path}: hours.weekly: {day!r} is not a weekday (monday ... sunday)")
+        periods = []
+        for part in str(text or "").split(","):
+            if not part.strip():
+                continue
+            match = _PERIOD.match(part)
+            if not match:
+                raise SettingsError(f"{path}: hours.weekly.{day}: {part.strip()!r} is not like 08:00-17:00")
+            h1, m1, h2, m2 = (int(g) for g in match.groups())
+            try:
+                start, end = dt.time(h1, m1), dt.time(h2, m2)
+            except ValueError as error:
+                raise SettingsError(f"{path}: hours.weekly.{day}: {part.strip()!r} is not a time of day") from error
+            if end <= start:
+                raise SettingsError(f"{path}: hours.weekly.{day}: {part.strip()!r} ends before it starts")
+            periods.append((start, end))
+        weekly[str(day).lower()] = tuple(periods)
+    closed = set()
+    for value in raw.get("closed_dates") or ():
+        try:
+            closed.add(value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)))
+        except ValueError as error:
+            raise SettingsError(f"{path}: hours.closed_dates: {value!r} is not a date like 2026-12-25") from error
+    return OfficeHours(zone, weekly, frozenset(closed))
+
+
 @dataclass(frozen=True)
 class Office:
     name: str
     short_name: str
     phone: str
     city: str
-    hours: str
+    hours: OfficeHours
     address: str
+    email: str
     annual_due_month: int
     annual_due_day: int
-
-    def as_slots(self) -> dict:
-        """The office details as the slot values the domain's responses use."""
-        return {
-            "office_name": self.name,
-            "office_phone": self.phone,
-            "office_city": self.city,
-            "office_hours": self.hours,
-            "office_address": self.address,
-        }
 
 
 def office_file() -> Path:
@@ -61,8 +145,9 @@ def _load_office(path: str, mtime: float) -> Office:
         short_name=str(raw.get("short_name") or raw["name"]).strip(),
         phone=str(raw["phone"]).strip(),
         city=str(raw.get("city") or "").strip(),
-        hours=str(raw.get("hours") or "").strip(),
+        hours=parse_hours(raw.get("hours"), path),
         address=str(raw.get("address") or "").strip(),
+        email=str(raw.get("email") or "").strip(),
         annual_due_month=month,
         annual_due_day=day,
     )

@@ -50,8 +50,9 @@ LIST_LIMIT = 10  # staff: facilities shown in the overdue / due-soon lists
 DEFAULT_DAYS = 30
 UPDATE_GUIDE = "update_business_info"
 
-EXAMPLE_ID = "10234567"
-EXAMPLE_ZIP = "95971"
+# Obviously made up, and no demo facility's: a person must not mistake an example for a real ID.
+EXAMPLE_ID = "12345678"
+EXAMPLE_ZIP = "12345"
 ID_HELP = f"It has 8 or 9 digits, for example {EXAMPLE_ID}"
 ZIP_HELP = f"5 digits, for example {EXAMPLE_ZIP}"
 OFFER_LINE = "Want me to walk you through updating in CERS?"

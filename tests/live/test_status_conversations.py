@@ -79,9 +79,9 @@ def test_id_and_zip_in_the_first_message_in_either_order(public, message):
 
 def test_asked_step_by_step(public):
     reply = public.say("am I up to date?")
-    assert "What's the CERS ID?" in reply and "for example 10234567" in reply
+    assert "What's the CERS ID?" in reply and "for example 12345678" in reply
     reply = public.say("cers id is 10 234 605")
-    assert "ZIP code" in reply and "for example 95971" in reply
+    assert "ZIP code" in reply and "for example 12345" in reply
     reply = public.say("95947")
     assert reply.startswith("Greenville Tire & Brake (CERS ID 10234605)")
     assert "Annual submittal of Facility Information and Hazardous Waste: was due March 1, 2026" in reply
@@ -104,7 +104,7 @@ def test_cannot_find_the_id_gets_the_office_phone(public):
 def test_bad_formats_are_asked_again_with_an_example(public):
     public.say("did my submittal go through")
     reply = public.say("1023456")
-    assert "doesn't look like a CERS ID" in reply and "8 or 9 digits" in reply and "10234567" in reply
+    assert "doesn't look like a CERS ID" in reply and "8 or 9 digits" in reply and "for example 12345678" in reply
     reply = public.say("1O234567")  # a letter O: the NLU doesn't know it, the check still reads it
     assert "doesn't look like a CERS ID" in reply
     assert "ZIP code" in public.say("10234567")
@@ -113,7 +113,7 @@ def test_bad_formats_are_asked_again_with_an_example(public):
 def test_a_bad_zip_is_asked_again_with_an_example(public):
     public.say("10234567")
     reply = public.say("9597")
-    assert "doesn't look like a ZIP code" in reply and "5 digits, for example 95971" in reply
+    assert "doesn't look like a ZIP code" in reply and "5 digits, for example 12345" in reply
     assert public.say("95971").startswith("Feather River Feed & Supply")
 
 

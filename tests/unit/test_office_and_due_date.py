@@ -15,7 +15,11 @@ def other_office(tmp_path, monkeypatch):
     path = tmp_path / "office.yml"
     path.write_text(
         "name: Sierra County CUPA\nphone: '(530) 555-0100'\ncity: Downieville, California\n"
-        "hours: Monday to Friday, 8 to 5\naddress: 1 Main St, Downieville\n"
+        "hours:\n  time_zone: America/Los_Angeles\n  weekly:\n"
+        "    monday: '08:00-17:00'\n    tuesday: '08:00-17:00'\n    wednesday: '08:00-17:00'\n"
+        "    thursday: '08:00-17:00'\n    friday: '08:00-12:00, 13:00-17:00'\n"
+        "  closed_dates: [2026-12-25]\n"
+        "address: 1 Main St, Downieville\nemail: cupa@example.org\n"
         "annual_due_month: 3\nannual_due_day: 1\n"
     )
     monkeypatch.setenv("OFFICE_FILE", str(path))
@@ -56,16 +60,50 @@ def test_office_details_come_from_the_office_file(other_office):
     office = load_office()
     slots = office_slots(office)
     assert slots["office_phone"] == "(530) 555-0100"
-    assert "Hours: Monday to Friday, 8 to 5" in slots["office_contact"]
-    assert "1 Main St, Downieville" in slots["office_contact"]
+    assert "Hours: Monday to Thursday, 8:00 AM to 5:00 PM; Friday, 8:00 AM to 12:00 PM and 1:00 PM to 5:00 PM" in slots["office_contact"]
+    assert "Address: 1 Main St, Downieville" in slots["office_contact"]
+    assert "E-mail: cupa@example.org" in slots["office_contact"]
+    assert "not listed" not in slots["office_contact"]
     assert "Sierra County CUPA" in annual_due_date_answer(dt.date(2026, 11, 23))
 
 
-def test_unknown_hours_and_address_are_left_out():
+def test_unknown_hours_address_and_email_are_said_to_be_not_listed_with_the_phone():
     slots = office_slots(load_office())
-    assert "Hours" not in slots["office_contact"]
     assert slots["office_contact"].splitlines() == [
-        "Plumas County Environmental Health", "Quincy, California", "Phone: (530) 283-6355"]
+        "Plumas County Environmental Health", "Phone: (530) 283-6355",
+        "Address: not listed (the office is in Quincy, California)", "E-mail: not listed",
+        "Hours: not listed", "For anything not listed, call (530) 283-6355."]
+
+
+@pytest.mark.parametrize("moment, is_open", [
+    ("2026-11-23T08:00", True), ("2026-11-23T07:59", False), ("2026-11-23T16:59", True),
+    ("2026-11-23T17:00", False), ("2026-11-27T12:30", False), ("2026-11-27T13:00", True),
+    ("2026-11-28T10:00", False),  # a Saturday
+    ("2026-12-25T10:00", False),  # a closed date (a Friday)
+])
+def test_office_hours_say_whether_the_office_is_open(other_office, moment, is_open):
+    assert load_office().hours.is_open(dt.datetime.fromisoformat(moment)) is is_open
+
+
+def test_an_aware_time_is_read_in_the_office_s_time_zone(other_office):
+    utc = dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.timezone.utc)  # 8:30 AM in California
+    assert load_office().hours.is_open(utc)
+
+
+@pytest.mark.parametrize("hours, message", [
+    ("Monday to Friday, 8 to 5", "hours must be"),
+    ("{time_zone: Mars/Base}", "time zone"),
+    ("{weekly: {funday: '08:00-17:00'}}", "not a weekday"),
+    ("{weekly: {monday: '8 to 5'}}", "not like 08:00-17:00"),
+    ("{weekly: {monday: '17:00-08:00'}}", "ends before it starts"),
+    ("{closed_dates: [christmas]}", "not a date"),
+])
+def test_bad_hours_are_a_clear_error(tmp_path, monkeypatch, hours, message):
+    path = tmp_path / "office.yml"
+    path.write_text(f"name: X\nphone: '1'\nhours: {hours}\n")
+    monkeypatch.setenv("OFFICE_FILE", str(path))
+    with pytest.raises(SettingsError, match=message):
+        load_office()
 
 
 def test_office_file_without_a_phone_is_refused(tmp_path, monkeypatch):

@@ -85,10 +85,10 @@ def test_zip_first_then_the_id(public):
 
 def test_asked_step_by_step(public):
     reply = public.turn("am I up to date?", "check_facility_status")
-    assert "What's the CERS ID?" in reply and "10234567" in reply
+    assert "What's the CERS ID?" in reply and "for example 12345678" in reply
     assert public.slots["status_open"] is True
     reply = public.turn("cers id is 10 234 694")
-    assert "ZIP code" in reply and "95971" in reply
+    assert "ZIP code" in reply and "for example 12345" in reply
     assert public.slots["status_cers_id"] == "10234694"
     reply = public.turn("95971-1234")
     assert "Corrected CalARP (Not Accepted January 25, 2027): due February 24, 2027, 9 days left" in reply
@@ -98,11 +98,11 @@ def test_asked_step_by_step(public):
 def test_bad_formats_are_asked_again_with_an_example(public):
     public.turn("am I up to date?", "check_facility_status")
     reply = public.turn("1023456")
-    assert "8 or 9 digits" in reply and "10234567" in reply
+    assert "8 or 9 digits" in reply and "for example 12345678" in reply
     reply = public.turn("10234567")
     assert "ZIP code" in reply
     reply = public.turn("9597")
-    assert "5 digits, for example 95971" in reply
+    assert "5 digits, for example 12345" in reply
     assert public.slots["status_cers_id"] == "10234567"  # the good ID is kept
     assert public.slots["status_failures"] == 2.0
 
@@ -373,3 +373,12 @@ def test_the_first_status_question_opens_the_store_in_the_background(monkeypatch
     assert status._store is not None
     assert status._store.url == demo_url
     status._store.dispose()
+
+
+def test_the_examples_in_prompts_are_no_demo_facility_s_id_or_zip():
+    import csv
+    from pathlib import Path
+    from actions.status import EXAMPLE_ID, EXAMPLE_ZIP
+    rows = list(csv.DictReader(open(Path(__file__).resolve().parents[2] / "demo/facilities/facilities.csv")))
+    assert EXAMPLE_ID not in {row["cers_id"] for row in rows}
+    assert EXAMPLE_ZIP not in {row["zip"] for row in rows}
