@@ -1,0 +1,87 @@
+"""Every number, date, statute section, phone number, e-mail address and quoted button name in the bot's answers and walkthroughs appears in ../shared/domain/ or office.yml."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared/domain" if (ROOT.parent / "shared/domain").exists() else Path("/work/shared/domain")
+
+PHONE = re.compile(r"(?:\(\d{3}\) ?|\b\d{3}-)\d{3}-\d{4}\b|\b1-\d{3}-\d{3}-\d{4}\b")
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
+STATUTE = re.compile(r"\b(?:H&SC|HSC|Health and Safety Code,? section|section)\s+(\d{5}(?:\.\d+)?(?:\([a-z0-9]+\))*)")
+NUMBER = re.compile(r"(?<![\w{])\$?\d[\d,]*(?:\.\d+)?(?![\w}])")
+QUOTED = re.compile(r"'([A-Z][^']{2,60})'")
+MONTH_DAY = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}\b")
+# Numbers that are the text's own structure, not facts: step numbers ("1.", "Step 2") and "911".
+def step_numbers(text: str) -> str:
+    return re.sub(r"(?m)^\s*\d+\.\s", "", re.sub(r"\bStep \d+ of \d+", "", text))
+
+
+def sources() -> str:
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SHARED.glob("*.md")) + sorted(SHARED.glob("*.txt"))]
+    texts.append((ROOT / "office.yml").read_text(encoding="utf-8"))
+    return "\n".join(texts)
+
+
+def normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("HSC", "H&SC")).lower()
+
+
+def answers():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    for name, variants in domain["responses"].items():
+        for variant in variants:
+            yield name, variant.get("text") or ""
+    for path in sorted((ROOT / "actions/guides").glob("*.yml")):
+        guide = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for number, step in enumerate(guide["steps"], 1):
+            for key in ("text", "help"):
+                yield f"{guide['id']} step {number} {key}", step.get(key) or ""
+        yield f"{guide['id']} done", guide.get("done") or ""
+
+
+def tokens(text: str):
+    text = re.sub(r"\{[a-z_]+\}", " ", text)  # template placeholders
+    for pattern, kind in ((PHONE, "phone"), (EMAIL, "e-mail")):
+        for match in pattern.finditer(text):
+            yield kind, match.group(0)
+        text = pattern.sub(" ", text)
+    for match in STATUTE.finditer(text):
+        yield "statute", match.group(1).split("(")[0]
+    for match in MONTH_DAY.finditer(text):
+        yield "date", match.group(0)
+    for match in QUOTED.finditer(text):
+        yield "button", match.group(1)
+    for match in NUMBER.finditer(step_numbers(text)):
+        if match.group(0) not in ("911",):
+            yield "number", match.group(0).rstrip(".,")
+
+
+def digits_only(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+@pytest.mark.parametrize("name, text", list(answers()), ids=lambda value: value if isinstance(value, str) and len(value) < 60 else None)
+def test_every_fact_in_an_answer_is_in_the_sources(name, text):
+    source = normal(sources())
+    source_digits = re.sub(r"\D", " ", sources())
+    missing = []
+    for kind, value in tokens(text):
+        if kind == "phone":
+            ok = digits_only(value)[-10:] in re.sub(r"\D", "", sources())
+        elif kind == "number":
+            ok = f" {digits_only(value)} " in f" {source_digits} " or normal(value) in source
+        else:
+            ok = normal(value) in source
+        if not ok:
+            missing.append(f"{kind} {value!r}")
+    assert not missing, f"{name}: not in shared/domain/ or office.yml: {', '.join(missing)}"
+
+
+def test_the_check_finds_an_invented_fact():
+    with pytest.raises(AssertionError, match=r"phone '\(555\) 123-4567'.*number '\$3,000'"):
+        test_every_fact_in_an_answer_is_in_the_sources("made up", "Call (555) 123-4567: fines up to $3,000 a day.")
