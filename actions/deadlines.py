@@ -234,7 +234,9 @@ def change_element(change: str) -> Optional[str]:
 def _submission_order(submittal: Submittal) -> tuple:
     # On one day, a Not Accepted row counts as earlier than any other submission that day,
     # so a same-day resubmission reads as the correction (and a later row never makes things worse).
-    return (submittal.date, submittal.status != NOT_ACCEPTED)
+    # Two rows alike but for the review date (two Not Accepted notices the same day): the later
+    # review is the latest news, whatever the rows' order.
+    return (submittal.date, submittal.status != NOT_ACCEPTED, submittal.reviewed_on or dt.date.min)
 
 
 def latest_submissions(required: Sequence[str], submittals: Iterable[Submittal]) -> dict[str, Submittal]:

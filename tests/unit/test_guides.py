@@ -17,7 +17,7 @@ from actions.guides import (
     load_guides,
     match_guide,
 )
-from actions.settings import Office, load_office
+from actions.settings import Office, load_office, OfficeHours
 
 PART_A_COUNTS = {
     "create_account": 5,
@@ -58,7 +58,7 @@ def guides():
 @pytest.fixture
 def office():
     return Office(name="Test County EH", short_name="the test office", phone="(555) 010-0000",
-                  city="", hours="", address="", annual_due_month=3, annual_due_day=1)
+                  city="", hours=OfficeHours(), address="", email="", annual_due_month=3, annual_due_day=1)
 
 
 @pytest.fixture
