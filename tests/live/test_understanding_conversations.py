@@ -71,11 +71,11 @@ def test_unsure_gets_guesses_and_something_else_and_is_listed_later(live):
 
 @pytest.mark.parametrize("question, expected", [
     ("do i need to do anything for my underground tank", "Underground storage tanks (UST)"),
-    ("what is CalARP", "California Accidental Release Prevention program (CalARP)"),
+    ("what is CalARP", "California Accidental Release Prevention (CalARP)"),
     ("how do i get an epa id number for our waste", "800-618-6942"),
     ("is there a late fee", "Fees are set by each county"),
     ("where do i find my cers id", "Log in to CERS"),
-    ("how often do you inspect", "at least once every 3 years"),
+    ("how often do you inspect", "at least every 3 years"),
     ("can i get an extension on the deadline", "don't know of any extension"),
 ])
 def test_part_c_topics_get_their_own_answer(chat, question, expected):
