@@ -300,11 +300,18 @@ def explicitly_not_now(text: str) -> bool:
 _HAZARD_WORDS_RE = re.compile(
     rf"\b(?:{_EVENT_NOUN}|{_HURT}|smel+s?|smelling|odou?r|stench|stinks?|reeks?|hiss\w*|leak\w*|"
     rf"spill\w*|burn\w*|explo\w+|smok\w*|vent(?:ing|ed|s)?|spark\w*|smou?lder\w*|fum\w*|vapou?r\w*|"
-    rf"blew up|overturned|tipped|busted|ruptured|burst|drip\w*|puddle|sheen|poisoned|{_SUBSTANCE_NAMED})\b"
+    rf"blew up|overturned|tipped|busted|ruptured|burst|drip\w*|puddle|sheen|poisoned|everywhere|"
+    rf"all over|split|broke|broken|snapped|blasting|shooting|cracked|overflow\w*|hole in|haze|foggy|"
+    rf"went down|knocked)\b"
 )
 
 
+_NAMED_AND_MOVING_RE = re.compile(rf"\b{_SUBSTANCE_NAMED}\b.*\b{_ACTIVE_VERB}\b|\b{_ACTIVE_VERB}\b.*\b{_SUBSTANCE_NAMED}\b")
+
+
 def mentions_hazard(text: str) -> bool:
-    """True when the message names anything that leaks, burns, smells or hurts: without that, a
-    guess of "emergency" rests on nothing the person said."""
-    return bool(_HAZARD_WORDS_RE.search(normalise(text)))
+    """True when the message names something leaking, burning, smelling or hurting someone (a
+    substance's name alone is not enough: "ammonia?"): without that, a guess of "emergency"
+    rests on nothing the person said."""
+    normalised = normalise(text)
+    return bool(_HAZARD_WORDS_RE.search(normalised) or _NAMED_AND_MOVING_RE.search(normalised))

@@ -89,7 +89,7 @@ def test_overruled_emergency_takes_the_next_guess_or_did_you_mean():
     assert parsed(past, [{"name": "report_emergency", "confidence": 0.8},
                          {"name": "when_to_update", "confidence": 0.1}]) == "nlu_fallback"
     # A guess of emergency that names a hazard, with no words against it, stands.
-    assert parsed("the chlorine room is weird today", [
+    assert parsed("weird fumes by the chlorine room today", [
         {"name": "report_emergency", "confidence": 0.6}, {"name": "ust_program", "confidence": 0.3}]) == "report_emergency"
 
 
