@@ -4,7 +4,8 @@ For each held-out set: intent accuracy and macro-F1, where a "Did you mean" repl
 counts as wrong, and the rate of such replies on its own. For each emergency set: every
 emergency must be report_emergency, every other message must not be.
 Exits 1 when a figure is below its floor, when a held-out message is also a training example
-(after lowercasing and removing punctuation), or when an emergency message is missed.
+(after lowercasing and removing punctuation), when a set marked no_shared_runs shares five
+consecutive words with a training example, or when an emergency message is missed.
 """
 from __future__ import annotations
 
@@ -121,6 +122,9 @@ def evaluate(model: str, floors_path: str = str(FLOORS_FILE), training: str = "d
         if result["equal_to_training"]:
             failures.append(f"{name}: {len(result['equal_to_training'])} held-out messages are training "
                             f"examples: {result['equal_to_training'][:5]}")
+        if spec.get("no_shared_runs") and result["sharing_5_words"]:
+            failures.append(f"{name}: {result['sharing_5_words']} held-out messages share 5 consecutive words with "
+                            f"a training example (rewrite or drop those training examples)")
         if result["accuracy"] < spec["min_accuracy"]:
             failures.append(f"{name}: accuracy {result['accuracy']:.3f} < {spec['min_accuracy']}")
         if result["macro_f1"] < spec.get("min_macro_f1", 0.0):

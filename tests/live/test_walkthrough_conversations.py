@@ -96,7 +96,11 @@ def test_every_guide_from_start_to_end_in_words(chat, guide_id):
     done = chat.send("done")
     assert_no_step(done)
     assert joined(done) == fill(guide.done)
-    assert "submit" in joined(done) and "review" in joined(done)
+    if guide_id in ("add_user", "edit_user"):
+        # Adding or editing a user submits nothing: no reminder about drafts (issue 9).
+        assert "draft" not in joined(done) and "submit" not in joined(done)
+    else:
+        assert "submit" in joined(done) and "review" in joined(done)
     assert "anything else" in joined(done)
     # The guide is closed: the next answer is not followed by an offer to continue it.
     after = chat.say("when is it due?")
