@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
+from tests.unit.answer_texts import guides, responses
 
-ROOT = Path(__file__).resolve().parents[2]
 EXPANSIONS = {
     "CUPA": "Certified Unified Program Agency",
     "HMBP": "Hazardous Materials Business Plan",
@@ -24,12 +22,9 @@ WHAT_IS_CERS = "utter_explain_terms"
 
 
 def answers():
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    for name, variants in domain["responses"].items():
-        for variant in variants:
-            yield name, variant.get("text") or ""
-    for path in sorted((ROOT / "actions/guides").glob("*.yml")):
-        guide = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """Each response, and each walkthrough as a whole (an acronym is spelled out once per guide)."""
+    yield from responses()
+    for guide in guides():
         text = "\n".join(f"{s.get('text', '')}\n{s.get('help', '')}" for s in guide["steps"])
         yield f"guide {guide['id']}", f"{text}\n{guide.get('done', '')}"
 

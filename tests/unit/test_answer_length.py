@@ -1,15 +1,12 @@
 """Answers fit a phone screen: the first message of every answer is at most 320 characters once office.yml's values are in, except step lists that quote the office's FAQ."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from actions.session import office_slots
 from actions.settings import load_office
+from tests.unit.answer_texts import responses
 
-ROOT = Path(__file__).resolve().parents[2]
 MAX_CHARS = 320
 # The office's own numbered steps (cers-facts.md, Part A), quoted whole: not shortened by us.
 OFFICE_STEP_LISTS = {"utter_how_to_create_account", "utter_how_to_log_in", "utter_how_to_update_business_info"}
@@ -21,10 +18,7 @@ def filled(text: str) -> str:
     return text
 
 
-@pytest.mark.parametrize("name, text", [
-    (name, variants[0].get("text") or "")
-    for name, variants in yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"].items()
-])
+@pytest.mark.parametrize("name, text", list(responses()))
 def test_the_first_message_of_an_answer_fits_a_phone_screen(name, text):
     if name in OFFICE_STEP_LISTS:
         assert "1. " in text, f"{name} is exempt only as a step list"

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 import textstat
-import yaml
 
 from actions.session import office_slots
 from actions.settings import load_office
+from tests.unit.answer_texts import ROOT, guide_texts, responses
 
-ROOT = Path(__file__).resolve().parents[2]
 MAX_GRADE = 9.0
 # Names a reader recognises as names, not as words to read: left out of the count (issue 9).
 NAMES = (
@@ -54,20 +53,12 @@ def sentences(text: str) -> int:
 
 
 def texts():
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    for name, variants in domain["responses"].items():
-        for variant in variants:
-            if variant.get("text"):
-                yield name, variant["text"]
-    quoted = office_words()
-    for path in sorted((ROOT / "actions/guides").glob("*.yml")):
-        guide = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for number, step in enumerate(guide["steps"], 1):
-            for key in ("text", "help"):
-                text = step.get(key)
-                # A Part A step is the office's FAQ word for word (tests/unit/test_guides.py): exempt.
-                if text and re.sub(r"[^a-z]+", " ", text.lower()).strip() not in re.sub(r"[^a-z]+", " ", quoted):
-                    yield f"{guide['id']} step {number} {key}", text
+    yield from responses()
+    quoted = re.sub(r"[^a-z]+", " ", office_words())
+    for name, text in guide_texts():
+        # A Part A step is the office's FAQ word for word (tests/unit/test_guides.py): exempt.
+        if " step " in name and text and re.sub(r"[^a-z]+", " ", text.lower()).strip() not in quoted:
+            yield name, text
 
 
 def grades():

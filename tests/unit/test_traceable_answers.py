@@ -5,9 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from tests.unit.answer_texts import ROOT, all_texts
 
-ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared/domain" if (ROOT.parent / "shared/domain").exists() else Path("/work/shared/domain")
 
 PHONE = re.compile(r"(?:\(\d{3}\) ?|\b\d{3}-)\d{3}-\d{4}\b|\b1-\d{3}-\d{3}-\d{4}\b")
@@ -31,19 +30,6 @@ def normal(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("HSC", "H&SC")).lower()
 
 
-def answers():
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    for name, variants in domain["responses"].items():
-        for variant in variants:
-            yield name, variant.get("text") or ""
-    for path in sorted((ROOT / "actions/guides").glob("*.yml")):
-        guide = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for number, step in enumerate(guide["steps"], 1):
-            for key in ("text", "help"):
-                yield f"{guide['id']} step {number} {key}", step.get(key) or ""
-        yield f"{guide['id']} done", guide.get("done") or ""
-
-
 def tokens(text: str):
     text = re.sub(r"\{[a-z_]+\}", " ", text)  # template placeholders
     for pattern, kind in ((PHONE, "phone"), (EMAIL, "e-mail")):
@@ -65,7 +51,7 @@ def digits_only(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
-@pytest.mark.parametrize("name, text", list(answers()), ids=lambda value: value if isinstance(value, str) and len(value) < 60 else None)
+@pytest.mark.parametrize("name, text", list(all_texts()), ids=lambda value: value if isinstance(value, str) and len(value) < 60 else None)
 def test_every_fact_in_an_answer_is_in_the_sources(name, text):
     source = normal(sources())
     source_digits = re.sub(r"\D", " ", sources())
