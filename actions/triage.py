@@ -56,3 +56,30 @@ class ActionDidYouMean(Action):
         buttons.append({"title": "Something else", "payload": NONE_OF_THESE_PAYLOAD})
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         return []
+
+
+# A part of the submittal asked about right after the elements answer ("what about the
+# inventory?"): the NLU reads it as the elements question again, so the part is read from the
+# words, and the answer is that part's (domain.yml, utter_element_*).
+ELEMENT_WORDS = (
+    ("utter_element_inventory", ("inventor", "chemical", "material")),
+    ("utter_element_plans", ("plan", "training", "emergency response")),
+    ("utter_element_facility_information", ("facility info", "business activit", "owner", "operator")),
+    ("utter_site_map", ("map",)),
+)
+
+
+class ActionElementFollowUp(Action):
+    """Right after the elements answer, a question about one part of it gets that part's answer."""
+
+    def name(self) -> Text:
+        return "action_element_follow_up"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        text = (tracker.latest_message.get("text") or "").lower()
+        for response, words in ELEMENT_WORDS:
+            if any(word in text for word in words):
+                dispatcher.utter_message(response=response)
+                return []
+        dispatcher.utter_message(response="utter_submittal_elements")
+        return []

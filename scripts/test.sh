@@ -12,8 +12,8 @@ step "rasa data validate"
 $RASA data validate --fail-on-warnings 2>&1 | tee results/validate.log
 # Rasa reports unused intents/responses as warnings without failing: clean means none. A
 # response that only a custom action sends (dispatcher.utter_message(response="utter_...")) is
-# used, though no story names it: those warnings are dropped, for the names found in actions/.
-sent_by_actions=$(grep -ohE 'response="utter_[a-z0-9_]+"' actions/*.py | grep -oE 'utter_[a-z0-9_]+' | sort -u | paste -sd'|' -)
+# used, though no story names it: those warnings are dropped, for the names quoted in actions/.
+sent_by_actions=$(grep -ohE '"utter_[a-z0-9_]+"' actions/*.py | grep -oE 'utter_[a-z0-9_]+' | sort -u | paste -sd'|' -)
 if grep -E "UserWarning|MissingResponse" results/validate.log \
     | grep -vE "The utterance '(${sent_by_actions:-none})' is not used in any story or rule"; then
   echo "FAIL: rasa data validate printed the warnings above"; exit 1

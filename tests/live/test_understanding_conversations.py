@@ -82,3 +82,11 @@ def test_part_c_topics_get_their_own_answer(chat, question, expected):
     reply = chat.say(question)
     assert expected in reply and PHONE in reply
     assert "$2,000" not in reply
+
+
+def test_follow_ups_are_answered_from_what_was_just_said(chat):
+    chat.say("how do I add a user?")
+    assert "Edit button" in chat.say("and how do I edit one?")
+    chat.say("what goes in a submittal")
+    reply = chat.say("what about the inventory?")
+    assert "site map is uploaded with it" in reply and "30 days" in reply

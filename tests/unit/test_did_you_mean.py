@@ -53,3 +53,24 @@ def test_spanish_emergency_gets_the_bilingual_reply_and_a_waiting_check_is_offer
     conversation = Conversation(["status_open"])
     conversation.user("the propane tank is hissing", "report_emergency")
     assert [m["response"] for m in conversation.run(ActionReportEmergency())] == ["utter_report_emergency"]
+
+
+import pytest
+
+
+@pytest.mark.parametrize("text, response", [
+    ("what about the inventory?", "utter_element_inventory"),
+    ("and the chemical list?", "utter_element_inventory"),
+    ("what about the emergency response plan", "utter_element_plans"),
+    ("and business activities?", "utter_element_facility_information"),
+    ("what about the map", "utter_site_map"),
+    ("tell me more", "utter_submittal_elements"),
+])
+def test_a_part_of_the_submittal_after_the_elements_answer_gets_that_part(text, response):
+    from actions.triage import ActionElementFollowUp
+
+    conversation = Conversation([])
+    conversation.response("utter_submittal_elements")
+    conversation.user(text, "submittal_elements")
+    [message] = conversation.run(ActionElementFollowUp())
+    assert message["response"] == response
