@@ -71,3 +71,15 @@ def test_every_fact_in_an_answer_is_in_the_sources(name, text):
 def test_the_check_finds_an_invented_fact():
     with pytest.raises(AssertionError, match=r"phone '\(555\) 123-4567'.*number '\$3,000'"):
         test_every_fact_in_an_answer_is_in_the_sources("made up", "Call (555) 123-4567: fines up to $3,000 a day.")
+
+
+@pytest.mark.parametrize("day", ["2026-11-23", "2027-03-15"])
+def test_the_composed_due_date_answer_is_traceable_too(day):
+    """Its computed dates and day counts are exempt; the rest (statute, 30 days, phone) is not."""
+    import datetime as dt
+
+    from actions.faq import annual_due_date_answer
+
+    text = annual_due_date_answer(dt.date.fromisoformat(day))
+    computed = re.sub(r"\b[A-Z][a-z]+ \d{1,2}, \d{4}\b|\bin \d+ days?\b|\b\d+ days?\b(?= left)", " ", text)
+    test_every_fact_in_an_answer_is_in_the_sources("annual_due_date_answer", computed)
