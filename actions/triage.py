@@ -1,12 +1,12 @@
 """Actions for the replies that must never depend on a good guess: an emergency (911 first, in Spanish too) and a message the bot was not sure about ("Did you mean ...")."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from cers.language import describes_spanish_emergency, is_spanish
+from cers.language import answer_in_spanish
 from cers.topics import best_guesses, topic_titles
 
 NLU_FALLBACK = "nlu_fallback"
@@ -20,9 +20,7 @@ class ActionReportEmergency(Action):
         return "action_report_emergency"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        text = tracker.latest_message.get("text") or ""
-        spanish = is_spanish(text) or describes_spanish_emergency(text)
-        if spanish:
+        if answer_in_spanish(tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(response="utter_report_emergency_bilingual")
         else:
             dispatcher.utter_message(response="utter_report_emergency")

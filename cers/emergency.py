@@ -79,10 +79,10 @@ _STRONG = [
     # "the ammonia line is leaking", "diesel's running out of the generator", "tank hissing"
     rf"\b{_SUBSTANCE}\b[\w\s',/-]{{0,40}}?\b{_ACTIVE_VERB}\b",
     rf"\b{_CONTAINER}\b[\w\s',/-]{{0,40}}?\b{_ACTIVE_VERB}\b",
-    rf"\b(?:is|are|'s|s|it'?s|its|keeps?|still|started|starting|begun|began) "
-    rf"(?:\w+ )?(?:leak(?:ing)?|leeking|spilling|pouring|gushing|spewing|hissing|venting|fuming|"
-    rf"melting|steaming|foaming|sparking|bubbling|boiling|reacting|popping|"
-    rf"burning|smoking|dripping|seeping|overflowing|on fire)\b",
+    r"\b(?:is|are|'s|s|it'?s|its|keeps?|still|started|starting|begun|began) "
+    r"(?:\w+ )?(?:leak(?:ing)?|leeking|spilling|pouring|gushing|spewing|hissing|venting|fuming|"
+    r"melting|steaming|foaming|sparking|bubbling|boiling|reacting|popping|"
+    r"burning|smoking|dripping|seeping|overflowing|on fire)\b",
     rf"\b{_ACTIVE_VERB}\b[\w\s',/-]{{0,25}}?\b{_DESTINATION}",
     # fire, smoke, explosions
     r"\b(?:on fire|caught fire|catching fire|in flames|up in flames|flames? (?:coming|shooting)|"
@@ -276,9 +276,11 @@ def describes_emergency(text: str) -> bool:
     normalised = normalise(text)
     if not normalised or normalised.startswith("/"):
         return False
-    # Whole-message signals first: "... !!!" and "help" make a terse message urgent.
-    return any(clause_is_emergency(clause) for clause in clauses(normalised)) or (
-        clause_is_emergency(normalised) and len(clauses(normalised)) > 1
+    parts = clauses(normalised)
+    # Clause by clause; then the whole message, for a description split by a comma ("the ammonia
+    # line, it's leaking") -- the whole message's past or rules words still count against it.
+    return any(clause_is_emergency(clause) for clause in parts) or (
+        len(parts) > 1 and clause_is_emergency(normalised)
     )
 
 

@@ -66,10 +66,6 @@ class IntentModel:
     # copies coef_.T for every call (about 1.5 ms here), a product with this array does not.
     _transposed: dict = field(default_factory=dict, repr=False)
 
-    @property
-    def intents(self) -> List[str]:
-        return [] if self.fast_svm is None else [str(name) for name in self.fast_svm.classes_]
-
     def text_features(self, texts: Sequence[str], words: Sequence[Sequence[str]], fit: bool = False):
         lowered = [text.lower() for text in texts]
         if fit:

@@ -71,3 +71,9 @@ def describes_spanish_emergency(text: str) -> bool:
         _SPANISH_EMERGENCY.search(clause) and not _SPANISH_NOT_NOW.search(clause)
         for clause in _CLAUSE_SPLIT.split(normalise(text))
     )
+
+
+def answer_in_spanish(text: str) -> bool:
+    """Whether a reply to this message goes in Spanish and English: a Spanish message, or a
+    mixed one naming an emergency in Spanish ("the tank is leaking, hay fuga")."""
+    return is_spanish(text) or describes_spanish_emergency(text)

@@ -5,7 +5,6 @@ import re
 import statistics
 from pathlib import Path
 
-import pytest
 import textstat
 
 from actions.session import office_slots
