@@ -7,8 +7,8 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dates import days_left, format_date, format_month_day, next_annual_due, plural_days
-from actions.settings import load_office, today
+from cers.dates import days_left, format_date, format_month_day, next_annual_due, plural_days
+from cers.settings import load_office, today
 
 
 # After the due date, for this many days the answer says plainly that a business that has not

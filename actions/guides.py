@@ -11,7 +11,7 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import yaml
 
-from actions.settings import Office, load_office
+from cers.settings import Office, load_office
 
 GUIDES_DIR = Path(__file__).resolve().parent / "guides"
 

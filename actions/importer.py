@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from actions import deadlines
+from cers import deadlines
 from actions.store import FacilityStore, SaveResult, StoreUnavailable
 
 COLUMNS = {

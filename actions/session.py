@@ -11,8 +11,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dates import format_month_day
-from actions.settings import Office, load_office
+from cers.dates import format_month_day
+from cers.settings import Office, load_office
 
 
 def contact_text(office: Office) -> str:

@@ -15,9 +15,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import fuzzy
-from actions.dates import format_date, plural_days
-from actions.deadlines import FacilityStatus, Records, State, describe_status
-from actions.settings import Office, load_office, today
+from cers.dates import format_date, plural_days
+from cers.deadlines import FacilityStatus, Records, State, describe_status
+from cers.settings import Office, load_office, today
 from actions.store import FacilityList, FacilityStore, Match, StoreUnavailable
 from actions.walkthrough import (
     OFFERS_GUIDE,

@@ -5,7 +5,6 @@ import datetime as dt
 import hashlib
 import io
 import logging
-import os
 import threading
 import time
 from contextlib import contextmanager
@@ -20,13 +19,13 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
-from actions import deadlines, fuzzy
-from actions.dates import next_annual_due
+from actions import fuzzy
+from cers import deadlines
+from cers.dates import next_annual_due
+from cers.settings import database_url
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE = PROJECT_ROOT / "var" / "facilities.db"
 # A dead or slow database must fail well inside the bot's 3-second answer budget.
 TIMEOUT_SECONDS = 1.5
 DATA_VERSION = "data_version"
@@ -129,9 +128,6 @@ class FacilityList:
     items: tuple[Listed, ...]  # the first `limit` of them, by name
 
 
-def database_url() -> str:
-    """DATABASE_URL, or the SQLite file var/facilities.db in the project."""
-    return os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE}"
 
 
 def _connect_args(url: str, timeout: float) -> dict:

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions import deadlines  # noqa: E402
+from cers import deadlines  # noqa: E402
 from actions.importer import import_folder  # noqa: E402
 from actions.store import FacilityStore  # noqa: E402
 

@@ -7,11 +7,12 @@ variables are missing still loads, but registers no webhook: it answers 404.
 """
 from __future__ import annotations
 
-import os
 import sys
 from typing import Dict, List, Optional
 
 import yaml
+
+from cers.settings import env
 
 # Class path in credentials.yml -> (short name, variables it needs to be on).
 CHANNELS: Dict[str, tuple] = {
@@ -23,11 +24,6 @@ CHANNELS: Dict[str, tuple] = {
     "channels.slack.StaffSlackInput": ("slack", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]),
     "channels.staff.StaffInput": ("staff", ["STAFF_API_TOKEN"]),
 }
-
-
-def env(name: str) -> str:
-    """An environment variable, stripped; "" when not set."""
-    return os.environ.get(name, "").strip()
 
 
 def missing(class_path: str) -> List[str]:

@@ -125,7 +125,7 @@ def max_chars() -> int:
 
 
 def help_text() -> str:
-    from actions.settings import load_office
+    from cers.settings import load_office
 
     office = load_office()
     return (

@@ -14,7 +14,6 @@ The token is read from the environment when the server starts (restart it after 
 from __future__ import annotations
 
 import hmac
-import os
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
@@ -22,6 +21,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from cers.settings import env
 from channels.config import off_blueprint
 from channels.rest import RestInput
 
@@ -49,7 +49,7 @@ class StaffInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "StaffInput":
-        return cls(os.environ.get(TOKEN_VARIABLE, "").strip() or None)
+        return cls(env(TOKEN_VARIABLE) or None)
 
     def __init__(self, token: Optional[str] = None) -> None:
         self.token = token

@@ -52,7 +52,7 @@ def allowed_origins():
 
 
 def widget_config() -> Dict[str, str]:
-    from actions.settings import load_office
+    from cers.settings import load_office
 
     office = load_office()
     return {"officeName": office.name, "officePhone": office.phone}

@@ -18,7 +18,7 @@ from typing import Dict, Iterator, List, Optional
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from actions.settings import tracker_store_url  # noqa: E402
+from cers.settings import tracker_store_url  # noqa: E402
 
 UNSURE_INTENT = "nlu_fallback"
 

@@ -11,7 +11,7 @@ from typing import Dict, List
 import pytest
 
 from actions.guides import Guide, load_guides
-from actions.settings import load_office
+from cers.settings import load_office
 from tests.servers import Chat
 
 PHONE = "(530) 283-6355"

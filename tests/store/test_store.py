@@ -5,9 +5,11 @@ import time
 import pytest
 from sqlalchemy import event, inspect, text
 
-from actions import deadlines, migrate
+from actions import migrate
+from cers import deadlines
 from actions.importer import import_folder, read_folder
-from actions.store import FacilityRow, FacilityStore, StoreUnavailable, database_url
+from actions.store import FacilityRow, FacilityStore, StoreUnavailable
+from cers.settings import database_url
 
 from .conftest import DEMO
 

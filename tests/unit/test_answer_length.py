@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from actions.session import office_slots
-from actions.settings import load_office
+from cers.settings import load_office
 from tests.unit.answer_texts import responses
 
 MAX_CHARS = 320

@@ -1,10 +1,10 @@
-"""Every deadline rule of facility-status.md and its edges, on actions.deadlines alone."""
+"""Every deadline rule of facility-status.md and its edges, on cers.deadlines alone."""
 import datetime as dt
 import re
 
 import pytest
 
-from actions.deadlines import (
+from cers.deadlines import (
     APSA, CALARP, EMERGENCY_PLANS, FACILITY_INFORMATION, HAZARDOUS_WASTE, INVENTORY, UST,
     Change, Facility, Records, State, Submittal, change_element, change_type, describe_status, evaluate,
     required_elements,

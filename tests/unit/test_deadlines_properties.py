@@ -4,7 +4,7 @@ import datetime as dt
 
 from hypothesis import given, settings, strategies as st
 
-from actions.deadlines import (
+from cers.deadlines import (
     ELEMENTS, NOT_ACCEPTED, PROGRAMS, SUBMITTAL_STATUSES, Change, Facility, State, Submittal, evaluate,
 )
 

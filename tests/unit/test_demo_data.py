@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from actions import settings
-from actions.deadlines import State
+from cers import settings
+from cers.deadlines import State
 from actions.importer import read_folder
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "facilities"

@@ -17,7 +17,7 @@ from actions.guides import (
     load_guides,
     match_guide,
 )
-from actions.settings import Office, load_office, OfficeHours
+from cers.settings import Office, load_office, OfficeHours
 
 PART_A_COUNTS = {
     "create_account": 5,

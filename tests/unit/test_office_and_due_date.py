@@ -7,7 +7,7 @@ import pytest
 
 from actions.faq import annual_due_date_answer
 from actions.session import office_slots
-from actions.settings import SettingsError, load_office, today
+from cers.settings import SettingsError, load_office, today
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import textstat
 
 from actions.session import office_slots
-from actions.settings import load_office
+from cers.settings import load_office
 from tests.unit.answer_texts import ROOT, guide_texts, responses
 
 MAX_GRADE = 9.0

@@ -8,7 +8,7 @@ import pytest
 
 from actions import status
 from actions.importer import import_folder
-from actions.settings import load_office
+from cers.settings import load_office
 from actions.status import (
     ActionCloseFacilityStatus,
     ActionFacilityStatus,

@@ -5,7 +5,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from actions.settings import load_office
+from cers.settings import load_office
 from tests.unit.conversation import Conversation as BaseConversation, texts
 from actions.walkthrough import (
     ActionAffirm,

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
-from actions.dates import format_date, next_annual_due, plural_days
+from cers.dates import format_date, next_annual_due, plural_days
 
 # Element names exactly as CERS and the import format spell them, in the order replies list them.
 FACILITY_INFORMATION = "Facility Information"

@@ -1,4 +1,4 @@
-"""The one settings loader: office details from office.yml and "today" (CERS_TODAY)."""
+"""The one settings loader: office details from office.yml and every environment variable the project reads."""
 from __future__ import annotations
 
 import datetime as dt
@@ -122,8 +122,15 @@ class Office:
     annual_due_day: int
 
 
+def env(name: str, default: str = "") -> str:
+    """An environment variable, stripped; `default` when it is not set or blank.
+
+    Every module reads the environment through here (the README's Configuration table lists them)."""
+    return os.environ.get(name, "").strip() or default
+
+
 def office_file() -> Path:
-    return Path(os.environ.get("OFFICE_FILE") or PROJECT_ROOT / "office.yml")
+    return Path(env("OFFICE_FILE") or PROJECT_ROOT / "office.yml")
 
 
 @lru_cache(maxsize=4)
@@ -161,7 +168,7 @@ def load_office() -> Office:
 
 def today() -> dt.date:
     """Today's date, or CERS_TODAY=YYYY-MM-DD when set (for tests and demos)."""
-    value = os.environ.get("CERS_TODAY", "").strip()
+    value = env("CERS_TODAY")
     if not value:
         return dt.date.today()
     try:
@@ -172,4 +179,9 @@ def today() -> dt.date:
 
 def tracker_store_url() -> str:
     """Where Rasa keeps conversations (TRACKER_STORE_URL; the Makefile's default otherwise)."""
-    return os.environ.get("TRACKER_STORE_URL", "").strip() or f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}"
+    return env("TRACKER_STORE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}"
+
+
+def database_url() -> str:
+    """Where the facility records are (DATABASE_URL), or the SQLite file var/facilities.db."""
+    return env("DATABASE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'facilities.db'}"
