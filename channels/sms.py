@@ -5,7 +5,13 @@
   https://bot.example: the signature covers that URL). Without them the channel is off.
   TWILIO_API_BASE replaces https://api.twilio.com (the tests point it at a fake).
 - A request whose X-Twilio-Signature does not verify gets 403 and goes no further
-  (Rasa's own channel checks nothing).
+  (Rasa's own channel checks nothing). The signature is computed over every field posted,
+  blank ones included, parsed from the raw body: Sanic 21.12's request.form drops blank
+  values (sanic-org/sanic#2427), and Twilio posts FromCity, FromZip, ToCity and ToZip blank
+  when it has no location for a number, and Body blank for a picture-only message, so a
+  signature over request.form refused real messages.
+- A picture (or any media) with no text gets "I can only read text messages..." and a blank
+  message "Your message was empty...", both without going to the bot.
 - Replies are plain text: no markdown, typographic characters replaced by plain ones (one
   curly quote makes a whole message UCS-2: 70 characters a segment instead of 160), buttons
   become numbered choices, and an answer longer than SMS_MAX_CHARS (459: three concatenated
@@ -19,9 +25,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
+from urllib.parse import parse_qsl, urlparse
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
@@ -29,10 +39,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
-from twilio.request_validator import RequestValidator
 
 from channels.config import env, missing
-from channels.text import clean_user_text
+from channels.text import EMPTY_MESSAGE, clean_user_text
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +50,8 @@ TWILIO_MAX_BODY = 1600  # Twilio refuses longer message bodies
 DEFAULT_MAX_CHARS = 459  # 3 concatenated GSM-7 segments of 153 characters
 HELP_WORDS = {"HELP", "INFO"}
 CHOICE = re.compile(r"^\s*#?\s*(\d{1,2})\s*[.)]?\s*$")
+MEDIA_ONLY_REPLY = "I can only read text messages. Please type your question as text."
+EMPTY_REPLY = "Your message was empty. Please type your question as text, or reply HELP."
 
 
 # ------------------------------------------------------------------ formatting (pure)
@@ -150,6 +161,69 @@ def choice_payload(events: List[Dict[str, Any]], number: int) -> Optional[str]:
     return None
 
 
+# ------------------------------------------------------------------ signatures (pure)
+Fields = List[Tuple[str, str]]
+
+
+def posted_fields(body: Optional[bytes]) -> Fields:
+    """Every (name, value) of a form-encoded body, in order, blank values and repeated names kept.
+
+    Not request.form: Sanic 21.12 drops blank values, and Twilio signs them too."""
+    text = (body or b"").decode("utf-8", errors="replace")
+    return parse_qsl(text, keep_blank_values=True)
+
+
+def first_values(fields: Fields) -> Dict[str, str]:
+    """Each field's first value, by name."""
+    values: Dict[str, str] = {}
+    for name, value in fields:
+        values.setdefault(name, value)
+    return values
+
+
+def twilio_signature(url: str, fields: Fields, auth_token: str) -> str:
+    """X-Twilio-Signature as Twilio computes it (and twilio's RequestValidator.compute_signature).
+
+    The URL, then for each field name in sorted order the name followed by the value, once
+    for each distinct value of a repeated name, values sorted; HMAC-SHA1 with the Auth Token,
+    base64."""
+    values_by_name: Dict[str, Set[str]] = {}
+    for name, value in fields:
+        values_by_name.setdefault(name, set()).add(value)
+    signed = url + "".join(name + value for name in sorted(values_by_name)
+                           for value in sorted(values_by_name[name]))
+    digest = hmac.new(auth_token.encode("utf-8"), signed.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def url_variants(url: str) -> List[str]:
+    """The URL without and with its port: Twilio signs either one for the same webhook (its
+    own validator accepts both), e.g. https://bot.example/x and https://bot.example:443/x."""
+    parsed = urlparse(url)
+    host = parsed.netloc.rsplit(":", 1)[0] if parsed.port else parsed.netloc
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    return [parsed._replace(netloc=host).geturl(), parsed._replace(netloc=f"{host}:{port}").geturl()]
+
+
+def signature_matches(url: str, fields: Fields, auth_token: str, signature: str) -> bool:
+    """Whether `signature` is Twilio's for these fields at this URL (compared in constant time)."""
+    if not signature or not auth_token:
+        return False
+    given = signature.strip().encode("utf-8")
+    matches = [hmac.compare_digest(twilio_signature(variant, fields, auth_token).encode("ascii"), given)
+               for variant in url_variants(url)]
+    return any(matches)
+
+
+def media_count(form: Dict[str, str]) -> int:
+    """How many pictures (or other media) Twilio says the message has."""
+    try:
+        return max(0, int(form.get("NumMedia") or 0))
+    except ValueError:
+        # Not a number Twilio would send; a media URL still means there is one.
+        return int(bool(form.get("MediaUrl0")))
+
+
 # ------------------------------------------------------------------ the channel
 class SmsOutput(TwilioOutput):
     """Sends plain, split, numbered-choice SMS through Twilio's API (or TWILIO_API_BASE)."""
@@ -214,7 +288,6 @@ class SmsInput(TwilioInput):
         self.enabled = enabled
         self.public_base_url = env("PUBLIC_BASE_URL").rstrip("/")
         self.api_base = env("TWILIO_API_BASE") or None
-        self.validator = RequestValidator(auth_token or "")
 
     def get_output_channel(self) -> OutputChannel:
         return SmsOutput(self.account_sid, self.auth_token, self.twilio_number, self.api_base)
@@ -224,14 +297,13 @@ class SmsInput(TwilioInput):
         url = self.public_base_url + request.path
         return f"{url}?{request.query_string}" if request.query_string else url
 
-    def is_signed(self, request: Request) -> bool:
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if not signature:
-            return False
-        params = {key: values for key, values in (request.form or {}).items()}
+    def is_signed(self, request: Request, fields: Fields) -> bool:
+        """Whether X-Twilio-Signature verifies over the URL and every posted field."""
         try:
-            return self.validator.validate(self.signed_url(request), _FormValues(params), signature)
-        except Exception:  # noqa: BLE001 (a malformed request is simply not signed)
+            return signature_matches(self.signed_url(request), fields, self.auth_token or "",
+                                     request.headers.get("X-Twilio-Signature", ""))
+        except Exception as error:  # noqa: BLE001 (e.g. a malformed PUBLIC_BASE_URL: refuse, and say why)
+            logger.error(f"SMS webhook: could not check a signature: {error!r}")
             return False
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -246,29 +318,42 @@ class SmsInput(TwilioInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
-            if not self.is_signed(request):
-                logger.warning("SMS webhook: refused a request without a valid X-Twilio-Signature")
-                return response.text("invalid signature", status=403)
-            sender = request.form.get("From")
-            if not sender:
-                return response.text("", status=204)
-            text = clean_user_text((request.form.get("Body") or "").replace("¡", "@"))
-            out_channel = self.get_output_channel()
-            if text.strip().upper().strip(".!") in HELP_WORDS:
-                await out_channel.send_plain(sender, help_text())
-                return response.text("", status=204)
-            number = CHOICE.match(text)
-            if number:
-                payload = await self._choice(request, sender, int(number.group(1)))
-                text = payload or text
-            try:
-                await on_new_message(UserMessage(text, out_channel, sender, input_channel=self.name(),
-                                                 metadata=self.get_metadata(request)))
-            except Exception as error:  # noqa: BLE001 (answer Twilio anyway; the error is logged)
-                logger.exception(f"SMS webhook: could not handle a message: {error}")
-            return response.text("", status=204)
+            return await self.handle(request, on_new_message)
 
         return webhook
+
+    async def handle(self, request: Request,
+                     on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        """One incoming SMS: checked, then answered (HELP, media, blank) or passed to the bot."""
+        fields = posted_fields(request.body)
+        if not self.is_signed(request, fields):
+            logger.warning("SMS webhook: refused a request without a valid X-Twilio-Signature")
+            return response.text("invalid signature", status=403)
+        form = first_values(fields)
+        sender = form.get("From")
+        if not sender:
+            return response.text("", status=204)
+        out_channel = self.get_output_channel()
+        body = (form.get("Body") or "").replace("¡", "@")  # some carriers turn @ into ¡
+        text = clean_user_text(body)
+        if text == EMPTY_MESSAGE and body.strip() != EMPTY_MESSAGE:
+            # Nothing to understand (a picture alone, or a blank text): the bot's "not sure
+            # what you mean" would only puzzle them, so say what it can read, without NLU.
+            await out_channel.send_plain(sender, MEDIA_ONLY_REPLY if media_count(form) else EMPTY_REPLY)
+            return response.text("", status=204)
+        if text.strip().upper().strip(".!") in HELP_WORDS:
+            await out_channel.send_plain(sender, help_text())
+            return response.text("", status=204)
+        number = CHOICE.match(text)
+        if number:
+            payload = await self._choice(request, sender, int(number.group(1)))
+            text = payload or text
+        try:
+            await on_new_message(UserMessage(text, out_channel, sender, input_channel=self.name(),
+                                             metadata=self.get_metadata(request)))
+        except Exception as error:  # noqa: BLE001 (answer Twilio anyway; the error is logged)
+            logger.exception(f"SMS webhook: could not handle a message: {error}")
+        return response.text("", status=204)
 
     @staticmethod
     async def _choice(request: Request, sender: Text, number: int) -> Optional[str]:
@@ -278,10 +363,3 @@ class SmsInput(TwilioInput):
             return None
         return choice_payload([event.as_dict() for event in tracker.events], number)
 
-
-class _FormValues(dict):
-    """Sanic's form (name -> list of values) as Twilio's validator reads a multi-dict."""
-
-    def getlist(self, name):
-        value = self[name]
-        return value if isinstance(value, list) else [value]

@@ -160,3 +160,43 @@ def test_staff_questions_are_answered_on_slack_only(live, chat):
     on_widget = "\n".join(reply.get("text", "") for reply in widget_replies)
     assert on_widget.strip()
     assert not any(name in on_widget for name in names), on_widget
+
+
+@pytest.mark.parametrize("case, accepted", [
+    ("signed now", True),
+    ("signed 4 minutes ago", True),
+    ("wrong signature", False),
+    ("signed 6 minutes ago", False),
+    ("timestamp 6 minutes ahead", False),
+    ("same JSON, other bytes", False),
+])
+def test_the_signature_is_checked_over_the_raw_body_within_five_minutes(live, case, accepted):
+    """Regression: Rasa's check (HMAC-SHA256 of "v0:timestamp:" + the raw body) stays in force."""
+    user, channel = new_ids()
+    body = event_body(user, channel, "how do I add a user?")
+    now = int(time.time())
+    sent = body
+    if case == "signed 4 minutes ago":
+        headers = slack_headers(body, timestamp=now - 240)
+    elif case == "wrong signature":
+        headers = slack_headers(body)
+        last = headers["X-Slack-Signature"][-1]
+        headers["X-Slack-Signature"] = headers["X-Slack-Signature"][:-1] + ("0" if last != "0" else "1")
+    elif case == "signed 6 minutes ago":
+        headers = slack_headers(body, timestamp=now - 360)  # correctly signed, but too old
+    elif case == "timestamp 6 minutes ahead":
+        headers = slack_headers(body, timestamp=now + 360)
+    elif case == "same JSON, other bytes":
+        # The signature covers the bytes sent, not their meaning: re-serialised JSON is refused.
+        headers = slack_headers(body)
+        sent = json.dumps(json.loads(body), indent=1).encode()
+    else:
+        headers = slack_headers(body)
+    response = post(live, sent, headers=headers)
+    if accepted:
+        assert response.status_code == 200
+        assert "Add a Person" in reply_text(replies(live, channel))
+    else:
+        assert response.status_code == 400
+        post(live, event_body(user, channel, "hello"))
+        assert "Add a Person" not in reply_text(replies(live, channel))

@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import uuid
+from typing import Dict, List, Optional, Tuple
+from urllib.parse import urlencode
 
 import pytest
 import requests
+from twilio.request_validator import RequestValidator
 
-from channels.sms import DEFAULT_MAX_CHARS
-from tests.fake_apis import TWILIO_ACCOUNT_SID, TWILIO_NUMBER, twilio_signature
+from channels.sms import DEFAULT_MAX_CHARS, MEDIA_ONLY_REPLY
+from tests.fake_apis import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER, twilio_signature
 
 PHONE = "(530) 283-6355"
 PATH = "/webhooks/twilio/webhook"
 
 
 def new_number() -> str:
-    return "+1530555" + str(uuid.uuid4().int)[:4]
+    # Seven uniform random digits: the replies are told apart by number, and the first four
+    # digits of a UUID's integer (only a few thousand likely values) collided between tests.
+    return f"+1530{uuid.uuid4().int % 10**7:07d}"
 
 
 def post_sms(live, sender: str, body: str, signature: str = "sign", url: str = "") -> requests.Response:
@@ -135,3 +140,119 @@ def test_an_emergency_by_sms_gets_911_first(live):
     post_sms(live, sender, "propane tank hissing behind the shop")
     [answer] = texts(live, sender)
     assert answer.startswith("Call 911 now")
+
+
+# ------------------------------------------------------------------ signatures over every posted field
+Fields = List[Tuple[str, str]]
+
+
+class _MultiValues(dict):
+    """name -> list of values, read by twilio's RequestValidator through getlist."""
+
+    def getlist(self, name):
+        return self[name]
+
+
+def signed_by_twilio(url: str, fields: Fields) -> str:
+    """X-Twilio-Signature as twilio's own RequestValidator computes it (repeated names too)."""
+    values: Dict[str, List[str]] = {}
+    for name, value in fields:
+        values.setdefault(name, []).append(value)
+    return RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(url, _MultiValues(values))
+
+
+def twilio_fields(sender: str, body: str, **extra: str) -> Fields:
+    """All the fields Twilio posts for an SMS from a number it has no location for (blank
+    FromCity, FromZip, ToCity, ToZip); `extra` replaces or adds fields."""
+    sid = "SM" + uuid.uuid4().hex
+    fields = [("ToCountry", "US"), ("ToState", "CA"), ("SmsMessageSid", sid), ("NumMedia", "0"),
+              ("ToCity", ""), ("FromZip", ""), ("SmsSid", sid), ("FromState", "CA"), ("SmsStatus", "received"),
+              ("FromCity", ""), ("Body", body), ("FromCountry", "US"), ("To", TWILIO_NUMBER), ("ToZip", ""),
+              ("NumSegments", "1"), ("MessageSid", sid), ("AccountSid", TWILIO_ACCOUNT_SID), ("From", sender),
+              ("ApiVersion", "2010-04-01")]
+    replaced = [(name, extra.pop(name, value)) for name, value in fields]
+    return replaced + list(extra.items())
+
+
+def post_fields(live, fields: Fields, signed_fields: Optional[Fields] = None,
+                body: Optional[bytes] = None) -> requests.Response:
+    """Posts `fields` (or the raw `body`) form-encoded, signed over `signed_fields` (default: `fields`)."""
+    webhook = live["rasa"].url + PATH
+    signature = signed_by_twilio(webhook, fields if signed_fields is None else signed_fields)
+    data = urlencode(fields).encode() if body is None else body
+    return requests.post(webhook, data=data, timeout=60, headers={
+        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_a_signed_message_with_blank_location_fields_is_answered(live):
+    sender = new_number()
+    fields = twilio_fields(sender, "how do I add a user?")
+    assert [name for name, value in fields if not value] == ["ToCity", "FromZip", "FromCity", "ToZip"]
+    assert post_fields(live, fields).status_code == 204
+    [answer] = texts(live, sender)
+    assert "Add a Person" in answer
+
+
+@pytest.mark.parametrize("pictures", [1, 2])
+def test_a_picture_alone_gets_the_text_only_reply(live, pictures):
+    sender = new_number()
+    media = {}
+    for index in range(pictures):
+        media[f"MediaUrl{index}"] = f"https://api.twilio.com/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Media/ME{index}"
+        media[f"MediaContentType{index}"] = "image/jpeg"
+    fields = twilio_fields(sender, "", NumMedia=str(pictures), **media)
+    assert post_fields(live, fields).status_code == 204
+    # Exactly that reply and nothing else: the bot (NLU) never saw the message.
+    assert texts(live, sender) == [MEDIA_ONLY_REPLY]
+    assert "I can only read text messages" in MEDIA_ONLY_REPLY and "as text" in MEDIA_ONLY_REPLY
+
+
+def test_a_blank_text_gets_a_short_prompt(live):
+    sender = new_number()
+    assert post_fields(live, twilio_fields(sender, "")).status_code == 204
+    replies = texts(live, sender)
+    assert len(replies) == 1, replies
+    [reply] = replies
+    assert "empty" in reply and "as text" in reply and len(reply) <= 160
+
+
+def test_every_value_of_a_repeated_key_is_signed_and_verified(live):
+    sender = new_number()
+    fields = twilio_fields(sender, "how do I add a user?") + [("Tag", "b"), ("Tag", "a"), ("Tag", "")]
+    assert post_fields(live, fields).status_code == 204
+    [answer] = texts(live, sender)
+    assert "Add a Person" in answer
+    # Signed over one of the values only: refused.
+    other = new_number()
+    fields = twilio_fields(other, "how do I add a user?") + [("Tag", "b"), ("Tag", "a")]
+    assert post_fields(live, fields, signed_fields=fields[:-1]).status_code == 403
+    assert live["fakes"].sms_to(other) == []
+
+
+def test_non_ascii_text_is_verified_and_answered(live):
+    sender = new_number()
+    fields = twilio_fields(sender, "¿Cómo actualizo mi inventario? 中文", FromCity="San José")
+    assert post_fields(live, fields).status_code == 204
+    replies = texts(live, sender)
+    assert replies and all(reply.strip() for reply in replies)
+
+
+@pytest.mark.parametrize("case", ["signed without the blank fields", "unsigned blank field added",
+                                  "body changed", "blank field filled in"])
+def test_a_body_other_than_the_one_signed_is_refused(live, case):
+    sender = new_number()
+    fields = twilio_fields(sender, "how do I add a user?")
+    raw = urlencode(fields).encode()
+    if case == "signed without the blank fields":
+        # What a signature over Sanic's request.form (blank values dropped) would have accepted.
+        response = post_fields(live, fields, signed_fields=[(name, value) for name, value in fields if value])
+    elif case == "unsigned blank field added":
+        response = post_fields(live, fields, body=raw + b"&ErrorCode=")
+    elif case == "body changed":
+        response = post_fields(live, fields, body=raw.replace(b"add+a+user", b"add+a+cat%21"))
+    else:
+        response = post_fields(live, fields, body=raw.replace(b"FromCity=&", b"FromCity=Quincy&"))
+    assert response.status_code == 403
+    # Refused before the bot: nothing was, or will be, sent to that number.
+    assert post_sms(live, sender, "hello").status_code == 204
+    assert not any("Add a Person" in reply for reply in texts(live, sender))
