@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import re
 import threading
@@ -15,10 +14,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import fuzzy
-from cers.dates import format_date, plural_days
-from cers.deadlines import FacilityStatus, Records, State, describe_status
+from cers.deadlines import Records
+from cers.status_reply import list_reply, status_reply
 from cers.settings import Office, load_office, today
-from actions.store import FacilityList, FacilityStore, Match, StoreUnavailable
+from actions.store import FacilityStore, Match, StoreUnavailable
 from actions.walkthrough import (
     OFFERS_GUIDE,
     SLOT_GUIDE_ID,
@@ -55,7 +54,6 @@ EXAMPLE_ID = "12345678"
 EXAMPLE_ZIP = "12345"
 ID_HELP = f"It has 8 or 9 digits, for example {EXAMPLE_ID}"
 ZIP_HELP = f"5 digits, for example {EXAMPLE_ZIP}"
-OFFER_LINE = "Want me to walk you through updating in CERS?"
 OFFER_BUTTONS = [{"title": "Yes, step by step", "payload": "/affirm"},
                  {"title": "No, thanks", "payload": "/deny"}]
 
@@ -354,9 +352,8 @@ def still_waiting_text(need: str, office: Office) -> str:
 
 
 def public_status_text(records: Records, office: Office) -> str:
-    day = today()
-    status = records.evaluate(day, office.annual_due_month, office.annual_due_day)
-    return describe_status(status, day, office.phone, public=True)
+    status = records.evaluate(today(), office.annual_due_month, office.annual_due_day)
+    return status_reply(status, staff=False)
 
 
 async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -422,13 +419,8 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
 # ---------------------------------------------------------------- staff look-ups
 
 def staff_status_text(records: Records, office: Office) -> str:
-    day = today()
-    status = records.evaluate(day, office.annual_due_month, office.annual_due_day)
-    text = describe_status(status, day, office_phone=None, public=False)
-    # Staff are not the ones updating the facility in CERS: no offer to walk them through it.
-    if text.endswith(OFFER_LINE):
-        text = text[: -len(OFFER_LINE)].rstrip()
-    return text
+    status = records.evaluate(today(), office.annual_due_month, office.annual_due_day)
+    return status_reply(status, staff=True)
 
 
 def _address(match: Match) -> str:
@@ -499,49 +491,6 @@ async def staff_lookup(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
 
 # ---------------------------------------------------------------- staff lists
 
-def _names(items: Sequence[str]) -> str:
-    return ", ".join(items)
-
-
-def overdue_summary(status: FacilityStatus) -> str:
-    parts = []
-    late = [e.element for e in status.elements_in(State.OVERDUE)]
-    if late:
-        parts.append(f"annual {_names(late)} (due {format_date(status.previous_due)})")
-    parts += [f"{c.change} update (due {format_date(c.due)})" for c in status.changes if c.state == State.OVERDUE]
-    parts += [f"corrected {c.element} (due {format_date(c.due)})"
-              for c in status.corrections if c.state == State.OVERDUE]
-    return "; ".join(parts)
-
-
-def due_summary(status: FacilityStatus, days: int) -> str:
-    horizon = status.today + dt.timedelta(days=days)
-    parts = []
-    due = [e.element for e in status.elements_in(State.DUE)]
-    if due and status.annual_due <= horizon:
-        parts.append(f"annual {_names(due)} by {format_date(status.annual_due)} ({plural_days(status.days_left)})")
-    parts += [f"{c.change} update by {format_date(c.due)} ({plural_days(c.days_left)})"
-              for c in status.changes if c.state == State.DUE and c.due <= horizon]
-    parts += [f"corrected {c.element} by {format_date(c.due)} ({plural_days(c.days_left)})"
-              for c in status.corrections if c.state == State.DUE and c.due <= horizon]
-    return "; ".join(parts)
-
-
-def list_text(result: FacilityList, headline: str, summary: Callable[[FacilityStatus], str]) -> str:
-    lines = [headline]
-    if result.items:
-        lines.append("The first %d, by name:" % len(result.items) if result.total > len(result.items) else "By name:")
-    for number, item in enumerate(result.items, 1):
-        lines.append(f"{number}. {item.name} ({item.cers_id}, {item.city}): {summary(item.status)}")
-    if result.items:
-        lines.append("Ask for a facility by name or CERS ID for everything on file.")
-    return "\n".join(lines)
-
-
-def facilities(count: int) -> str:
-    return f"{count} facility" if count == 1 else f"{count} facilities"
-
-
 def staff_only_text() -> str:
     return ("Sorry, lists of facilities are only for the office's staff. I can check your own facility's "
             f"status: send its CERS ID and the ZIP code of its site, for example {EXAMPLE_ID} {EXAMPLE_ZIP}.")
@@ -606,12 +555,7 @@ class ActionListOverdueFacilities(Action):
         except LookupFailed:
             dispatcher.utter_message(text=unavailable_text(office))
             return []
-        if not result.total:
-            dispatcher.utter_message(text=f"No facility has anything overdue as of {format_date(day)}.")
-            return []
-        headline = f"{facilities(result.total)} {'has' if result.total == 1 else 'have'} something overdue " \
-                   f"as of {format_date(day)}."
-        dispatcher.utter_message(text=list_text(result, headline, overdue_summary))
+        dispatcher.utter_message(text=list_reply("overdue", result.total, result.items, day))
         return []
 
 
@@ -633,10 +577,5 @@ class ActionListDueSoonFacilities(Action):
         except LookupFailed:
             dispatcher.utter_message(text=unavailable_text(office))
             return []
-        span = f"in the next {plural_days(days)} (by {format_date(day + dt.timedelta(days=days))})"
-        if not result.total:
-            dispatcher.utter_message(text=f"No facility has anything due {span}.")
-            return []
-        headline = f"{facilities(result.total)} {'has' if result.total == 1 else 'have'} something due {span}."
-        dispatcher.utter_message(text=list_text(result, headline, lambda status: due_summary(status, days)))
+        dispatcher.utter_message(text=list_reply("due", result.total, result.items, day, days))
         return []

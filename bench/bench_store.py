@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cers import deadlines  # noqa: E402
+from cers.status_reply import status_reply  # noqa: E402
 from actions.importer import import_folder  # noqa: E402
 from actions.store import FacilityStore  # noqa: E402
 
@@ -114,7 +115,7 @@ def run(backend: str, url: str, folder: Path, facilities, rng: random.Random, lo
     ids = [rng.choice(facilities)[0] for _ in range(lookups)]
     for cers_id in ids[:20]:
         store.get(cers_id)  # warm the connection pool
-    by_id = [timed(lambda: deadlines.describe_status(store.get(i).evaluate(TODAY), TODAY)) for i in ids]
+    by_id = [timed(lambda: status_reply(store.get(i).evaluate(TODAY))) for i in ids]
     index_seconds = timed(lambda: store.search("warm up"))
     queries = [typo(rng.choice(facilities)[1], rng) for _ in range(lookups)]
     by_name = [timed(lambda: store.search(q, 5)) for q in queries]
@@ -189,7 +190,7 @@ def main() -> int:
             f"{r['overdue'][0]:.0f} / {r['overdue'][1]:.0f} ms | {r['soon'][0]:.0f} / {r['soon'][1]:.0f} ms |")
     lines += [
         "",
-        "By ID: `FacilityStore.get` + `deadlines.evaluate` + `describe_status` (the whole status answer). "
+        "By ID: `FacilityStore.get` + `deadlines.evaluate` + `status_reply` (the whole status answer). "
         "By name: `FacilityStore.search(query, 5)` with one letter dropped from the longest word and "
         f"trailing words left off; {results[0]['hit_rate']:.0%} of queries found something. The name index is "
         "built in memory on the first search after start or after an import (\"name index build\"), "

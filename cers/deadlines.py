@@ -1,4 +1,4 @@
-"""The facility deadline rules of facility-status.md: records and today in, a status out (no Rasa, no database)."""
+"""The facility deadline rules of facility-status.md: records and today in, a structured status out (no sentences, no Rasa, no database)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
-from cers.dates import format_date, next_annual_due, plural_days
+from cers.dates import next_annual_due
 
 # Element names exactly as CERS and the import format spell them, in the order replies list them.
 FACILITY_INFORMATION = "Facility Information"
@@ -369,78 +369,3 @@ def evaluate(
         days_left=(annual_due - today).days,
         ignored_elements=ignored,
     )
-
-
-# ---------------------------------------------------------------- the reply
-
-
-def _left(days: int) -> str:
-    return "due today" if days == 0 else f"{plural_days(days)} left"
-
-
-def _names(elements: Sequence[str]) -> str:
-    if len(elements) <= 2:
-        return " and ".join(elements)
-    return ", ".join(elements[:-1]) + " and " + elements[-1]
-
-
-def _change_text(update: ChangeUpdate) -> str:
-    what = f"{update.element} update" if update.element else "Update"
-    return f"{what} for the {update.change} change on {format_date(update.changed_on)}"
-
-
-def describe_status(status: FacilityStatus, today: dt.date, office_phone: Optional[str] = None,
-                    public: bool = True) -> str:
-    """The status reply of facility-status.md, most urgent first, short enough for a phone screen.
-
-    public=True never shows anything on file beyond the name and CERS ID (no phone, no person);
-    office_phone, when given, is the office's own number for questions."""
-    facility = status.facility
-    lines = [f"{facility.name} (CERS ID {facility.cers_id})"]
-    if not public:
-        address = ", ".join(p for p in (facility.street, f"{facility.city} {facility.zip}".strip()) if p)
-        on_file = " · ".join(p for p in (address, facility.phone, "programs: " + (", ".join(facility.programs) or "none")) if p)
-        lines.append(on_file)
-
-    # (due date, line) pairs, so each group reads soonest first.
-    overdue: list[tuple[dt.date, str]] = []
-    pending: list[tuple[dt.date, str]] = []
-    late_elements = [e.element for e in status.elements_in(State.OVERDUE)]
-    if late_elements:
-        overdue.append((status.previous_due, f"- Annual submittal of {_names(late_elements)}: "
-                                             f"was due {format_date(status.previous_due)}"))
-    for update in status.changes:
-        if update.state == State.OVERDUE:
-            overdue.append((update.due, f"- {_change_text(update)}: was due {format_date(update.due)}"))
-        else:
-            pending.append((update.due, f"- {_change_text(update)}: due {format_date(update.due)}, "
-                                        f"{_left(update.days_left)}"))
-    for fix in status.corrections:
-        head = f"- Corrected {fix.element} (Not Accepted {format_date(fix.reviewed_on)})"
-        if fix.state == State.OVERDUE:
-            overdue.append((fix.due, f"{head}: was due {format_date(fix.due)}"))
-        else:
-            pending.append((fix.due, f"{head}: due {format_date(fix.due)}, {_left(fix.days_left)}"))
-    due_elements = [e.element for e in status.elements_in(State.DUE)]
-    if due_elements:
-        pending.append((status.annual_due, f"- Annual submittal of {_names(due_elements)}: due by "
-                                           f"{format_date(status.annual_due)}, {_left(status.days_left)}"))
-
-    if overdue:
-        lines += ["Overdue:"] + [line for _, line in sorted(overdue, key=lambda item: item[0])]
-    if pending:
-        lines += ["Pending:"] + [line for _, line in sorted(pending, key=lambda item: item[0])]
-    if status.drafts:
-        lines.append("Drafts not submitted (the office can't see these until you submit them):")
-        lines += [f"- {d.element}, saved {format_date(d.saved_on)}" for d in status.drafts]
-
-    if status.annual == State.CURRENT:
-        lines.append(f"Annual submittal: current until {format_date(status.current_until)}.")
-    elif not due_elements:
-        lines.append(f"Next annual due date: {format_date(status.annual_due)}, {_left(status.days_left)}.")
-    if not (overdue or pending or status.drafts):
-        lines.append("Nothing is overdue or pending.")
-    if office_phone:
-        lines.append(f"Questions? Call the office at {office_phone}.")
-    lines.append("Want me to walk you through updating in CERS?")
-    return "\n".join(lines)

@@ -72,8 +72,8 @@ def timed(chat: Chat, message: str):
 ])
 def test_id_and_zip_in_the_first_message_in_either_order(public, message):
     reply, seconds = timed(public, message)
-    assert reply.startswith("Feather River Feed & Supply (CERS ID 10234567)")
-    assert "Hazardous Materials Inventory: due by March 1, 2027, 98 days left" in reply
+    assert reply.startswith("Feather River Feed & Supply (10234567): 1 thing is due")
+    assert "- Submit your Hazardous Materials Inventory by March 1, 2027 (98 days left)." in reply
     assert seconds < 3
 
 
@@ -83,15 +83,16 @@ def test_asked_step_by_step(public):
     reply = public.say("cers id is 10 234 605")
     assert "ZIP code" in reply and "for example 12345" in reply
     reply = public.say("95947")
-    assert reply.startswith("Greenville Tire & Brake (CERS ID 10234605)")
-    assert "Annual submittal of Facility Information and Hazardous Waste: was due March 1, 2026" in reply
+    assert reply.startswith("Greenville Tire & Brake (10234605): 2 things are overdue")
+    assert "- Submit your Facility Information — it was due March 1, 2026." in reply
+    assert "- Submit your Hazardous Waste — it was due March 1, 2026." in reply
 
 
 def test_zip_first_then_the_id(public):
     assert "CERS ID" in public.say("what's my cers status")
     assert "CERS ID" in public.say("my zip is 96122")
     reply = public.say("10234638")
-    assert reply.startswith("Beckwourth Ranch Supply (CERS ID 10234638)")
+    assert reply.startswith("Beckwourth Ranch Supply (10234638): ")
 
 
 def test_cannot_find_the_id_gets_the_office_phone(public):
@@ -154,47 +155,52 @@ def test_an_faq_midway_is_answered_and_the_check_picks_up(public):
     public.say("10234638")
     assert "March 1, 2027: in 98 days" in public.say("when is the deadline for the business plan?")
     reply = public.say("96122")
-    assert reply.startswith("Beckwourth Ranch Supply (CERS ID 10234638)")
-    assert "Facility Information update for the ownership change on January 20, 2027: due February 19, 2027, " \
-           "88 days left" in reply
+    assert reply.startswith("Beckwourth Ranch Supply (10234638): 1 thing is due")
+    assert "- Submit your Facility Information by February 19, 2027 (88 days left) for the ownership change." in reply
 
 
 @pytest.mark.parametrize("pair, expected", [
     # current
-    ("10234572 96020", ["Chester Lumber Company (CERS ID 10234572)", "Annual submittal: current until March 1, 2028.",
-                        "Nothing is overdue or pending."]),
-    # overdue, never submitted
-    ("10234616 96103", ["Graeagle Golf Maintenance Yard", "Overdue:", "was due March 1, 2026",
-                        "Next annual due date: March 1, 2027, 98 days left."]),
+    ("10234572 96020", ["Chester Lumber Company (10234572): you're up to date",
+                        "Your next annual due date is March 1, 2028."]),
+    # overdue, never submitted: submitting now also covers the next annual date
+    ("10234616 96103", ["Graeagle Golf Maintenance Yard (10234616): 3 things are overdue",
+                        "- Submit your Emergency Response and Training Plans — it was due March 1, 2026.",
+                        "Submitting them now also covers March 1, 2027."]),
     # due: the annual date with days left, and a draft not submitted
-    ("10234567 95971", ["Pending:", "due by March 1, 2027, 98 days left", "Drafts not submitted",
-                        "Hazardous Materials Inventory, saved November 10, 2026"]),
+    ("10234567 95971", ["- Submit your Hazardous Materials Inventory by March 1, 2027 (98 days left).",
+                        "- Your Hazardous Materials Inventory draft from November 10, 2026 is not submitted"]),
     # a change pending (due December 10, 2026 on November 23)
-    ("10234650 95971", ["Bucks Lake Lodge", "Hazardous Materials Inventory update for the new hazardous material "
-                        "change on November 10, 2026: due December 10, 2026, 17 days left"]),
-    # Not Accepted, correction pending
-    ("10234716 96020", ["Chester Medical Clinic", "Corrected Emergency Response and Training Plans (Not Accepted "
-                        "November 5, 2026): due December 5, 2026, 12 days left"]),
+    ("10234650 95971", ["Bucks Lake Lodge (10234650): 1 thing is due",
+                        "- Submit your Hazardous Materials Inventory by December 10, 2026 (17 days left) for the new "
+                        "hazardous material change."]),
+    # Not Accepted, correction pending: never a bare "current" beside it
+    ("10234716 96020", ["Chester Medical Clinic (10234716): 1 thing is due",
+                        "- Correct and resubmit your Emergency Response and Training Plans by December 5, 2026 "
+                        "(12 days left).", "Then you're next due March 1, 2028."]),
     # Not Accepted, correction overdue
-    ("10234705 95947", ["Greenville Dental Clinic", "Overdue:", "Corrected Hazardous Materials Inventory "
-                        "(Not Accepted August 10, 2026): was due September 9, 2026"]),
+    ("10234705 95947", ["Greenville Dental Clinic (10234705): 1 thing is overdue",
+                        "- Correct and resubmit your Hazardous Materials Inventory — it was due September 9, 2026."]),
     # current, with a draft saved after the last submission
-    ("10234738 95971", ["Feather River Printing", "Drafts not submitted", "Hazardous Waste, saved October 30, 2026",
-                        "current until March 1, 2028"]),
+    ("10234738 95971", ["Feather River Printing (10234738): you're up to date",
+                        "- Your Hazardous Waste draft from October 30, 2026 is not submitted",
+                        "Your next annual due date is March 1, 2028."]),
 ])
 def test_reply_content_for_demo_facilities(public, pair, expected):
     replies = public.send(pair)
     reply = "\n".join(r["text"] for r in replies)
     for part in expected:
         assert part in reply, f"{part!r} missing in:\n{reply}"
-    assert f"Questions? Call the office at {PHONE}." in reply
-    assert reply.rstrip().endswith("Want me to walk you through updating in CERS?")
+    verdict = reply.splitlines()[0]
+    assert verdict.endswith(": you're up to date") or " thing" in verdict, verdict
+    assert reply.rstrip().endswith("Want me to walk you through it?")
     assert [b["payload"] for b in replies[-1]["buttons"]] == ["/affirm", "/deny"]
 
 
 def test_most_urgent_first(public):
     reply = public.say("10234761 95956")
-    assert reply.index("Overdue:") < reply.index("Pending:") < reply.index("Drafts not submitted")
+    assert reply.startswith("Meadow Valley Garage (10234761): 1 thing is overdue, 2 more due")
+    assert reply.index("— it was due") < reply.index("(98 days left)") < reply.index("draft from")
 
 
 def test_yes_after_the_status_starts_the_update_walkthrough(public):
@@ -271,7 +277,7 @@ def test_staff_webhook_with_the_token(live, staff):
 
 def test_staff_lookup_by_id_shows_everything_on_file(staff):
     reply, seconds = timed(staff, "10234761")
-    assert reply.startswith("Meadow Valley Garage (CERS ID 10234761)")
+    assert reply.startswith("Meadow Valley Garage (10234761): ")
     assert "4711 Bucks Lake Rd, Meadow Valley 95956" in reply and "(530) 555-0121" in reply
     assert "programs: HMBP, UST, HW" in reply
     assert seconds < 3
@@ -286,22 +292,22 @@ def test_staff_lookup_by_name_with_a_typo_lists_both_and_takes_a_number(staff):
     assert sorted(b["payload"] for b in buttons) == ["10234572", "10234850"]
     second = buttons[1]["payload"]
     reply = staff.say("2")
-    assert reply.startswith(f"{FACILITIES[second]['name']} (CERS ID {second})")
+    assert reply.startswith(f"{FACILITIES[second]['name']} ({second}): ")
     # A button sends the CERS ID itself.
     assert staff.say(buttons[0]["payload"]).startswith(f"{FACILITIES[buttons[0]['payload']]['name']}")
 
 
 def test_staff_lookup_by_address(staff):
-    assert staff.say("look up 401 main st chester").startswith("Chester Lumber Company (CERS ID 10234572)")
+    assert staff.say("look up 401 main st chester").startswith("Chester Lumber Company (10234572): ")
 
 
 def test_staff_lookup_by_partial_name(staff):
-    assert staff.say("status of graeagle golf").startswith("Graeagle Golf Maintenance Yard (CERS ID 10234616)")
+    assert staff.say("status of graeagle golf").startswith("Graeagle Golf Maintenance Yard (10234616): ")
 
 
 def test_staff_asked_which_facility(staff):
     assert "Which facility?" in staff.say("check status please")
-    assert staff.say("quincy auto body").startswith("Quincy Auto Body (CERS ID 10234583)")
+    assert staff.say("quincy auto body").startswith("Quincy Auto Body (10234583): ")
 
 
 def test_staff_no_match_and_unknown_id(staff):

@@ -1,4 +1,4 @@
-"""Every text the bot says from data: domain responses and walkthrough steps, for the content tests (grade, length, sources, acronyms)."""
+"""Every text the bot says from data: domain responses, walkthrough steps and composed-reply templates, for the content tests (grade, length, sources, acronyms)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,6 +31,16 @@ def guide_texts() -> Iterator[Tuple[str, str]]:
         yield f"{guide['id']} done", guide.get("done") or ""
 
 
+def template_texts() -> Iterator[Tuple[str, str]]:
+    """("template <group>:<name>", text) for every template in cers/templates."""
+    from cers.templates import TEMPLATES_DIR, templates
+
+    for path in sorted(TEMPLATES_DIR.glob("*.yml")):
+        for name, text in templates(path.stem).items():
+            yield f"template {path.stem}:{name}", text
+
+
 def all_texts() -> Iterator[Tuple[str, str]]:
     yield from responses()
     yield from guide_texts()
+    yield from template_texts()

@@ -1,14 +1,14 @@
 """Every deadline rule of facility-status.md and its edges, on cers.deadlines alone."""
 import datetime as dt
-import re
 
 import pytest
 
 from cers.deadlines import (
     APSA, CALARP, EMERGENCY_PLANS, FACILITY_INFORMATION, HAZARDOUS_WASTE, INVENTORY, UST,
-    Change, Facility, Records, State, Submittal, change_element, change_type, describe_status, evaluate,
+    Change, Facility, Records, State, Submittal, change_element, change_type, evaluate,
     required_elements,
 )
+from cers.status_reply import status_reply
 
 d = dt.date
 HMBP_ONLY = Facility("10234567", "Feather River Feed", ("HMBP",), "12 Main St", "Quincy", "95971", "(530) 555-0123")
@@ -38,7 +38,7 @@ def test_worked_example_inventory_accepted_2026_12_10_is_current_until_march_1_2
     assert status.annual_due == d(2027, 3, 1) and status.previous_due == d(2026, 3, 1)
     inv = element(status, INVENTORY)
     assert inv.state == State.CURRENT and inv.due == d(2028, 3, 1)
-    assert "current until March 1, 2028" in describe_status(status, today)
+    assert "you're up to date" in status_reply(status) and "March 1, 2028" in status_reply(status)
 
 
 def test_worked_example_inventory_accepted_2026_02_20_is_due_by_march_1_2027_with_14_days_left():
@@ -49,8 +49,7 @@ def test_worked_example_inventory_accepted_2026_02_20_is_due_by_march_1_2027_wit
     inv = element(status, INVENTORY)
     assert (inv.state, inv.due, inv.days_left) == (State.DUE, d(2027, 3, 1), 14)
     assert status.annual == State.DUE
-    text = describe_status(status, today)
-    assert "due by March 1, 2027, 14 days left" in text
+    assert "Submit your Hazardous Materials Inventory by March 1, 2027 (14 days left)." in status_reply(status)
 
 
 def test_worked_example_inventory_submitted_2025_02_01_is_overdue_since_march_1_2026():
@@ -61,7 +60,7 @@ def test_worked_example_inventory_submitted_2025_02_01_is_overdue_since_march_1_
     inv = element(status, INVENTORY)
     assert (inv.state, inv.due) == (State.OVERDUE, d(2026, 3, 1))
     assert status.annual == State.OVERDUE
-    assert "Hazardous Materials Inventory: was due March 1, 2026" in describe_status(status, today)
+    assert "Submit your Hazardous Materials Inventory — it was due March 1, 2026." in status_reply(status)
 
 
 def test_worked_example_ownership_change_is_due_february_19_2027_with_4_days_left():
@@ -71,8 +70,7 @@ def test_worked_example_ownership_change_is_due_february_19_2027_with_4_days_lef
     (update,) = status.changes
     assert (update.element, update.due, update.days_left, update.state) == (
         FACILITY_INFORMATION, d(2027, 2, 19), 4, State.DUE)
-    text = describe_status(status, today)
-    assert "due February 19, 2027, 4 days left" in text
+    assert "by February 19, 2027 (4 days left) for the ownership change" in status_reply(status)
 
 
 def test_worked_example_not_accepted_reviewed_2027_01_25_needs_a_correction_by_february_24_2027():
@@ -82,7 +80,7 @@ def test_worked_example_not_accepted_reviewed_2027_01_25_needs_a_correction_by_f
     status = evaluate(HMBP_ONLY, subs, [], today)
     (fix,) = status.corrections
     assert (fix.element, fix.due, fix.state, fix.days_left) == (INVENTORY, d(2027, 2, 24), State.DUE, 9)
-    assert "due February 24, 2027" in describe_status(status, today)
+    assert "resubmit your Hazardous Materials Inventory by February 24, 2027 (9 days left)" in status_reply(status)
 
 
 # ---------------------------------------------------------------- N, P and the annual rule
@@ -118,7 +116,7 @@ def test_annual_boundaries_on_march_1(submitted, state):
     assert inv.state == state
     if state == State.DUE:
         assert (inv.due, inv.days_left) == (d(2027, 3, 1), 0)
-        assert "due by March 1, 2027, due today" in describe_status(status, today)
+        assert "by March 1, 2027 (that's today)" in status_reply(status)
 
 
 def test_the_day_after_march_1_what_was_due_becomes_overdue():
@@ -134,7 +132,7 @@ def test_leap_day_today():
     subs = [fresh(e, d(2027, 2, 28)) for e in required_elements(("HMBP",))]
     status = evaluate(HMBP_ONLY, subs, [Change("address", d(2028, 1, 30))], today)
     assert status.annual == State.DUE and status.days_left == 1
-    assert "1 day left" in describe_status(status, today)
+    assert "1 day left" in status_reply(status)
     (update,) = status.changes
     assert update.due == d(2028, 2, 29) and update.days_left == 0 and update.state == State.DUE
 
@@ -155,7 +153,7 @@ def test_no_submissions_at_all_is_overdue_for_every_required_element():
     status = evaluate(Facility("123456789", "New Shop", ("HMBP", "UST")), [], [], today)
     assert [e.element for e in status.elements] == [FACILITY_INFORMATION, INVENTORY, EMERGENCY_PLANS, UST]
     assert all(e.state == State.OVERDUE and e.last_submitted is None for e in status.elements)
-    assert "was due March 1, 2026" in describe_status(status, today)
+    assert status_reply(status).count("it was due March 1, 2026") == 4
 
 
 def test_facility_with_no_programs_still_owes_facility_information():
@@ -189,7 +187,7 @@ def test_a_record_for_an_element_the_programs_do_not_require_is_ignored():
     assert UST not in [e.element for e in status.elements]
     assert not status.corrections and not status.drafts
     assert status.ignored_elements == (UST,)
-    assert "Underground" not in describe_status(status, today)
+    assert "Underground" not in status_reply(status)
 
 
 def test_latest_submission_wins_not_the_first():
@@ -213,8 +211,8 @@ def test_draft_after_the_latest_submission_is_reported_and_does_not_count():
     status = evaluate(HMBP_ONLY, subs, [], today)
     assert element(status, INVENTORY).state == State.DUE  # the draft is not a submission
     assert [(x.element, x.saved_on) for x in status.drafts] == [(INVENTORY, d(2027, 2, 10))]
-    text = describe_status(status, today)
-    assert "Drafts not submitted" in text and "Hazardous Materials Inventory, saved February 10, 2027" in text
+    assert ("Your Hazardous Materials Inventory draft from February 10, 2027 is not submitted, so the office "
+            "can't see it yet.") in status_reply(status)
 
 
 def test_draft_before_the_latest_submission_is_not_reported():
@@ -307,8 +305,8 @@ def test_change_due_day_is_pending_the_day_after_is_overdue():
     late = evaluate(HMBP_ONLY, subs, [change], d(2027, 2, 20))
     assert late.changes[0].state == State.OVERDUE and late.overall == State.OVERDUE
     assert late.annual == State.CURRENT
-    assert "Overdue:" in describe_status(late, d(2027, 2, 20))
-    assert "was due February 19, 2027" in describe_status(late, d(2027, 2, 20))
+    assert "1 thing is overdue" in status_reply(late)
+    assert "it was due February 19, 2027" in status_reply(late)
 
 
 def test_change_affecting_an_element_the_facility_does_not_file_is_met_by_any_element():
@@ -333,7 +331,7 @@ def test_not_accepted_correction_due_day_and_day_after():
     assert evaluate(HMBP_ONLY, subs, [], d(2027, 2, 24)).corrections[0].state == State.DUE
     late = evaluate(HMBP_ONLY, subs, [], d(2027, 2, 25))
     assert late.corrections[0].state == State.OVERDUE and late.overall == State.OVERDUE
-    assert "was due February 24, 2027" in describe_status(late, d(2027, 2, 25))
+    assert "Correct and resubmit your Hazardous Materials Inventory — it was due February 24, 2027." in status_reply(late)
 
 
 def test_resubmission_after_not_accepted_clears_the_correction():
@@ -357,62 +355,6 @@ def test_a_draft_after_not_accepted_does_not_clear_the_correction():
     subs = [Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25)), Submittal(INVENTORY, "Draft", d(2027, 2, 1))]
     status = evaluate(HMBP_ONLY, subs, [], d(2027, 2, 15))
     assert len(status.corrections) == 1 and len(status.drafts) == 1
-
-
-# ---------------------------------------------------------------- the reply
-
-
-def test_reply_order_is_most_urgent_first_and_ends_with_the_offer():
-    today = d(2027, 2, 15)
-    subs = [fresh(FACILITY_INFORMATION, d(2026, 12, 10)), fresh(INVENTORY, d(2025, 2, 1)),
-            fresh(EMERGENCY_PLANS, d(2026, 2, 20)), Submittal(EMERGENCY_PLANS, "Draft", d(2027, 2, 1))]
-    status = evaluate(HMBP_ONLY, subs, [Change("ownership", d(2027, 1, 20))], today)
-    text = describe_status(status, today)
-    lines = text.splitlines()
-    assert lines[0] == "Feather River Feed (CERS ID 10234567)"
-    order = [text.index(s) for s in ("Overdue:", "Pending:", "Drafts not submitted")]
-    assert order == sorted(order)
-    assert lines[-1].startswith("Want me to walk you through updating")
-
-
-def test_current_facility_reply():
-    today = d(2027, 2, 15)
-    text = describe_status(evaluate(HMBP_ONLY, all_current(), [], today), today)
-    assert "Annual submittal: current until March 1, 2028." in text
-    assert "Nothing is overdue or pending." in text
-    assert "Overdue" not in text and "Pending" not in text
-
-
-def test_overdue_only_reply_still_gives_the_next_annual_due_date():
-    today = d(2027, 2, 15)
-    text = describe_status(evaluate(HMBP_ONLY, [], [], today), today)
-    assert "Next annual due date: March 1, 2027, 14 days left." in text
-
-
-PHONE = re.compile(r"\(?\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}")
-
-
-def test_public_reply_shows_no_phone_or_address_on_file():
-    today = d(2027, 2, 15)
-    status = evaluate(HMBP_ONLY, [], [Change("emergency contact", d(2027, 2, 1))], today)
-    public = describe_status(status, today, public=True)
-    assert not PHONE.search(public)
-    assert "12 Main St" not in public and "555" not in public
-    staff = describe_status(status, today, public=False)
-    assert "(530) 555-0123" in staff and "12 Main St" in staff
-
-
-def test_office_phone_is_added_only_when_given():
-    today = d(2027, 2, 15)
-    status = evaluate(HMBP_ONLY, [], [], today)
-    assert "(530) 283-6355" in describe_status(status, today, office_phone="(530) 283-6355")
-    assert "(530) 555-0123" not in describe_status(status, today, office_phone="(530) 283-6355")
-
-
-def test_reply_is_phone_screen_short():
-    today = d(2027, 2, 15)
-    status = evaluate(HMBP_ONLY, [], [Change("ownership", d(2027, 1, 20))], today)
-    assert len(describe_status(status, today)) < 600
 
 
 def test_records_evaluate_and_due_date_setting():

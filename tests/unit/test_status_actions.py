@@ -68,10 +68,10 @@ def staff():
 
 def test_ids_in_the_first_message_give_the_status_at_once(public):
     reply = public.turn("status for 10234567 zip 95971", "check_facility_status")
-    assert reply.startswith("Feather River Feed & Supply (CERS ID 10234567)")
-    assert "due by March 1, 2027, 14 days left" in reply
-    assert "Drafts not submitted" in reply and "saved November 10, 2026" in reply
-    assert reply.rstrip().endswith("Want me to walk you through updating in CERS?")
+    assert reply.startswith("Feather River Feed & Supply (10234567): 1 thing is due\n")
+    assert "- Submit your Hazardous Materials Inventory by March 1, 2027 (14 days left)." in reply
+    assert "draft from November 10, 2026 is not submitted" in reply
+    assert reply.rstrip().endswith("Want me to walk you through it?")
     assert [b["payload"] for b in public.messages[-1]["buttons"]] == ["/affirm", "/deny"]
     assert public.slots["status_open"] is False and public.slots["status_cers_id"] is None
 
@@ -79,8 +79,8 @@ def test_ids_in_the_first_message_give_the_status_at_once(public):
 def test_zip_first_then_the_id(public):
     assert public.turn("my zip is 96122").startswith("Thanks. Now the facility's CERS ID?")
     reply = public.turn("10 234 638")
-    assert reply.startswith("Beckwourth Ranch Supply (CERS ID 10234638)")
-    assert "ownership change on January 20, 2027: due February 19, 2027, 4 days left" in reply
+    assert reply.startswith("Beckwourth Ranch Supply (10234638): 1 thing is due")
+    assert "Facility Information by February 19, 2027 (4 days left) for the ownership change." in reply
 
 
 def test_asked_step_by_step(public):
@@ -91,7 +91,7 @@ def test_asked_step_by_step(public):
     assert "ZIP code" in reply and "for example 12345" in reply
     assert public.slots["status_cers_id"] == "10234694"
     reply = public.turn("95971-1234")
-    assert "Corrected CalARP (Not Accepted January 25, 2027): due February 24, 2027, 9 days left" in reply
+    assert "- Correct and resubmit your CalARP by February 24, 2027 (9 days left)." in reply
     assert public.slots["status_open"] is False
 
 
@@ -137,8 +137,8 @@ def test_an_faq_in_the_middle_and_the_check_picks_up_where_it_was(public):
     public.user("when is it due", "annual_due_date")
     public.response("action_annual_due_date")
     reply = public.turn("95947")
-    assert reply.startswith("Greenville Tire & Brake (CERS ID 10234605)")
-    assert "Overdue:" in reply and "was due March 1, 2026" in reply
+    assert reply.startswith("Greenville Tire & Brake (10234605): 2 things are overdue")
+    assert "- Submit your Hazardous Waste — it was due March 1, 2026." in reply
 
 
 def test_wrong_zip_and_unknown_id_get_the_same_answer(public):
@@ -205,13 +205,17 @@ def test_yes_after_the_status_starts_the_update_walkthrough(public):
 
 
 @pytest.mark.parametrize("pair, expected", [
-    ("10234572 96020", ["Chester Lumber Company", "current until March 1, 2028", "Nothing is overdue or pending"]),
-    ("10234616 96103", ["Graeagle Golf Maintenance Yard", "Overdue:", "was due March 1, 2026"]),
-    ("10234649 95947", ["Indian Valley Hardware", "address change on September 1, 2026: was due October 1, 2026"]),
-    ("10234705 95947", ["Corrected Hazardous Materials Inventory (Not Accepted August 10, 2026): "
-                        "was due September 9, 2026"]),
-    ("10234749 96122", ["Portola Dry Cleaners", "Overdue:", "Drafts not submitted", "Hazardous Waste, saved October 12, 2026"]),
-    ("102348490 95971", ["Spanish Creek Sawmill (CERS ID 102348490)"]),
+    ("10234572 96020", ["Chester Lumber Company (10234572): you're up to date",
+                        "Your next annual due date is March 1, 2028."]),
+    ("10234616 96103", ["Graeagle Golf Maintenance Yard (10234616): 3 things are overdue",
+                        "Submitting them now also covers March 1, 2027."]),
+    ("10234649 95947", ["Indian Valley Hardware (10234649): 1 thing is overdue",
+                        "- Submit your Facility Information for the address change — it was due October 1, 2026."]),
+    ("10234705 95947", ["- Correct and resubmit your Hazardous Materials Inventory — it was due September 9, 2026.",
+                        "Then you're next due March 1, 2028."]),
+    ("10234749 96122", ["Portola Dry Cleaners (10234749): 2 things are overdue",
+                        "- Your Hazardous Waste draft from October 12, 2026 is not submitted"]),
+    ("102348490 95971", ["Spanish Creek Sawmill (102348490): you're up to date"]),
 ])
 def test_replies_for_demo_facilities(public, pair, expected):
     reply = public.turn(pair, "check_facility_status")
@@ -221,7 +225,9 @@ def test_replies_for_demo_facilities(public, pair, expected):
 
 def test_most_urgent_first(public):
     reply = public.turn("10234761 95956", "check_facility_status")
-    assert reply.index("Overdue:") < reply.index("Pending:") < reply.index("Drafts not submitted")
+    assert reply.startswith("Meadow Valley Garage (10234761): 1 thing is overdue, 2 more due")
+    assert (reply.index("— it was due March 1, 2026") < reply.index("by March 1, 2027")
+            < reply.index("by March 3, 2027") < reply.index("draft from"))
 
 
 @pytest.mark.parametrize("cers_id, zip_code", [
@@ -241,8 +247,8 @@ def test_public_replies_never_show_what_is_on_file_beyond_the_name(public, demo_
 
 def test_staff_lookup_by_id_shows_everything_on_file(staff):
     reply = staff.turn("10234761")
-    assert reply.startswith("Meadow Valley Garage (CERS ID 10234761)")
-    assert "4711 Bucks Lake Rd" in reply and "(530) 555-0121" in reply
+    assert reply.startswith("Meadow Valley Garage (10234761): ")
+    assert "4711 Bucks Lake Rd" in reply and "(530) 555-0121" in reply and "Last submitted:" in reply
     assert "walk you through" not in reply
 
 
@@ -255,25 +261,25 @@ def test_staff_lookup_by_name_with_a_typo_lists_both_chester_lumbers(staff):
     assert staff.slots["status_choices"] == payloads
     chosen = staff.slots["status_choices"][1]
     reply = staff.turn("2")
-    assert f"(CERS ID {chosen})" in reply
+    assert f"({chosen}): " in reply
     assert staff.slots["status_choices"] is None
 
 
 def test_staff_lookup_by_address(staff):
     reply = staff.turn("look up 401 main st chester", "check_facility_status")
-    assert reply.startswith("Chester Lumber Company (CERS ID 10234572)")
+    assert reply.startswith("Chester Lumber Company (10234572): ")
 
 
 def test_staff_lookup_by_partial_name(staff):
     reply = staff.turn("how is graeagle golf doing", "check_facility_status")
-    assert reply.startswith("Graeagle Golf Maintenance Yard (CERS ID 10234616)")
+    assert reply.startswith("Graeagle Golf Maintenance Yard (10234616): ")
 
 
 def test_staff_without_a_name_is_asked_which(staff):
     reply = staff.turn("am I up to date?", "check_facility_status")
     assert "Which facility?" in reply and staff.slots["status_open"] is True
     reply = staff.turn("quincy auto body", "nlu_fallback")
-    assert reply.startswith("Quincy Auto Body (CERS ID 10234583)")
+    assert reply.startswith("Quincy Auto Body (10234583): ")
 
 
 def test_staff_no_match_and_unknown_id(staff):
