@@ -214,7 +214,7 @@ def test_no_public_reply_shows_anything_on_file_for_any_demo_facility(live):
     for cers_id, row in FACILITIES.items():
         chat = PublicChat(live["rasa"].url, f"leak-{cers_id}-{uuid.uuid4().hex[:6]}")
         reply = chat.say(f"status for {cers_id} zip {row['zip']}")
-        assert reply.startswith(f"{row['name']} (CERS ID {cers_id})")
+        assert reply.startswith(f"{row['name']} ({cers_id}): ")
 
 
 def test_sql_and_script_in_a_status_message_are_just_text(public):
