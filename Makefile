@@ -21,11 +21,16 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: run setup train shell test validate bench import demo-data lock clean
+.PHONY: run setup train shell test validate bench import demo-data lock clean cluster test-cluster
 
 ## Set everything up, train if needed, start the action server (5055) and Rasa (5005).
 run: setup $(MODEL) demo-data
 	@scripts/run.sh
+
+## The bot as a cluster on this machine: PostgreSQL, Redis, REPLICAS (2) Rasa replicas with an
+## action server each, haproxy on 5005 (README, "Running as a cluster"). Ctrl-C stops all of it.
+cluster: setup $(MODEL)
+	@scripts/cluster.sh run
 
 ## A terminal conversation with the bot (starts the action server too).
 shell: setup $(MODEL) demo-data
@@ -73,6 +78,12 @@ validate: setup
 ## (unit tests, action tests, and conversations through live servers).
 test: setup $(MODEL)
 	@scripts/test.sh
+
+## The cluster's tests (tests/cluster/, at most 10 minutes): they start their own cluster
+## (var/cluster-test) and put it under load, kill a replica, restart Redis and PostgreSQL.
+test-cluster: setup $(MODEL)
+	@CERS_CLUSTER_TESTS=1 timeout -k 20 600 $(PY) -m pytest tests/cluster -q -p no:cacheprovider; status=$$?; \
+	  CLUSTER_DIR=var/cluster-test scripts/cluster.sh stop >/dev/null 2>&1 || true; exit $$status
 
 bench: setup $(MODEL)
 	$(PY) -m bench.run

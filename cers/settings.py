@@ -185,3 +185,26 @@ def tracker_store_url() -> str:
 def database_url() -> str:
     """Where the facility records are (DATABASE_URL), or the SQLite file var/facilities.db."""
     return env("DATABASE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'facilities.db'}"
+
+
+def redis_url() -> str:
+    """The Redis that replicas share (REDIS_URL, e.g. redis://127.0.0.1:6380/0); "" when running as one process.
+
+    Set, it turns on what only a cluster needs: the ticket lock store, the socket.io message queue,
+    and retries and Slack events remembered across replicas. Unset, the process keeps them itself."""
+    value = env("REDIS_URL")
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(f"REDIS_URL={value!r} is not a Redis URL like redis://127.0.0.1:6379/0")
+    return value
+
+
+def ticket_lock_lifetime() -> float:
+    """Seconds a conversation's lock outlives a replica that died holding it (TICKET_LOCK_LIFETIME, Rasa's name; 60)."""
+    value = env("TICKET_LOCK_LIFETIME", "60")
+    try:
+        seconds = float(value)
+    except ValueError as error:
+        raise SettingsError(f"TICKET_LOCK_LIFETIME={value!r} is not a number of seconds") from error
+    if seconds <= 0:
+        raise SettingsError(f"TICKET_LOCK_LIFETIME={value!r} must be more than 0 seconds")
+    return seconds

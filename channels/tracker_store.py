@@ -25,6 +25,22 @@ rows and returns the same trackers, and:
 Messages for one conversation are handled one at a time (Rasa's lock store), so a conversation
 never has two saves in flight; if it had (e.g. through the HTTP API), the check in (1) notices
 that the rows differ from what was remembered and reads them again.
+
+Replicas (`make cluster`, endpoints.cluster.yml): several Rasa servers share the database, and
+one conversation's messages may reach any of them, one at a time (channels/lock_store.py). Each
+retrieve() runs under the conversation's lock and makes the check in (1) first, so a replica
+re-reads a conversation another replica wrote to since. A save checks again that the database
+still holds exactly the rows the tracker was read from: if another replica wrote in between
+(only possible when a lock was lost: Redis restarted, or a replica froze past the lock's
+lifetime), the save is refused (TrackerConflict) rather than storing events on top of the
+other's, and the channel tells the person to try again. On PostgreSQL, connections are checked
+before use (a restarted database costs no failed message) and give up connecting after 2 s.
+
+When the database cannot be reached, the turn fails (the channel says the assistant is having
+trouble, channels/dedup.py) instead of going on from an empty tracker: see fail_loudly().
+
+`python -m channels.tracker_store --create-tables URL` creates the events table (scripts/cluster.sh
+runs it once, before the replicas start).
 """
 from __future__ import annotations
 
@@ -37,7 +53,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, List, Optional, Text, Tuple, TypeVar
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -45,6 +61,11 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+POSTGRES_CONNECT_TIMEOUT = 2  # seconds (libpq's minimum)
+
+
+class TrackerConflict(RuntimeError):
+    """The conversation's rows changed since its tracker was read: another server wrote to it."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             database when they come back.
         db_threads: threads for database work (default 1 for SQLite, 4 for other databases).
         """
+        fail_loudly()
         super().__init__(*args, **kwargs)
         self._sessions: "OrderedDict[Text, StoredSession]" = OrderedDict()
         self._cache_size = int(cache_size)
@@ -103,6 +125,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             with self.engine.connect() as connection:
                 mode = connection.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
             logger.debug(f"SQLite tracker store journal mode: {mode}")
+        elif self.engine.dialect.name == "postgresql":
+            # Check a pooled connection before using it (after a database restart every pooled
+            # connection is dead), and give up connecting when the database is down.
+            url, options = self.engine.url, create_engine_kwargs(self.engine.url)
+            connect_args = dict(options.pop("connect_args", {}), connect_timeout=POSTGRES_CONNECT_TIMEOUT)
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         # SQLite takes one writer at a time anyway; PostgreSQL serves several connections.
         self._executor = ThreadPoolExecutor(max_workers=int(db_threads or (1 if sqlite else 4)),
                                             thread_name_prefix="tracker-store")
@@ -176,6 +206,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def _save_sync(self, tracker: DialogueStateTracker, known: Optional[StoredSession]) -> StoredSession:
         sender_id = tracker.sender_id
         with self.session_scope() as db:
+            if known is not None and self._rows_and_last_id(db, sender_id) != (known.rows, known.last_id):
+                raise TrackerConflict(f"conversation '{sender_id}' changed since it was read: not saved")
             stored = self._current(db, sender_id, known)
             # As SQLTrackerStore: the tracker's events past the latest stored session's rows.
             rows = []
@@ -221,3 +253,65 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             raise
         self._remember(sender_id, stored)
         logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
+
+
+PATCHED_RASA_VERSION = "3.6.21"
+
+
+def _raise(error: Exception) -> None:
+    raise error
+
+
+def fail_loudly() -> None:
+    """Database errors of this store reach the channel instead of an empty in-memory tracker.
+
+    Rasa 3.6's Agent wraps every tracker store in a FailSafeTrackerStore which, when the
+    database fails, retrieves an empty tracker and saves the turn to memory only: the person
+    gets an answer out of context, and the message never reaches the database (in a cluster,
+    never reaches the other replicas). The wrapper has a hook for this, on_tracker_store_error,
+    which Rasa's Agent never sets: for this store it is set to re-raise. Rasa 3.6.21 only (the
+    hook and Agent._create_tracker_store may change); applied once, when the store is created.
+    """
+    import rasa
+    from rasa.core.agent import Agent
+
+    original = Agent._create_tracker_store
+    if getattr(original, "cers_fails_loudly", False):
+        return
+    if rasa.__version__ != PATCHED_RASA_VERSION:
+        logger.warning(f"Rasa {rasa.__version__}, not {PATCHED_RASA_VERSION}: tracker store errors fall back "
+                       f"to Rasa's in-memory tracker store (channels/tracker_store.py, fail_loudly)")
+        return
+
+    def create_tracker_store(store: Any, domain: Any) -> Any:
+        wrapped = original(store, domain)
+        if isinstance(store, CachedSQLTrackerStore) and isinstance(wrapped, FailSafeTrackerStore):
+            wrapped._on_tracker_store_error = _raise
+        return wrapped
+
+    create_tracker_store.cers_fails_loudly = True  # type: ignore[attr-defined]
+    Agent._create_tracker_store = staticmethod(create_tracker_store)
+
+
+def create_tables(url: Text) -> None:
+    """Creates the events table (and its index) when missing, as SQLTrackerStore does at start-up."""
+    engine = sa.create_engine(url)
+    try:
+        SQLTrackerStore.Base.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
+def main(argv: Optional[List[Text]] = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m channels.tracker_store", description=__doc__.splitlines()[0])
+    parser.add_argument("--create-tables", metavar="URL", required=True,
+                        help="the tracker store's database (SQLAlchemy URL): create its table when missing")
+    args = parser.parse_args(argv)
+    create_tables(args.create_tables)
+    print(f"tracker store table ready in {sa.engine.make_url(args.create_tables).render_as_string(hide_password=True)}")
+
+
+if __name__ == "__main__":
+    main()
