@@ -11,7 +11,9 @@
   webhook answers at once and the bot works in the background (Rasa's SlackInput does
   that), and an event already received (same event_id) is acknowledged and dropped, whatever
   the retry's reason: Rasa drops only retries whose reason is "http_timeout". The ids seen
-  are kept in memory for an hour, per process: run one Rasa process per Slack app.
+  are kept for an hour: in Redis when REDIS_URL is set (replicas: a retry reaching another
+  replica is dropped too), else in the process's memory. A turn that fails gets a "having
+  trouble" reply (channels/dedup.py).
 - The input channel is "slack": the staff features (actions/status.py) treat a conversation
   whose latest input channel is "slack" as a staff conversation.
 - Replies: up to 25 buttons (Slack's limit for an actions block; Rasa gives up above 5),
@@ -33,7 +35,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from cers.settings import redis_url
 from channels.config import env, missing, off_blueprint
+from channels.dedup import Guard
 from channels.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -61,6 +65,38 @@ class SeenEvents:
             return False
         self._seen[event_id] = now
         return True
+
+
+class SharedSeenEvents:
+    """Event ids received in the last hour, in Redis: one Slack app served by several replicas."""
+
+    KEY = "cers:slack-event:"
+
+    def __init__(self, url: str, keep_seconds: float = SEEN_EVENTS_KEPT_SECONDS) -> None:
+        from redis import asyncio as aioredis
+
+        self.keep_seconds = int(keep_seconds)
+        self.redis = aioredis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+
+    async def first_time(self, event_id: str) -> bool:
+        """True the first time any replica sees an id (SET NX is atomic); later calls are False."""
+        try:
+            return bool(await self.redis.set(self.KEY + event_id, "1", nx=True, ex=self.keep_seconds))
+        except Exception as error:  # Redis down: handled (and the turn will say the bot has trouble)
+            logger.warning(f"Could not check Slack event {event_id} in Redis: {error}")
+            return True
+
+
+class LocalSeenEvents(SeenEvents):
+    """SeenEvents with the same (awaitable) interface as SharedSeenEvents."""
+
+    async def first_time(self, event_id: str) -> bool:  # type: ignore[override]
+        return SeenEvents.first_time(self, event_id)
+
+
+def seen_events():
+    url = redis_url()
+    return SharedSeenEvents(url) if url else LocalSeenEvents()
 
 
 class StaffSlackBot(SlackBot):
@@ -119,7 +155,7 @@ class StaffSlackInput(SlackInput):
         self.enabled = enabled
         self.api_url = env("SLACK_API_URL") or None
         self.team_id = env("SLACK_TEAM_ID") or None
-        self.seen_events = SeenEvents()
+        self.seen_events = seen_events()
         super().__init__(*args, **kwargs)
 
     def _validate_credentials(self) -> None:
@@ -134,7 +170,7 @@ class StaffSlackInput(SlackInput):
                               text: Text, sender_id: Optional[Text], metadata: Optional[Dict]) -> Any:
         event_id = _event_id(request)
         retry = request.headers.get(self.retry_num_header)
-        if (event_id and not self.seen_events.first_time(event_id)) or (retry and not event_id):
+        if (retry and not event_id) or (event_id and not await self.seen_events.first_time(event_id)):
             logger.info(f"Slack retry #{retry} of {event_id or 'an event without id'}: already received, dropped")
             return response.text("", status=HTTPStatus.OK, headers={"X-Slack-No-Retry": "1"})
         if self.team_id and _team_id(request) not in (None, self.team_id):
@@ -147,7 +183,8 @@ class StaffSlackInput(SlackInput):
         if not self.enabled:
             return off_blueprint("slack_webhook")
 
-        webhook = super().blueprint(on_new_message)
+        guard = Guard(on_new_message)
+        webhook = guard.attach(super().blueprint(guard))
 
         # Slack's URL check (when the request URL is saved) expects the challenge back as
         # text or {"challenge": ...}; Rasa answers a JSON string. The signature is checked first.

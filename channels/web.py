@@ -5,7 +5,10 @@ Differences from Rasa's SocketIOInput (credentials.yml keeps its settings):
   so with session_persistence no reply ever reached the browser. Here it is awaited, on
   session_request and again on each message (a message can arrive before its session is set).
 - Input goes through channels.text.clean_user_text, like every other channel; the input
-  channel is always "socketio", and metadata sent by the browser is ignored.
+  channel is always "socketio", and metadata sent by the browser is ignored, except a
+  `message_id` (the widget sends one with each message): a message sent again with the same id
+  gets the reply already given, and a turn that fails gets a "having trouble" reply
+  (channels/dedup.py).
 - A session id must look like the ones this channel hands out (32 hex digits), so a browser
   cannot pick another channel's conversation id (a Slack user id, a phone number).
 - The server also serves the widget itself: GET /widget.js is one script made of the
@@ -14,6 +17,12 @@ Differences from Rasa's SocketIOInput (credentials.yml keeps its settings):
   and web/src/widget.js.
 - Origins allowed to connect: WIDGET_ALLOWED_ORIGINS (comma-separated; "*" by default),
   checked by the socket.io server whether or not Rasa runs with --cors.
+- Replicas (REDIS_URL set, `make cluster`): the socket.io server shares its messages through
+  Redis (python-socketio's AsyncRedisManager), so a reply reaches the conversation's browsers
+  whichever replica they are connected to; haproxy keeps each browser on one replica (its
+  long-polling requests must all reach the replica that opened the session). A browser whose
+  replica died reconnects through haproxy to another one and asks for its session again: the
+  conversation is in the database, nothing is lost.
 """
 from __future__ import annotations
 
@@ -31,9 +40,11 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
+from cers.settings import redis_url
 from channels.config import env
+from channels.dedup import MESSAGE_ID, Guard, message_id_of
 from channels.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -124,9 +135,12 @@ class WidgetInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origins())
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origins(),
+                          client_manager=shared_client_manager())
         webhook = WidgetBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
+        guard = Guard(on_new_message)
+        guard.attach(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -150,16 +164,27 @@ class WidgetInput(SocketIOInput):
                 return
             session_id = data["session_id"]
             await sio.enter_room(sid, session_id, namespace=self.namespace)
+            message_id = message_id_of(data)
             message = UserMessage(
                 clean_user_text(data.get("message")),
                 SocketIOOutput(sio, self.bot_message_evt),
                 session_id,
                 input_channel=self.name(),
-                metadata={},
+                metadata={MESSAGE_ID: message_id} if message_id else {},
             )
-            await on_new_message(message)
+            await guard(message)
 
         return webhook
+
+
+def shared_client_manager() -> Optional[AsyncRedisManager]:
+    """With REDIS_URL, socket.io messages go through Redis to whichever replica holds the browser."""
+    url = redis_url()
+    if not url:
+        return None  # one process: python-socketio's in-memory manager
+    # A short connect timeout (an emit must not hang while Redis is down); no read timeout, which
+    # would end the subscription every time no message came for that long.
+    return AsyncRedisManager(url, channel="cers-socketio", redis_options={"socket_connect_timeout": 1.0})
 
 
 def _valid_session_id(value: Any) -> bool:

@@ -299,8 +299,17 @@ function unreachable() {
   showUnreachable(true);
 }
 
+// Each message carries an id of its own: the bot answers a message sent again with the same id
+// (a retry) with the reply it already gave, never a second time (channels/dedup.py).
+function newMessageId() {
+  var bytes = new Uint8Array(16);
+  if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(bytes);
+  else for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  return Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+}
+
 function emitMessage(text) {
-  socket.emit("user_uttered", { message: text, session_id: state.sessionId });
+  socket.emit("user_uttered", { message: text, session_id: state.sessionId, message_id: newMessageId() });
 }
 
 function stopWaiting() {

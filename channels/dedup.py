@@ -1,0 +1,233 @@
+"""Client retries made safe: a message sent again with the same message_id within 10 minutes gets the reply already given, not a second turn; and a turn that fails gets a "having trouble" reply with the office's phone instead of silence.
+
+Each channel (channels/rest.py, web.py, slack.py) wraps Rasa's on_new_message in a Guard. A
+message may carry a `message_id` in its metadata (REST: `"metadata": {"message_id": "..."}`; the
+widget sends one with every message). It is stored with the user's message in the tracker.
+
+- One process (REDIS_URL unset, `make run`): the process remembers, for 10 minutes, each
+  (sender, message_id) with the replies sent. A repeat while the first is still being answered
+  waits for it; either way it gets the same replies.
+- Replicas (REDIS_URL set and a reentrant lock store, channels/lock_store.py): the replies sent
+  are kept in Redis for 10 minutes under (sender, message_id), so a repeat reaching any replica
+  gets them at once. When Redis does not have them (the replica died before writing them, or
+  Redis restarted) the tracker decides, under the conversation's lock: if it holds a user
+  message with that id (the dead replica saved its turn), the bot messages that followed it are
+  sent again; otherwise (it died before saving) the message is handled now. The tracker and
+  its replies are saved in one transaction, so the answer is exact, whenever the replica died.
+
+A turn that raises (the lock store or the tracker store cannot be reached: Redis or PostgreSQL
+down) ends with one message saying the assistant is having trouble, with the office's phone;
+the stores fail fast (about a second or two), so that message comes within 3 seconds.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint
+
+from cers.settings import load_office, redis_url
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_ID = "message_id"
+KEEP_SECONDS = 600  # how long a repeat gets the reply already given
+_VALID_ID = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable ASCII, no spaces, at most 128 characters
+REPLY_KEY = "cers:reply:"
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
+Sent = List[Dict[Text, Any]]  # the messages sent to the output channel, as Rasa sends them
+
+
+def message_id_of(metadata: Any) -> Optional[Text]:
+    """The message_id in a message's metadata, if it is a usable one."""
+    value = metadata.get(MESSAGE_ID) if isinstance(metadata, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value if isinstance(value, str) and _VALID_ID.match(value) else None
+
+
+def trouble_text() -> Text:
+    office = load_office()
+    return (f"Sorry, I'm having trouble right now. Please try again in a minute, "
+            f"or call {office.name} at {office.phone}.")
+
+
+async def _recorded(message: UserMessage, handle: Handler) -> Sent:
+    """Handles the message and returns the messages it sent (each as given to send_response)."""
+    channel = message.output_channel
+    sent: Sent = []
+    send = channel.send_response
+
+    async def recording(recipient_id: Text, reply: Dict[Text, Any]) -> None:
+        sent.append(dict(reply))
+        await send(recipient_id, reply)
+
+    channel.send_response = recording
+    try:
+        await handle(message)
+    finally:
+        del channel.send_response  # back to the class's method
+    return sent
+
+
+async def _replay(message: UserMessage, sent: Sent) -> None:
+    for reply in sent:
+        await message.output_channel.send_response(message.sender_id, dict(reply))
+
+
+def replies_in_tracker(tracker: Any, message_id: Text, now: Optional[float] = None) -> Optional[Sent]:
+    """The bot messages that followed the user message with this id in the tracker (at most
+    KEEP_SECONDS old), as Rasa sent them; None if the tracker has no such message."""
+    if tracker is None:
+        return None
+    now = time.time() if now is None else now
+    replies: Optional[Sent] = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if replies is not None:
+                break
+            if message_id_of(event.metadata) == message_id and (event.timestamp or 0) >= now - KEEP_SECONDS:
+                replies = []
+        elif replies is not None and isinstance(event, BotUttered):
+            replies.append(event.message())
+    return replies
+
+
+class LocalReplies:
+    """One process: message ids and their replies kept in memory for KEEP_SECONDS."""
+
+    def __init__(self, max_size: int = 20000) -> None:
+        self._seen: "OrderedDict[Tuple[Text, Text], Tuple[float, asyncio.Future]]" = OrderedDict()
+        self.max_size = max_size
+
+    def _forget_old(self) -> None:
+        now = time.monotonic()
+        while self._seen and (len(self._seen) > self.max_size or next(iter(self._seen.values()))[0] < now):
+            self._seen.popitem(last=False)
+
+    async def handle(self, message: UserMessage, handle: Handler, agent: Any = None) -> None:
+        message_id = message_id_of(message.metadata)
+        if message_id is None:
+            await handle(message)
+            return
+        key = (message.sender_id, message_id)
+        while True:
+            self._forget_old()
+            if key not in self._seen:
+                break
+            sent = await asyncio.shield(self._seen[key][1])
+            if sent is not None:
+                logger.info(f"message {message_id} of '{message.sender_id}' seen before: replies sent again")
+                await _replay(message, sent)
+                return
+            # The first attempt failed: this one is a new attempt (unless another got there first).
+            if key in self._seen and self._seen[key][1].done():
+                del self._seen[key]
+        answered: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._seen[key] = (time.monotonic() + KEEP_SECONDS, answered)
+        try:
+            sent = await _recorded(message, handle)
+        except BaseException:
+            answered.set_result(None)
+            self._seen.pop(key, None)
+            raise
+        answered.set_result(sent)
+
+
+class SharedReplies:
+    """Replicas: replies in Redis, and the tracker under the conversation's lock (see the module docstring)."""
+
+    def __init__(self, url: Text) -> None:
+        from redis import asyncio as aioredis
+
+        self.redis = aioredis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+
+    async def _cached(self, key: Text) -> Optional[Sent]:
+        try:
+            value = await self.redis.get(key)
+        except Exception as error:  # Redis down: the lock will say so
+            logger.warning(f"Could not read remembered replies: {error}")
+            return None
+        return json.loads(value) if value else None
+
+    async def handle(self, message: UserMessage, handle: Handler, agent: Any) -> None:
+        message_id = message_id_of(message.metadata)
+        if message_id is None:
+            await handle(message)
+            return
+        sender = message.sender_id
+        key = f"{REPLY_KEY}{sender}:{message_id}"
+        sent = await self._cached(key)
+        if sent is not None:
+            logger.info(f"message {message_id} of '{sender}' answered before: replies sent again")
+            await _replay(message, sent)
+            return
+        # The lock is reentrant: Rasa's handle_message takes it again, inside, without waiting.
+        async with agent.lock_store.lock(sender):
+            sent = replies_in_tracker(await agent.tracker_store.retrieve(sender), message_id)
+            if sent is not None:
+                logger.info(f"message {message_id} of '{sender}' is in the tracker: replies sent again")
+                await _replay(message, sent)
+                return
+            sent = await _recorded(message, handle)
+            try:
+                await self.redis.set(key, json.dumps(sent, default=str), ex=KEEP_SECONDS)
+            except Exception as error:  # the tracker has them
+                logger.warning(f"Could not remember the replies to message {message_id}: {error}")
+
+
+class Guard:
+    """Wraps a channel's on_new_message: message_id de-duplication, and the "having trouble" reply.
+
+    Usage, in a channel's blueprint(): `guard = Guard(on_new_message)`, build the blueprint with
+    `guard` as its on_new_message, then `guard.attach(blueprint)` (it learns the app, and so the
+    agent, when the server starts)."""
+
+    def __init__(self, on_new_message: Handler) -> None:
+        self.on_new_message = on_new_message
+        self.app: Any = None
+        self._local: Optional[LocalReplies] = None
+
+    def attach(self, blueprint: Blueprint) -> Blueprint:
+        @blueprint.listener("before_server_start")
+        async def remember_app(app: Any, _loop: Any) -> None:
+            self.app = app
+
+        return blueprint
+
+    def _replies(self, agent: Any) -> Any:
+        """The process's replies (one for all channels, kept on the app)."""
+        ctx = getattr(self.app, "ctx", None)
+        replies = getattr(ctx, "cers_replies", None)
+        if replies is None:
+            if redis_url() and getattr(getattr(agent, "lock_store", None), "reentrant", False):
+                replies = SharedReplies(redis_url())
+            elif ctx is not None:
+                replies = LocalReplies()
+            else:
+                replies = self._local = self._local or LocalReplies()
+                return replies
+            ctx.cers_replies = replies
+        return replies
+
+    async def __call__(self, message: UserMessage) -> None:
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        try:
+            await self._replies(agent).handle(message, self.on_new_message, agent)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            logger.error(f"Message of '{message.sender_id}' not handled ({type(error).__name__}: {error}): "
+                         f"the person is told the assistant is having trouble")
+            try:
+                await message.output_channel.send_text_message(message.sender_id, trouble_text())
+            except Exception as send_error:
+                logger.error(f"Could not say so either: {send_error}")
