@@ -21,10 +21,10 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: run setup train shell test validate bench import demo-data lock clean cluster test-cluster
+.PHONY: run setup train shell test validate bench import migrate demo-data lock clean cluster test-cluster
 
 ## Set everything up, train if needed, start the action server (5055) and Rasa (5005).
-run: setup $(MODEL) demo-data
+run: setup $(MODEL) migrate demo-data
 	@scripts/run.sh
 
 ## The bot as a cluster on this machine: PostgreSQL, Redis, REPLICAS (2) Rasa replicas with an
@@ -33,17 +33,21 @@ cluster: setup $(MODEL)
 	@scripts/cluster.sh run
 
 ## A terminal conversation with the bot (starts the action server too).
-shell: setup $(MODEL) demo-data
+shell: setup $(MODEL) migrate demo-data
 	@scripts/run.sh --shell
 
 ## Import an office's CERS export (facilities.csv, submittals.csv, changes.csv) into DATABASE_URL.
 import: setup
 	@test -n "$(DATA)" || { echo "usage: make import DATA=path/to/folder"; exit 2; }
-	$(PY) -m actions.importer "$(DATA)"
+	$(PY) -m cers.facilities.importer "$(DATA)"
+
+## Bring the facility database (DATABASE_URL) to the latest schema: once, before any server starts.
+migrate: setup
+	@$(PY) -m cers.facilities.migrations
 
 ## Load the demo facilities when the facility database is empty.
 demo-data: setup
-	@$(PY) -m actions.importer --if-empty demo/facilities
+	@$(PY) -m cers.facilities.importer --if-empty demo/facilities
 
 setup: $(VENV)/.installed $(SPACY_PIPELINE) var/.created $(WIDGET_DEPS)
 

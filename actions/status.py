@@ -13,11 +13,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import fuzzy
+from cers.facilities import fuzzy
 from cers.deadlines import Records
 from cers.status_reply import list_reply, status_reply
 from cers.settings import Office, load_office, today
-from actions.store import FacilityStore, Match, StoreUnavailable
+from cers.facilities.store import FacilityStore, Match, StoreUnavailable
 from actions.walkthrough import (
     OFFERS_GUIDE,
     SLOT_GUIDE_ID,

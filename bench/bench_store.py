@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from cers import deadlines  # noqa: E402
 from cers.status_reply import status_reply  # noqa: E402
-from actions.importer import import_folder  # noqa: E402
-from actions.store import FacilityStore  # noqa: E402
+from cers.facilities.importer import import_folder  # noqa: E402
+from cers.facilities.store import FacilityStore  # noqa: E402
 
 TODAY = dt.date(2027, 2, 15)
 CITIES = [("Quincy", "95971"), ("Chester", "96020"), ("Portola", "96122"), ("Greenville", "95947"),
@@ -106,6 +106,7 @@ def timed(call) -> float:
 
 def run(backend: str, url: str, folder: Path, facilities, rng: random.Random, lookups: int) -> dict:
     store = FacilityStore(url, timeout=60.0)  # the benchmark measures speed, not the bot's timeouts
+    store.migrate()
     print(f"[{backend}] importing ...", file=sys.stderr, flush=True)
     import_seconds = timed(lambda: import_folder(folder, store, progress=lambda m: None))
     reimport_seconds = timed(lambda: import_folder(folder, store, progress=lambda m: None))
@@ -143,7 +144,7 @@ def postgres_url() -> tuple[str, bool]:
 
 
 def reset_postgres(url: str) -> None:
-    store = FacilityStore(url, migrate=False)
+    store = FacilityStore(url)
     store.drop_schema()
     store.dispose()
 

@@ -4,7 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import create_engine
 
-from actions.store import Base, database_url
+from cers.facilities.store import Base, database_url
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,7 +20,7 @@ def run_migrations(connection) -> None:
 
 connection = config.attributes.get("connection")
 if connection is not None:
-    # Called from actions.migrate: leave the application's logging alone.
+    # Called from cers.facilities.migrations: leave the application's logging alone.
     run_migrations(connection)
 elif context.is_offline_mode():
     context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True)

@@ -172,7 +172,7 @@ stop_postgres() {
 # Migrations run once, here, before any replica or action server starts: the facility database's
 # (Alembic, with the demo facilities when it is empty, as `make run` does) and the tracker store's table.
 migrate() {
-  "$PY" -m actions.importer --if-empty demo/facilities >>"$DIR/migrations.log" 2>&1 \
+  "$PY" -m cers.facilities.importer --if-empty demo/facilities >>"$DIR/migrations.log" 2>&1 \
     || { tail -n 30 "$DIR/migrations.log" >&2; die "facility database migrations failed; see $DIR/migrations.log"; }
   "$PY" -m channels.tracker_store --create-tables "$TRACKER_STORE_URL" >>"$DIR/migrations.log" 2>&1 \
     || { tail -n 30 "$DIR/migrations.log" >&2; die "tracker store migrations failed; see $DIR/migrations.log"; }

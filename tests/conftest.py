@@ -19,11 +19,12 @@ DEMO_FACILITIES = ROOT / "demo" / "facilities"
 
 def demo_database(folder: Path) -> str:
     """A SQLite facility database in folder with the demo facilities imported; its URL."""
-    from actions.importer import import_folder
-    from actions.store import FacilityStore
+    from cers.facilities.importer import import_folder
+    from cers.facilities.store import FacilityStore
 
     url = f"sqlite:///{folder / 'facilities.db'}"
     store = FacilityStore(url, timeout=30.0)
+    store.migrate()
     try:
         import_folder(DEMO_FACILITIES, store)
     finally:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.store import FacilityStore
+from cers.facilities.store import FacilityStore
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "facilities"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_POSTGRES_URL") else [])
@@ -14,7 +14,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_POSTGRES_URL") e
 
 def _wipe_postgres(url: str) -> None:
     """A clean database for each test."""
-    store = FacilityStore(url, migrate=False)
+    store = FacilityStore(url)
     store.drop_schema()
     store.dispose()
 
@@ -31,12 +31,13 @@ def database_url(request, tmp_path) -> str:
 @pytest.fixture
 def store(database_url):
     store = FacilityStore(database_url)
+    store.migrate()
     yield store
     store.dispose()
 
 
 @pytest.fixture
 def demo_store(store):
-    from actions.importer import import_folder
+    from cers.facilities.importer import import_folder
     import_folder(DEMO, store)
     return store

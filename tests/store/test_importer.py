@@ -4,9 +4,9 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from actions import importer
-from actions.importer import ImportFailed, import_folder, read_folder
-from actions.store import ChangeRow, FacilityRow, SubmittalRow
+from cers.facilities import importer
+from cers.facilities.importer import ImportFailed, import_folder, read_folder
+from cers.facilities.store import ChangeRow, FacilityRow, SubmittalRow
 
 from .conftest import DEMO
 

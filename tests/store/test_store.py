@@ -5,10 +5,10 @@ import time
 import pytest
 from sqlalchemy import event, inspect, text
 
-from actions import migrate
+from cers.facilities import migrations as migrate
 from cers import deadlines
-from actions.importer import import_folder, read_folder
-from actions.store import FacilityRow, FacilityStore, StoreUnavailable
+from cers.facilities.importer import import_folder, read_folder
+from cers.facilities.store import FacilityRow, FacilityStore, SchemaNotReady, StoreUnavailable
 from cers.settings import database_url
 
 from .conftest import DEMO
@@ -22,6 +22,25 @@ def test_default_url_is_a_sqlite_file_in_var(monkeypatch):
     assert database_url().startswith("sqlite:///") and database_url().endswith("var/facilities.db")
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://x@127.0.0.1/db")
     assert database_url() == "postgresql+psycopg2://x@127.0.0.1/db"
+
+
+def test_a_store_never_migrates_it_refuses_a_database_behind_the_schema(database_url):
+    """Migrations run once before the servers start; a server's store only checks."""
+    store = FacilityStore(database_url)
+    with pytest.raises(SchemaNotReady, match="make migrate"):
+        store.get("10234567")
+    assert "facilities" not in inspect(store.engine).get_table_names()
+    assert store.migrate() is True
+    assert store.get("10234567") is None
+    store.dispose()
+
+
+def test_the_migration_command_migrates_database_url(database_url, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert migrate.main() == 0
+    assert "migrated to" in capsys.readouterr().out
+    assert migrate.main() == 0
+    assert "already at" in capsys.readouterr().out
 
 
 def test_store_migrates_a_new_database_to_head(store):
@@ -144,6 +163,7 @@ def test_search_index_follows_a_new_import(store, tmp_path):
 
 def test_two_store_instances_do_not_share_sessions(database_url):
     a, b = FacilityStore(database_url), FacilityStore(database_url)
+    a.migrate()
     assert a.engine is not b.engine
     assert a.is_empty() and b.is_empty()
     a.dispose()
@@ -186,6 +206,7 @@ def test_a_slow_statement_is_cut_off(store):
 def test_a_locked_sqlite_database_fails_fast_for_writers(tmp_path):
     url = f"sqlite:///{tmp_path / 'f.db'}"
     holder = FacilityStore(url)
+    holder.migrate()
     holder.is_empty()
     other = FacilityStore(url, timeout=0.5)
     other.is_empty()
@@ -225,7 +246,7 @@ def test_warm_search_index_then_search(demo_store):
 def test_the_migrations_build_exactly_the_models_schema(store):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
-    from actions.store import Base
+    from cers.facilities.store import Base
     store.is_empty()  # migrates
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

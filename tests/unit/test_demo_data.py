@@ -6,7 +6,7 @@ import pytest
 
 from cers import settings
 from cers.deadlines import State
-from actions.importer import read_folder
+from cers.facilities.importer import read_folder
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "facilities"
 # The data is dated for the annual cycle that ends March 1, 2027 (P = March 1, 2026).

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from actions import status
-from actions.importer import import_folder
+from cers.facilities.importer import import_folder
 from cers.settings import load_office
 from actions.status import (
     ActionCloseFacilityStatus,
@@ -16,7 +16,7 @@ from actions.status import (
     ActionListOverdueFacilities,
     ActionStopFacilityStatus,
 )
-from actions.store import FacilityStore, StoreUnavailable
+from cers.facilities.store import FacilityStore, StoreUnavailable
 from tests.unit.conversation import Conversation as BaseConversation, texts
 from actions.walkthrough import ActionAffirm, ActionStartWalkthrough
 
@@ -39,6 +39,7 @@ class Conversation(BaseConversation):
 def demo_url(tmp_path_factory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('status') / 'facilities.db'}"
     store = FacilityStore(url)
+    store.migrate()
     import_folder(DEMO, store)
     store.dispose()
     return url

@@ -1,6 +1,6 @@
 """Imports a CERS facility export folder (facilities.csv, submittals.csv, changes.csv) into DATABASE_URL.
 
-Usage: python -m actions.importer [--if-empty] FOLDER   (make import DATA=FOLDER)
+Usage: python -m cers.facilities.importer [--if-empty] FOLDER   (make import DATA=FOLDER)
 All or nothing: every bad row is reported as file:line: column: problem and nothing is imported.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from cers import deadlines
-from actions.store import FacilityStore, SaveResult, StoreUnavailable
+from cers.facilities.store import FacilityStore, SaveResult, StoreUnavailable
 
 COLUMNS = {
     "facilities.csv": ("cers_id", "name", "street", "city", "zip", "phone", "programs"),
@@ -224,7 +224,7 @@ def import_folder(folder: Path | str, store: Optional[FacilityStore] = None,
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m actions.importer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m cers.facilities.importer", description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="folder holding facilities.csv, submittals.csv and changes.csv")
     parser.add_argument("--if-empty", action="store_true",
                         help="import only when the database holds no facility yet (how `make run` loads the demo)")
@@ -236,6 +236,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     started = time.perf_counter()
     store = FacilityStore(timeout=30.0)  # a bulk import may wait longer for a lock than a chat lookup
     try:
+        store.migrate()  # an import is a deployment step: the schema may be new
         if args.if_empty and not store.is_empty():
             print(f"The database already holds {store.count():,} facilities; {args.folder} not imported.",
                   file=sys.stderr)

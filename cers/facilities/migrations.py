@@ -1,6 +1,7 @@
-"""Brings a facility database's schema to the latest Alembic migration (used by the store and the importer)."""
+"""Brings a facility database's schema to the latest Alembic migration, once, before the servers start (`make migrate`)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
 def _config() -> Config:
@@ -34,3 +35,23 @@ def upgrade(engine: Engine) -> bool:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return True
+
+
+def main() -> int:
+    """`python -m cers.facilities.migrations`: migrate DATABASE_URL (or the default SQLite file) to head."""
+    from cers.facilities.store import FacilityStore, StoreUnavailable
+
+    store = FacilityStore(timeout=30.0)
+    try:
+        ran = store.migrate()
+    except StoreUnavailable as error:
+        print(f"Could not migrate the facility database: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.dispose()
+    print(f"Facility database schema: {'migrated to' if ran else 'already at'} {head()}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
-from actions import fuzzy
+from cers.facilities import fuzzy
 from cers import deadlines
 from cers.dates import next_annual_due
 from cers.settings import database_url
@@ -98,6 +98,10 @@ class ChangeRow(Base):
 
 class StoreUnavailable(RuntimeError):
     """The database is down, slow or broken: say so and give the office's phone number."""
+
+
+class SchemaNotReady(StoreUnavailable):
+    """The database has not been migrated to this release's schema (a deployment step was missed)."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,7 @@ def _install_sqlite_pragmas(engine: Engine, timeout: float) -> None:
 class FacilityStore:
     """Facilities, submittals and changes in DATABASE_URL: one engine and session factory per instance."""
 
-    def __init__(self, url: Optional[str] = None, *, timeout: float = TIMEOUT_SECONDS, migrate: bool = True):
+    def __init__(self, url: Optional[str] = None, *, timeout: float = TIMEOUT_SECONDS):
         self.url = url or database_url()
         self.timeout = timeout
         parsed = make_url(self.url)
@@ -235,7 +239,6 @@ class FacilityStore:
         elif self.backend == "postgresql":
             _install_connect_deadline(self.engine, timeout)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
-        self._migrate = migrate
         self._schema_ready = False
         self._lock = threading.Lock()
         self._index: Optional[tuple[str, fuzzy.FuzzyIndex, list[tuple[str, str, str, str, str]]]] = None
@@ -243,14 +246,21 @@ class FacilityStore:
     # ------------------------------------------------------------ plumbing
 
     def ensure_schema(self) -> None:
-        """Run the Alembic migrations up to head when the database is behind (once per store)."""
+        """Check, once per store, that the database's schema is at the latest migration.
+
+        Migrations run once before the servers start (`make migrate`, the importer, a deployment's
+        migration job), never from here: several processes migrating at once could race."""
         if self._schema_ready:
             return
         with self._lock:
             if not self._schema_ready:
-                if self._migrate:
-                    from actions import migrate  # alembic is only needed when migrating
-                    migrate.upgrade(self.engine)
+                from cers.facilities import migrations
+
+                found, wanted = migrations.current(self.engine), migrations.head()
+                if found != wanted:
+                    raise SchemaNotReady(
+                        f"the facility database is at schema {found or 'none'}, not {wanted}: "
+                        "run `make migrate` (python -m cers.facilities.migrations) first")
                 self._schema_ready = True
 
     @contextmanager
@@ -260,9 +270,23 @@ class FacilityStore:
             self.ensure_schema()
             with self._sessions.begin() as session:
                 yield session
+        except SchemaNotReady as error:
+            logger.error("%s", error)
+            raise
         except (DBAPIError, SQLAlchemyError, TimeoutError) as error:
             logger.warning("facility database unavailable: %s", error)
             raise StoreUnavailable(str(error).splitlines()[0]) from error
+
+    def migrate(self) -> bool:
+        """Bring the schema to the latest migration (for deployment steps, not servers); True if anything ran."""
+        from cers.facilities import migrations
+
+        try:
+            ran = migrations.upgrade(self.engine)
+        except (DBAPIError, SQLAlchemyError) as error:
+            raise StoreUnavailable(str(error).splitlines()[0]) from error
+        self._schema_ready = False
+        return ran
 
     def drop_schema(self) -> None:
         """Drop the store's tables and Alembic's version table (tests and benchmarks start clean)."""

@@ -1,0 +1,1 @@
+"""Facility records: the store (SQLAlchemy), the CERS export importer, fuzzy name search and schema migrations."""
