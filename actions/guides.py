@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-import string
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -11,7 +10,10 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import yaml
 
+from rapidfuzz.distance import OSA
+
 from cers.settings import Office, load_office
+from cers.text import words
 
 GUIDES_DIR = Path(__file__).resolve().parent / "guides"
 
@@ -177,29 +179,28 @@ def load_guides(directory: Optional[Path] = None) -> Dict[str, Guide]:
 # --- matching free text to a guide --------------------------------------------------------------
 
 # Words that say "walk me through" rather than which task: they must not decide the guide.
-STOPWORDS = frozenset("""
-a an the my our your their me i im i'm to how do does did can could would will you we us please help
+# (Not cers.text.STOPWORDS: "in", "up" and "get" matter here, as in "log in", "sign up".)
+WALKTHROUGH_WORDS = frozenset("""
+a an the my our your their me i im to how do does did can could would will you we us please help
 walk walkthrough walking through thru step steps by one at time guide guided show tell with for of it
-this that is are be want wanna need needs like just some and or start go going let lets let's what
-where when which who there here about so now again cers cer cer's on into onto via
+this that is are be want wanna need needs like just some and or start go going let lets what
+where when which who there here about so now again cers cer on into onto via
 """.split())
 
 # Spellings people use for the same word; mapped before matching so phrases stay short.
 SYNONYMS = {
     "info": "information", "infos": "information", "biz": "business", "acct": "account",
     "pw": "password", "pwd": "password", "someone": "person", "somebody": "person",
-    "people": "person", "sign-in": "signin", "log-in": "login", "sign-up": "signup",
-    "signon": "signin", "logon": "login",
-    "coworker": "person", "coworkers": "person", "co-worker": "person", "co-workers": "person",
+    "people": "person", "signon": "signin", "logon": "login",
+    "coworker": "person", "coworkers": "person",
     "employee": "person", "employees": "person", "colleague": "person", "colleagues": "person",
 }
-
-_PUNCT = str.maketrans({ch: " " for ch in string.punctuation if ch not in "'-"})
+# Hyphenated spellings joined before the text is split into words ("sign-in" is "signin").
+_JOINED = re.compile(r"\b(sign|log|co)-(in|on|up|workers?)\b", re.IGNORECASE)
 
 
 def _stem(word: str) -> str:
     """A crude stemmer: the same one is applied to phrases and messages, so it need only be consistent."""
-    word = word.strip("'-").replace("'", "")
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "us", "is")):
             word = word[: -len(suffix)]
@@ -212,31 +213,8 @@ def _stem(word: str) -> str:
 
 
 def _tokens(text: str) -> Tuple[str, ...]:
-    words = text.lower().translate(_PUNCT).split()
-    out = []
-    for word in words:
-        # Whole word first ("sign-in"), then its hyphenated parts ("step-by-step").
-        for part in SYNONYMS.get(word, word).split("-"):
-            part = SYNONYMS.get(part, part)
-            if part and part not in STOPWORDS:
-                out.append(_stem(part))
-    return tuple(out)
-
-
-def _distance(a: str, b: str) -> int:
-    """Optimal string alignment distance: a swapped pair of letters is one typo, not two."""
-    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) + 1):
-        rows[i][0] = i
-    for j in range(len(b) + 1):
-        rows[0][j] = j
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
-    return rows[-1][-1]
+    joined = _JOINED.sub(lambda m: m.group(1) + m.group(2), text)
+    return tuple(_stem(SYNONYMS.get(word, word)) for word in words(joined) if word not in WALKTHROUGH_WORDS)
 
 
 def _similar(word: str, other: str) -> bool:
@@ -248,7 +226,7 @@ def _similar(word: str, other: str) -> bool:
     allowed = 0 if longest <= 3 or shortest < 3 else (1 if longest <= 8 else 2)
     if allowed == 0 or word[0] != other[0] or abs(len(word) - len(other)) > allowed:
         return False
-    return _distance(word, other) <= allowed
+    return OSA.distance(word, other) <= allowed  # a swapped pair of letters is one typo
 
 
 def _with_joined_pairs(tokens: Sequence[str]) -> Tuple[str, ...]:

@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from cers.facilities import fuzzy
 from cers.deadlines import Records
+from cers.text import find_numbers, looks_like_a_try, mentions_zip, parse_choice, parse_days, staff_query
 from cers.status_reply import list_reply, status_reply
 from cers.settings import Office, load_office, today
 from cers.facilities.store import FacilityStore, Match, StoreUnavailable
@@ -46,7 +44,6 @@ MAX_FAILURES = 3
 STORE_DEADLINE_SECONDS = 2.0
 CHOICE_LIMIT = 5  # staff: the most facilities in a "which one?" list
 LIST_LIMIT = 10  # staff: facilities shown in the overdue / due-soon lists
-DEFAULT_DAYS = 30
 UPDATE_GUIDE = "update_business_info"
 
 # Obviously made up, and no demo facility's: a person must not mistake an example for a real ID.
@@ -61,136 +58,6 @@ T = TypeVar("T")
 
 
 # ---------------------------------------------------------------- reading what people type
-
-_DIGITS = re.compile(r"\d+")
-# What may separate the parts of one CERS ID typed in groups: "10 234 567", "10-234-567", "10.234.567".
-_ID_PART_SEPARATORS = (" ", "-", ".")
-
-
-@dataclass(frozen=True)
-class Numbers:
-    """The CERS ID and ZIP code found in a message, and the digit groups that are neither."""
-
-    cers_id: Optional[str] = None
-    zip: Optional[str] = None
-    unclaimed: Tuple[str, ...] = ()
-
-    @property
-    def found(self) -> bool:
-        return bool(self.cers_id or self.zip)
-
-
-def is_cers_id(digits: str) -> bool:
-    return len(digits) in (8, 9) and digits[0] != "0"
-
-
-def _joined_id(groups: Sequence[Tuple[str, int, int]], start: int, text: str) -> Tuple[Optional[str], int]:
-    """A CERS ID typed in parts from groups[start] on ("10 234 567"): (the ID, the next group) or (None, start)."""
-    joined, best, end = "", None, start
-    for index in range(start, len(groups)):
-        digits, begin, _ = groups[index]
-        if len(digits) > 4:
-            break
-        if index > start and text[groups[index - 1][2]:begin] not in _ID_PART_SEPARATORS:
-            break
-        joined += digits
-        if len(joined) > 9:
-            break
-        if index > start and is_cers_id(joined):
-            best, end = joined, index + 1
-    return (best, end) if best else (None, start)
-
-
-def find_numbers(text: str) -> Numbers:
-    """The CERS ID (8 or 9 digits, no leading zero, maybe typed in groups) and the ZIP code
-    (5 digits, maybe with its +4) in a message, in either order; the first of each counts."""
-    text = text or ""
-    groups = [(m.group(), m.start(), m.end()) for m in _DIGITS.finditer(text)]
-    cers_id = zip_code = None
-    unclaimed: List[str] = []
-    index = 0
-    while index < len(groups):
-        digits, _, end = groups[index]
-        following = groups[index + 1] if index + 1 < len(groups) else None
-        if (len(digits) == 5 and following and len(following[0]) == 4
-                and text[end:following[1]].strip() == "-"):
-            zip_code = zip_code or digits  # ZIP+4: "95971-1234"
-            index += 2
-            continue
-        joined, after = _joined_id(groups, index, text)
-        if joined:
-            cers_id = cers_id or joined
-            index = after
-            continue
-        if is_cers_id(digits):
-            cers_id = cers_id or digits
-        elif len(digits) == 5:
-            zip_code = zip_code or digits
-        else:
-            unclaimed.append(digits)
-        index += 1
-    return Numbers(cers_id, zip_code, tuple(unclaimed))
-
-
-def looks_like_a_try(text: str, numbers: Numbers) -> bool:
-    """Whether the message holds a number that was meant as a CERS ID or ZIP but is not one.
-
-    Short numbers inside a sentence ("we have 2 sites") are not tries; a message of digits alone is."""
-    if not numbers.unclaimed:
-        return False
-    digits_only = not re.search(r"[A-Za-z]{3,}", text or "")
-    return digits_only or any(len(group) >= 4 for group in numbers.unclaimed)
-
-
-def mentions_zip(text: str) -> bool:
-    return bool(re.search(r"\bzip", text or "", re.IGNORECASE)) and not re.search(
-        r"\b(cers|id)\b", text or "", re.IGNORECASE)
-
-
-_CHOICE = re.compile(r"^\s*(?:#|no\.?|number|option|choice)?\s*(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
-
-
-def parse_choice(text: str) -> Optional[int]:
-    """A number picked from a list: "2", "#2", "number 2"."""
-    match = _CHOICE.match(text or "")
-    return int(match.group(1)) if match else None
-
-
-_WORD_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8,
-                 "ten": 10, "twelve": 12, "few": 3, "couple of": 2}
-_UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
-
-
-def parse_days(text: str, default: int = DEFAULT_DAYS) -> int:
-    """How far ahead "due in the next N days/weeks/months" looks; 30 days unless the message says."""
-    text = (text or "").lower()
-    words = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
-    match = re.search(rf"\b(\d{{1,5}}|{words})\s+(day|week|month)s?\b", text)
-    if match:
-        amount = match.group(1)
-        count = int(amount) if amount.isdigit() else _WORD_NUMBERS[amount]
-        return max(1, min(count * _UNIT_DAYS[match.group(2)], 366))
-    match = re.search(r"\b(?:this|next|coming)\s+(week|month)\b", text)
-    if match:
-        return _UNIT_DAYS[match.group(1)]
-    return default
-
-
-# Words around a facility's name in a staff question ("what's the status of ... ?"); the rest is the name.
-_FILLER = frozenset("""
-a about am an and any anything are at can check could cers compliance compliant current date details
-do doing facility find for get give how i id in info information is it look lookup me my number
-of on our please pull record report s show site status tell the their them to up us we what whats
-with you
-""".split())
-
-
-def staff_query(text: str) -> str:
-    """The part of a staff question that names a facility: "status of chester lumbr" -> "chester lumbr"."""
-    if (text or "").startswith("/"):
-        return ""  # a button payload names an intent, not a facility
-    return " ".join(word for word in fuzzy.tokens(text or "") if word not in _FILLER)
-
 
 # ---------------------------------------------------------------- the store, off the event loop
 

@@ -40,7 +40,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 
-from channels.config import env, missing
+from cers.settings import env
+from cers.text import parse_choice
+from channels.config import missing
 from channels.text import EMPTY_MESSAGE, clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -49,7 +51,6 @@ CLASS_PATH = "channels.sms.SmsInput"
 TWILIO_MAX_BODY = 1600  # Twilio refuses longer message bodies
 DEFAULT_MAX_CHARS = 459  # 3 concatenated GSM-7 segments of 153 characters
 HELP_WORDS = {"HELP", "INFO"}
-CHOICE = re.compile(r"^\s*#?\s*(\d{1,2})\s*[.)]?\s*$")
 MEDIA_ONLY_REPLY = "I can only read text messages. Please type your question as text."
 EMPTY_REPLY = "Your message was empty. Please type your question as text, or reply HELP."
 
@@ -344,9 +345,9 @@ class SmsInput(TwilioInput):
         if text.strip().upper().strip(".!") in HELP_WORDS:
             await out_channel.send_plain(sender, help_text())
             return response.text("", status=204)
-        number = CHOICE.match(text)
-        if number:
-            payload = await self._choice(request, sender, int(number.group(1)))
+        number = parse_choice(text)
+        if number is not None:
+            payload = await self._choice(request, sender, number)
             text = payload or text
         try:
             await on_new_message(UserMessage(text, out_channel, sender, input_channel=self.name(),

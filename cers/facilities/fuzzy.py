@@ -2,27 +2,20 @@
 from __future__ import annotations
 
 import bisect
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+from cers.text import words
+
 # Address words weigh a little less, so "chester lumber" ranks Chester Lumber above a lumber yard in Chester.
 ADDRESS_WEIGHT = 0.8
 PREFIX_SCORE = 90.0  # "lumb" for "lumber": a partial word, almost as good as the word
 TYPO_CUTOFF = 80.0   # rapidfuzz ratio: "lumbr"/"lumber" is 91, "chestr"/"chester" 92
 MIN_SCORE = 55.0     # mean per query word: below this a result is noise
 RELATIVE_CUTOFF = 0.75  # keep results within 75% of the best one
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case words and numbers, accents stripped ("Café #2" -> ["cafe", "2"])."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return _TOKEN.findall(plain)
 
 
 @dataclass(frozen=True)
@@ -40,9 +33,9 @@ class FuzzyIndex:
         self.names = [name for name, _ in rows]
         postings: dict[str, tuple[list[int], list[int]]] = {}
         for position, (name, address) in enumerate(rows):
-            for word in set(tokens(name)):
+            for word in set(words(name)):
                 postings.setdefault(word, ([], []))[0].append(position)
-            for word in set(tokens(address)):
+            for word in set(words(address)):
                 postings.setdefault(word, ([], []))[1].append(position)
         self._postings = {w: (np.asarray(n, dtype=np.int32), np.asarray(a, dtype=np.int32))
                           for w, (n, a) in postings.items()}
@@ -67,18 +60,18 @@ class FuzzyIndex:
         return found
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
-        words = list(dict.fromkeys(tokens(text)))
-        if not words or not self.size:
+        query = list(dict.fromkeys(words(text)))
+        if not query or not self.size:
             return []
         total = np.zeros(self.size, dtype=np.float32)
-        for word in words:
+        for word in query:
             best = np.zeros(self.size, dtype=np.float32)
             for candidate, score in self._matches(word).items():
                 in_name, in_address = self._postings[candidate]
                 best[in_name] = np.maximum(best[in_name], score)
                 best[in_address] = np.maximum(best[in_address], score * ADDRESS_WEIGHT)
             total += best
-        total /= len(words)
+        total /= len(query)
         keep = min(self.size, max(limit * 4, 20))
         top = np.argpartition(-total, keep - 1)[:keep]
         top = [int(i) for i in top if total[i] >= MIN_SCORE]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from cers.text import parse_choice
 from channels.sms import (
-    CHOICE,
     DEFAULT_MAX_CHARS,
     choice_payload,
     numbered_choices,
@@ -66,12 +66,12 @@ def test_text_without_any_boundary_is_still_cut_to_size():
 
 @pytest.mark.parametrize("reply, number", [("1", 1), (" 2 ", 2), ("#3", 3), ("4.", 4), ("12", 12)])
 def test_a_reply_of_just_a_number_is_a_choice(reply, number):
-    assert int(CHOICE.match(reply).group(1)) == number
+    assert parse_choice(reply) == number
 
 
 @pytest.mark.parametrize("reply", ["10234567", "1 and 2", "one", "95971"])
 def test_other_replies_are_not_choices(reply):
-    assert CHOICE.match(reply) is None
+    assert parse_choice(reply) is None
 
 
 BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]

@@ -1,7 +1,6 @@
 """The status reply as a person reads it on a phone: the verdict first, each thing to do as an action, short on SMS."""
 import datetime as dt
 
-import pytest
 
 from actions.status import OFFER_BUTTONS
 from cers.deadlines import (

@@ -1,9 +1,9 @@
-"""Reading CERS IDs, ZIP codes, list choices, day spans and facility names out of what people type (actions/status.py)."""
+"""Reading CERS IDs, ZIP codes, list choices, day spans and facility names out of what people type (cers/text.py)."""
 from __future__ import annotations
 
 import pytest
 
-from actions.status import Numbers, find_numbers, looks_like_a_try, parse_choice, parse_days, staff_query
+from cers.text import Numbers, find_numbers, looks_like_a_try, parse_choice, parse_days, staff_query, words
 
 
 @pytest.mark.parametrize("text, cers_id, zip_code", [
@@ -113,3 +113,25 @@ def test_days_ahead_for_the_due_soon_list(text, days):
 ])
 def test_the_name_in_a_staff_question(text, query):
     assert staff_query(text) == query
+
+
+def test_words_are_one_tokenizer_for_every_reader():
+    assert words("Café #2, let's go!") == ["cafe", "2", "lets", "go"]
+    assert words("O'Brien's Feed & Seed") == ["obriens", "feed", "seed"]
+    assert words("") == [] and words(None) == []
+
+
+def test_cers_package_never_imports_rasa():
+    """cers/ is the domain: plain Python that any process (or a script) can use without Rasa."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "cers"
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            offenders += [f"{path.relative_to(root.parent)} imports {name}" for name in names
+                          if name.split(".")[0] in ("rasa", "rasa_sdk", "actions", "channels", "sanic")]
+    assert not offenders, "\n".join(offenders)
