@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from cers.deadlines import Records
+from cers.roles import is_staff_channel
 from cers.text import find_numbers, looks_like_a_try, mentions_zip, parse_choice, parse_days, staff_query
 from cers.status_reply import list_reply, status_reply
 from cers.settings import Office, load_office, today
@@ -35,9 +36,6 @@ SLOT_FAILURES = "status_failures"  # failed tries in this conversation (public)
 SLOT_CHOICES = "status_choices"  # staff: the CERS IDs of the numbered list last shown
 ACTION_STATUS = "action_facility_status"
 
-# Channels whose conversations are staff conversations. Only the channel the server
-# authenticated decides this (tracker.get_latest_input_channel()), never the message or metadata.
-STAFF_CHANNELS = frozenset({"staff", "slack"})
 MAX_FAILURES = 3
 # The answer must come within 3 seconds of the message; NLU and the round trips need some of
 # that, so a store call gets 2 (the store itself gives up after 1.5 s: this is the backstop).
@@ -124,7 +122,8 @@ async def ask_store(question: Callable[[FacilityStore], T]) -> T:
 # ---------------------------------------------------------------- tracker helpers
 
 def is_staff(tracker: Tracker) -> bool:
-    return tracker.get_latest_input_channel() in STAFF_CHANNELS
+    # Only the channel the server authenticated decides this, never the message or metadata.
+    return is_staff_channel(tracker.get_latest_input_channel())
 
 
 def intent_of(tracker: Tracker) -> Optional[str]:

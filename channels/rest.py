@@ -18,12 +18,13 @@ from sanic.request import Request
 
 from channels.dedup import Guard
 from channels.text import clean_user_text
+from cers import roles
 
 
 class RestInput(RasaRestInput):
     @classmethod
     def name(cls) -> Text:
-        return "rest"
+        return roles.REST
 
     def _extract_message(self, req: Request) -> Optional[Text]:
         return clean_user_text((req.json or {}).get("message"))

@@ -39,6 +39,7 @@ from cers.settings import redis_url
 from channels.config import env, missing, off_blueprint
 from channels.dedup import Guard
 from channels.text import clean_user_text
+from cers import roles
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ class StaffSlackInput(SlackInput):
 
     @classmethod
     def name(cls) -> Text:
-        return "slack"
+        return roles.SLACK
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:

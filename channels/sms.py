@@ -41,6 +41,7 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 
 from cers.settings import env
+from cers import roles
 from cers.text import parse_choice
 from channels.config import missing
 from channels.text import EMPTY_MESSAGE, clean_user_text
@@ -231,7 +232,7 @@ class SmsOutput(TwilioOutput):
 
     @classmethod
     def name(cls) -> Text:
-        return "twilio"
+        return roles.SMS
 
     def __init__(self, account_sid: Text, auth_token: Text, twilio_number: Text,
                  api_base: Optional[Text] = None) -> None:
@@ -273,7 +274,7 @@ class SmsInput(TwilioInput):
 
     @classmethod
     def name(cls) -> Text:
-        return "twilio"
+        return roles.SMS
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:

@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 from cers.settings import env
 from channels.config import off_blueprint
 from channels.rest import RestInput
+from cers import roles
 
 TOKEN_VARIABLE = "STAFF_API_TOKEN"
 
@@ -45,7 +46,7 @@ class StaffInput(RestInput):
 
     @classmethod
     def name(cls) -> Text:
-        return "staff"
+        return roles.STAFF_WEBHOOK
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "StaffInput":

@@ -46,6 +46,7 @@ from cers.settings import redis_url
 from channels.config import env
 from channels.dedup import MESSAGE_ID, Guard, message_id_of
 from channels.text import clean_user_text
+from cers import roles
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class WidgetInput(SocketIOInput):
 
     @classmethod
     def name(cls) -> Text:
-        return "socketio"
+        return roles.WIDGET
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origins(),
