@@ -1,4 +1,4 @@
-"""Rasa actions for step-by-step walkthroughs: read the tracker, run the engine in actions/guides.py, reply and set the guide slots."""
+"""Rasa actions for step-by-step walkthroughs: read the tracker, run the engine in cers/guides, reply and set the guide slots."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text, Tuple
@@ -7,17 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.guides import (
-    CAPABILITIES,
-    Guide,
-    Reply,
-    State,
-    Walkthrough,
-    find_guide,
-    guide_for_faq,
-    load_guides,
-    match_guide,
-)
+from cers.guides.engine import CAPABILITIES, Reply, State, Walkthrough
+from cers.guides.loader import Guide, load_guides
+from cers.guides.matching import find_guide, guide_for_faq, match_guide
 
 # A broken guide file should stop the action server at start-up, naming the file, rather than
 # fail in the middle of someone's conversation.

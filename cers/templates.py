@@ -40,6 +40,13 @@ def placeholders(text: str) -> set:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def office_values(office: Any) -> Dict[str, str]:
+    """The office.yml values templates may use, and the one "call the office" phrase built from them."""
+    values = {"office_name": office.name, "office_short_name": office.short_name, "office_phone": office.phone}
+    values["call_office"] = render("common", "call_office", **values)
+    return values
+
+
 def render(group: str, template: str, /, **values: Any) -> str:
     """Template `template` of `group` with its {placeholders} filled in; every placeholder must be given."""
     try:

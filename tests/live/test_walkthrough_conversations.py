@@ -1,7 +1,7 @@
 """Walkthroughs through the live servers: every guide step by step, each command, interruptions.
 
 Plain words (as SMS users type them) and button payloads ("/next_step") both; the expected step
-texts come from the guide files (actions/guides/*.yml), so a guide edit needs no test edit.
+texts come from the guide files (cers/guides/texts/*.yml), so a guide edit needs no test edit.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Dict, List
 
 import pytest
 
-from actions.guides import Guide, load_guides
+from cers.guides.loader import Guide, load_guides
 from cers.settings import load_office
 from tests.servers import Chat
 

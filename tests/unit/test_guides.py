@@ -6,17 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from actions.guides import (
-    GUIDES_DIR,
-    GuideError,
-    State,
-    Walkthrough,
-    find_guide,
-    guide_for_faq,
-    load_guide_file,
-    load_guides,
-    match_guide,
-)
+from cers.guides.engine import State, Walkthrough
+from cers.guides.loader import GUIDES_DIR, GuideError, load_guide_file, load_guides
+from cers.guides.matching import find_guide, guide_for_faq, match_guide
 from cers.settings import Office, load_office, OfficeHours
 
 PART_A_COUNTS = {
