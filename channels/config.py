@@ -23,6 +23,7 @@ CHANNELS: Dict[str, tuple] = {
     ),
     "channels.slack.StaffSlackInput": ("slack", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]),
     "channels.staff.StaffInput": ("staff", ["STAFF_API_TOKEN"]),
+    "channels.dashboard.DashboardInput": ("dashboard", ["SESSION_SECRET"]),
 }
 
 
@@ -55,10 +56,29 @@ def report(credentials_file: str, rasa_url: str = "", demo_url: str = "") -> str
         if needs:
             lines.append(f"  {name:<7} off  (set {', '.join(needs)})")
             continue
+        accounts = _staff_accounts_exist() if name == "dashboard" else True
+        if not accounts:
+            why = "no staff account yet" if accounts is False else "cannot read the staff accounts (make migrate?)"
+            lines.append(f"  {name:<7} off  ({why}: make staff-user NAME=your.name)")
+            continue
         where = _where(name, rasa_url, demo_url)
         lines.append(f"  {name:<7} on   {where}".rstrip())
     lines.append("  (how to set each one up: docs/channels.md)")
     return "\n".join(lines)
+
+
+def _staff_accounts_exist() -> Optional[bool]:
+    """Whether the dashboard has a staff account to sign in with; None when the database cannot say."""
+    try:
+        from cers.dashboard.accounts import AccountStore
+
+        store = AccountStore()
+        try:
+            return store.has_accounts()
+        finally:
+            store.dispose()
+    except Exception:
+        return None
 
 
 def _where(name: str, rasa_url: str, demo_url: str) -> str:
@@ -71,6 +91,7 @@ def _where(name: str, rasa_url: str, demo_url: str) -> str:
         "sms": f"Twilio webhook: {base}/webhooks/twilio/webhook",
         "slack": f"Slack request URL: {base}/webhooks/slack/webhook",
         "staff": f"POST {rasa_url}/webhooks/staff/webhook (Authorization: Bearer $STAFF_API_TOKEN)",
+        "dashboard": f"{base}/staff/ (staff sign-in)",
     }.get(name, "")
 
 

@@ -1,0 +1,724 @@
+"""The dashboard's figures: summary tables derived from the tracker store's `events` (rebuildable at any time), and the queries over them.
+
+Rasa's SQL tracker store keeps every event of every conversation in one table, `events`
+(TRACKER_STORE_URL). Counting over it for each page would read gigabytes of JSON, so this module
+keeps small tables beside it, in the same database, derived from those events alone:
+
+  dashboard_conversations   one row per conversation (a Rasa session of one sender): when it
+                            started (office time: day, hour, inside or outside office hours),
+                            its channel, how many messages, how it ended (outcome)
+  dashboard_topics          per conversation, how many messages had each intent
+  dashboard_unsure          the id of each message the bot was unsure about (its text and
+                            guesses stay in `events` and are read from there)
+  dashboard_status_checks   the outcome of each public facility-status check
+  dashboard_meta            the last event folded in (cursor), the summary's version and the
+                            office hours it was computed with
+
+They are never edited by hand: refresh() folds in the events written since the last refresh
+(each sender with new events is summarised again from all its events, so a refresh is
+idempotent), and a change of SUMMARY_VERSION or of the office's hours rebuilds them from
+scratch (`python -m cers.dashboard.summary --rebuild` does it on demand). Deleting them loses
+nothing. Retention (retention.py) deletes old events and their summary rows together.
+
+Definitions (the dashboard says them too):
+- A conversation is one Rasa session (a new one starts after 60 idle minutes, domain.yml) with
+  at least one message from the person; its day and hour are those of its first message, in
+  the office's time zone.
+- Unanswered: the person's last message was not understood (nlu_fallback: the bot offered "Did
+  you mean" or said it did not understand) or was "Something else" after "Did you mean"
+  (none_of_these: the bot gave the office's phone), and they wrote nothing after it.
+- Asked for a person: not unanswered, and the person asked for a human at some point (the bot
+  gives the office's phone number; no handoff to staff is recorded yet).
+- Handed off: a handoff action ran (HANDOFF_ACTIONS: none exists yet, see queue.py).
+- Finished by the bot: every other conversation.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from cers.settings import OfficeHours
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_VERSION = "1"  # bump when what is summarised changes: the tables are rebuilt
+
+# What the bot writes (domain.yml, actions/triage.py, actions/status.py); tests/unit checks these
+# against the actions' own constants.
+UNSURE_INTENT = "nlu_fallback"
+NONE_OF_THESE_INTENT = "none_of_these"
+UNANSWERED_INTENTS = frozenset({UNSURE_INTENT, NONE_OF_THESE_INTENT})
+ASK_FOR_PERSON_INTENT = "ask_for_human"
+# TODO(handoff): the action(s) that hand a conversation to staff, once the handoff work adds them.
+HANDOFF_ACTIONS: frozenset = frozenset()
+STAFF_CHANNELS = frozenset({"staff", "slack"})
+SESSION_START_ACTION = "action_session_start"
+STATUS_ACTION = "action_facility_status"
+STATUS_FAILURES_SLOT = "status_failures"
+MAX_STATUS_FAILURES = 3
+OFFERS_GUIDE_KEY = "offers_guide"
+STATUS_SHOWN_GUIDE = "update_business_info"
+NOT_FOUND_PREFIX = "I couldn't find a facility with that CERS ID and ZIP code."
+UNAVAILABLE_PREFIX = "Sorry, I can't look up facility records right now."
+BLOCKED_PREFIX = "I can't check a facility's status again in this conversation"
+
+OUTCOMES = (  # key, label
+    ("bot", "Finished by the bot"),
+    ("asked_for_person", "Asked for a person (given the office's phone)"),
+    ("handed_off", "Handed off to staff"),
+    ("unanswered", "Left unanswered"),
+)
+STATUS_OUTCOMES = (
+    ("shown", "Status shown"),
+    ("not_found", "Wrong pair or unknown ID"),
+    ("not_an_id", "Not a CERS ID or ZIP code"),
+    ("locked_out", "Locked out (third failed try)"),
+    ("refused_locked", "Asked again after a lock-out"),
+    ("unavailable", "Records unavailable (database down)"),
+)
+CHANNEL_NAMES = {
+    "socketio": "Website widget",
+    "twilio": "SMS",
+    "rest": "REST",
+    "slack": "Slack (staff)",
+    "staff": "Staff webhook",
+}
+
+BATCH_EVENTS = 5000  # new events read per refresh step
+SENDERS_PER_QUERY = 200
+# PostgreSQL hands out ids before commit: an event with a lower id can become visible after a
+# higher one. Each refresh looks this many ids back, so such late events are still summarised.
+POSTGRES_LOOKBACK_IDS = 2000
+
+metadata = sa.MetaData()
+
+# Rasa's table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), read only: never created here.
+events = sa.Table(
+    "events", sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255)),
+    sa.Column("type_name", sa.String(255)),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+meta_table = sa.Table(
+    "dashboard_meta", metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+conversations = sa.Table(
+    "dashboard_conversations", metadata,
+    sa.Column("first_event_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_event_id", sa.Integer, nullable=False),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("ended_at", sa.Float, nullable=False),
+    sa.Column("day", sa.String(10), nullable=False),
+    sa.Column("hour", sa.Integer, nullable=False),
+    sa.Column("outside_hours", sa.Integer, nullable=False),
+    sa.Column("channel", sa.String(40), nullable=False),
+    sa.Column("user_messages", sa.Integer, nullable=False),
+    sa.Column("unsure_messages", sa.Integer, nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Index("ix_dashboard_conversations_day_channel", "day", "channel", "user_messages"),
+    sa.Index("ix_dashboard_conversations_day_hour", "day", "hour", "outside_hours", "user_messages"),
+    sa.Index("ix_dashboard_conversations_day_outcome", "day", "outcome", "user_messages"),
+    sa.Index("ix_dashboard_conversations_sender", "sender_id"),
+    sa.Index("ix_dashboard_conversations_ended_at", "ended_at"),
+)
+topics = sa.Table(
+    "dashboard_topics", metadata,
+    sa.Column("conversation", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("intent", sa.String(255), primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("day", sa.String(10), nullable=False),
+    sa.Column("messages", sa.Integer, nullable=False),
+    sa.Index("ix_dashboard_topics_day_intent", "day", "intent", "messages"),
+    sa.Index("ix_dashboard_topics_sender", "sender_id"),
+)
+unsure = sa.Table(
+    "dashboard_unsure", metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("conversation", sa.Integer, nullable=False),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float, nullable=False),
+    sa.Column("day", sa.String(10), nullable=False),
+    sa.Column("channel", sa.String(40), nullable=False),
+    sa.Index("ix_dashboard_unsure_day_event", "day", "event_id"),
+    sa.Index("ix_dashboard_unsure_sender", "sender_id"),
+)
+status_checks = sa.Table(
+    "dashboard_status_checks", metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("conversation", sa.Integer, nullable=False),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float, nullable=False),
+    sa.Column("day", sa.String(10), nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Index("ix_dashboard_status_checks_day_outcome", "day", "outcome"),
+    sa.Index("ix_dashboard_status_checks_sender", "sender_id"),
+)
+CHILD_TABLES = (topics, unsure, status_checks)
+
+
+# ---------------------------------------------------------------- summarising one sender
+
+Row = Tuple[int, str, Optional[float], Optional[str], Optional[str], Optional[str]]
+_CHANNEL = re.compile(r'"input_channel":\s*"([^"\\]*)"')
+
+
+@dataclass
+class Conversation:
+    """What the dashboard keeps of one conversation (a session of one sender)."""
+
+    sender_id: str
+    first_event_id: int
+    last_event_id: int = 0
+    started_at: Optional[float] = None  # the first message from the person
+    ended_at: float = 0.0
+    channel: str = ""
+    user_messages: int = 0
+    unsure_messages: int = 0
+    last_intent: Optional[str] = None
+    asked_for_person: bool = False
+    handed_off: bool = False
+    intents: Dict[str, int] = field(default_factory=dict)
+    unsure_events: List[Tuple[int, float]] = field(default_factory=list)
+    status_checks: List[Tuple[int, float, str]] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        if self.handed_off:
+            return "handed_off"
+        if self.last_intent in UNANSWERED_INTENTS:
+            return "unanswered"
+        if self.asked_for_person:
+            return "asked_for_person"
+        return "bot"
+
+
+def _channel_of(data: Optional[str]) -> str:
+    match = _CHANNEL.search(data or "")
+    if match:
+        return match.group(1)
+    try:
+        return str(json.loads(data or "{}").get("input_channel") or "")
+    except ValueError:
+        return ""
+
+
+def status_outcome(failures: Optional[float], bots: Sequence[dict]) -> Optional[str]:
+    """The outcome of one run of action_facility_status (public channels), from what it wrote; None for a prompt.
+
+    A wrong CERS ID / ZIP pair and an unknown CERS ID get the same reply and the same events by
+    design (nobody can probe which IDs exist), so they are one outcome here too."""
+    texts = [str(bot.get("text") or "") for bot in bots]
+    if any((bot.get("metadata") or {}).get(OFFERS_GUIDE_KEY) == STATUS_SHOWN_GUIDE for bot in bots):
+        return "shown"
+    if failures is not None:
+        if failures >= MAX_STATUS_FAILURES:
+            return "locked_out"
+        if any(text.startswith(NOT_FOUND_PREFIX) for text in texts):
+            return "not_found"
+        return "not_an_id"
+    if any(text.startswith(BLOCKED_PREFIX) for text in texts):
+        return "refused_locked"
+    if any(text.startswith(UNAVAILABLE_PREFIX) for text in texts):
+        return "unavailable"
+    return None
+
+
+def summarise(sender_id: str, rows: Iterable[Row]) -> List[Conversation]:
+    """The conversations of one sender, from all its events (id, type_name, timestamp, intent_name, action_name, data) in id order.
+
+    action_session_start (or a session_started without it) begins a new conversation; events
+    before the first one form one too.
+    `data` is needed only for user events, bot events and status_failures slot events."""
+    result: List[Conversation] = []
+    current: Optional[Conversation] = None
+    status: Optional[Tuple[int, float]] = None  # the status action being read: (event id, time)
+    failures: Optional[float] = None
+    bots: List[dict] = []
+
+    def close_status() -> None:
+        nonlocal status, failures, bots
+        if status is not None and current is not None and current.channel not in STAFF_CHANNELS:
+            outcome = status_outcome(failures, bots)
+            if outcome:
+                current.status_checks.append((status[0], status[1], outcome))
+        status, failures, bots = None, None, []
+
+    just_started = False  # the last event was action_session_start: its session_started follows
+    for event_id, type_name, timestamp, intent, action, data in rows:
+        timestamp = float(timestamp or 0.0)
+        if type_name in ("user", "action", "session_started"):
+            close_status()
+        session_start = type_name == "action" and action == SESSION_START_ACTION
+        if current is None or session_start or (type_name == "session_started" and not just_started):
+            current = Conversation(sender_id, event_id)
+            result.append(current)
+        just_started = session_start
+        current.last_event_id = event_id
+        current.ended_at = max(current.ended_at, timestamp)
+        if type_name == "user":
+            if current.started_at is None:
+                current.started_at = timestamp
+                current.channel = _channel_of(data)
+            current.user_messages += 1
+            current.last_intent = intent
+            if intent:
+                current.intents[intent] = current.intents.get(intent, 0) + 1
+            if intent == UNSURE_INTENT:
+                current.unsure_messages += 1
+                current.unsure_events.append((event_id, timestamp))
+            if intent == ASK_FOR_PERSON_INTENT:
+                current.asked_for_person = True
+        elif type_name == "action":
+            if action == STATUS_ACTION:
+                status = (event_id, timestamp)
+            if action in HANDOFF_ACTIONS:
+                current.handed_off = True
+        elif status is not None and type_name == "slot" and action == STATUS_FAILURES_SLOT:
+            try:
+                failures = float((json.loads(data or "{}") or {}).get("value") or 0)
+            except (TypeError, ValueError):
+                failures = None
+        elif status is not None and type_name == "bot":
+            try:
+                bots.append(json.loads(data or "{}") or {})
+            except ValueError:
+                pass
+    close_status()
+    return result
+
+
+# ---------------------------------------------------------------- the store of summaries
+
+def hours_fingerprint(hours: OfficeHours) -> str:
+    described = json.dumps([hours.time_zone, sorted((day, [[str(a), str(b)] for a, b in periods])
+                                                    for day, periods in hours.weekly.items()),
+                            sorted(str(day) for day in hours.closed_dates)])
+    return hashlib.sha256(described.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the summary is: the last event folded in, and the last event stored."""
+
+    cursor: int
+    last_event_id: int
+
+    @property
+    def caught_up(self) -> bool:
+        return self.cursor >= self.last_event_id
+
+
+@dataclass
+class Figures:
+    """Everything the dashboard's charts show, for a range of days (office time)."""
+
+    start: dt.date
+    end: dt.date
+    conversations: int = 0
+    messages: int = 0
+    channels: List[str] = field(default_factory=list)
+    per_day: List[Tuple[str, List[int], int]] = field(default_factory=list)  # day, per channel, total
+    per_channel: List[Tuple[str, int]] = field(default_factory=list)
+    per_hour: List[Tuple[int, int, int]] = field(default_factory=list)  # hour, conversations, outside hours
+    outside_hours: int = 0
+    hours_listed: bool = False
+    outcomes: List[Tuple[str, str, int]] = field(default_factory=list)
+    topics: List[Tuple[str, str, int, int]] = field(default_factory=list)  # intent, title, messages, conversations
+    status: List[Tuple[str, str, int]] = field(default_factory=list)
+    unsure: int = 0
+
+    def share(self, count: int) -> str:
+        return f"{100.0 * count / self.conversations:.0f}%" if self.conversations else "–"
+
+
+@dataclass(frozen=True)
+class UnsureMessage:
+    event_id: int
+    time: dt.datetime  # office time
+    channel: str
+    text: str  # as stored: mask it before showing it (masking.mask)
+    guesses: Tuple[Tuple[str, float], ...]  # (intent, confidence), best first, nlu_fallback left out
+
+
+def channel_name(channel: str) -> str:
+    return CHANNEL_NAMES.get(channel, channel or "unknown")
+
+
+class SummaryStore:
+    """The summary tables in the tracker store's database: refresh() folds new events in, the rest reads."""
+
+    def __init__(self, url: str, hours: OfficeHours, *, engine: Optional[Engine] = None):
+        self.url = url
+        self.hours = hours
+        self.zone = ZoneInfo(hours.time_zone)
+        self.engine = engine or make_engine(url)
+        self.backend = self.engine.dialect.name
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------ schema
+
+    def has_events(self, connection: Connection) -> bool:
+        return sa.inspect(connection).has_table("events")
+
+    def ensure_tables(self) -> None:
+        """Creates the summary tables, or rebuilds them when their version or the office hours changed."""
+        if self._ready:
+            return
+        with self._write() as connection:
+            metadata.create_all(connection, checkfirst=True)
+            wanted = {"version": SUMMARY_VERSION, "hours": hours_fingerprint(self.hours)}
+            found = dict(connection.execute(sa.select(meta_table.c.key, meta_table.c.value)).all())
+            if any(found.get(key) != value for key, value in wanted.items()):
+                if found:
+                    logger.info("dashboard summary: version or office hours changed, rebuilding from the events")
+                self._clear(connection)
+                for key, value in {**wanted, "cursor": "0"}.items():
+                    self._set_meta(connection, key, value)
+        self._ready = True
+
+    def rebuild(self) -> None:
+        """Empties the summary tables: the next refresh() builds them again from all the events."""
+        self.ensure_tables()
+        with self._write() as connection:
+            self._clear(connection)
+            self._set_meta(connection, "cursor", "0")
+
+    def _clear(self, connection: Connection) -> None:
+        for table in (conversations, *CHILD_TABLES):
+            connection.execute(table.delete())
+
+    @staticmethod
+    def _set_meta(connection: Connection, key: str, value: str) -> None:
+        updated = connection.execute(meta_table.update().where(meta_table.c.key == key).values(value=value))
+        if not updated.rowcount:
+            connection.execute(meta_table.insert().values(key=key, value=value))
+
+    def meta(self, key: str) -> Optional[str]:
+        self.ensure_tables()
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(meta_table.c.value).where(meta_table.c.key == key)).scalar()
+
+    def _write(self):
+        """A write transaction, one at a time across processes and replicas (the cursor row is the lock)."""
+        return _WriteTransaction(self)
+
+    # ------------------------------------------------------------ refresh
+
+    def progress(self) -> Progress:
+        self.ensure_tables()
+        with self.engine.connect() as connection:
+            cursor = int(connection.execute(sa.select(meta_table.c.value)
+                                            .where(meta_table.c.key == "cursor")).scalar() or 0)
+            last = connection.execute(sa.select(sa.func.max(events.c.id))).scalar() \
+                if self.has_events(connection) else None
+        return Progress(cursor, int(last or 0))
+
+    def refresh(self, max_seconds: Optional[float] = None, wait: bool = True) -> Progress:
+        """Folds the events stored since the last refresh into the summary; within max_seconds when given.
+
+        wait=False returns at once when another thread of this process is refreshing."""
+        self.ensure_tables()
+        if not self._lock.acquire(blocking=wait):
+            return self.progress()
+        try:
+            started = time.monotonic()
+            while True:
+                more = self._refresh_step()
+                if not more or (max_seconds is not None and time.monotonic() - started >= max_seconds):
+                    break
+        finally:
+            self._lock.release()
+        return self.progress()
+
+    def _refresh_step(self) -> bool:
+        """One batch of new events; True when there may be more."""
+        with self._write() as connection:
+            if not self.has_events(connection):
+                return False
+            cursor = int(connection.execute(sa.select(meta_table.c.value)
+                                            .where(meta_table.c.key == "cursor")).scalar() or 0)
+            since = max(0, cursor - POSTGRES_LOOKBACK_IDS) if self.backend == "postgresql" else cursor
+            rows = connection.execute(
+                sa.select(events.c.id, events.c.sender_id).where(events.c.id > since)
+                .order_by(events.c.id).limit(BATCH_EVENTS + (cursor - since))).all()
+            if not rows or rows[-1][0] <= cursor:
+                return False
+            senders = list(dict.fromkeys(sender for _, sender in rows))
+            self._summarise_senders(connection, senders)
+            self._set_meta(connection, "cursor", str(rows[-1][0]))
+            return len(rows) >= BATCH_EVENTS + (cursor - since)
+
+    def _summarise_senders(self, connection: Connection, senders: Sequence[str]) -> None:
+        for start in range(0, len(senders), SENDERS_PER_QUERY):
+            chunk = list(senders[start:start + SENDERS_PER_QUERY])
+            needs_data = sa.or_(events.c.type_name.in_(("user", "bot")),
+                                sa.and_(events.c.type_name == "slot", events.c.action_name == STATUS_FAILURES_SLOT))
+            query = (sa.select(events.c.sender_id, events.c.id, events.c.type_name, events.c.timestamp,
+                               events.c.intent_name, events.c.action_name,
+                               sa.case((needs_data, events.c.data), else_=sa.null()))
+                     .where(events.c.sender_id.in_(chunk))
+                     .where(events.c.type_name.in_(("user", "bot", "action", "slot", "session_started")))
+                     .order_by(events.c.sender_id, events.c.id))
+            by_sender: Dict[str, List[Row]] = {sender: [] for sender in chunk}
+            for sender, *row in connection.execute(query):
+                by_sender[sender].append(tuple(row))
+            for table in (conversations, *CHILD_TABLES):
+                connection.execute(table.delete().where(table.c.sender_id.in_(chunk)))
+            self._insert(connection, [c for sender in chunk for c in summarise(sender, by_sender[sender])])
+
+    def _local(self, timestamp: float) -> dt.datetime:
+        return dt.datetime.fromtimestamp(timestamp, self.zone)
+
+    def _insert(self, connection: Connection, found: List[Conversation]) -> None:
+        conversation_rows, topic_rows, unsure_rows, status_rows = [], [], [], []
+        for c in found:
+            started = c.started_at if c.started_at is not None else c.ended_at
+            local = self._local(started)
+            day = local.date().isoformat()
+            conversation_rows.append(dict(
+                first_event_id=c.first_event_id, last_event_id=c.last_event_id, sender_id=c.sender_id,
+                started_at=started, ended_at=c.ended_at, day=day, hour=local.hour,
+                outside_hours=0 if self.hours.is_open(local) else 1, channel=c.channel[:40],
+                user_messages=c.user_messages, unsure_messages=c.unsure_messages, outcome=c.outcome))
+            topic_rows += [dict(conversation=c.first_event_id, intent=intent, sender_id=c.sender_id, day=day,
+                                messages=count) for intent, count in c.intents.items()]
+            unsure_rows += [dict(event_id=event_id, conversation=c.first_event_id, sender_id=c.sender_id,
+                                 timestamp=at, day=self._local(at).date().isoformat(), channel=c.channel[:40])
+                            for event_id, at in c.unsure_events]
+            status_rows += [dict(event_id=event_id, conversation=c.first_event_id, sender_id=c.sender_id,
+                                 timestamp=at, day=self._local(at).date().isoformat(), outcome=outcome)
+                            for event_id, at, outcome in c.status_checks]
+        for table, rows in ((conversations, conversation_rows), (topics, topic_rows),
+                            (unsure, unsure_rows), (status_checks, status_rows)):
+            if rows:
+                connection.execute(table.insert(), rows)
+
+    # ------------------------------------------------------------ retention
+
+    def purge(self, cutoff: float, batch: int = 500) -> Tuple[int, int]:
+        """Deletes the conversations whose last event is older than cutoff (a UNIX time), events and
+        summary rows together; (conversations with a message from the person, events) deleted.
+
+        A sender's conversations are in id order, so the old ones are those up to the newest old
+        one: its events and every earlier one of that sender go."""
+        self.refresh()
+        conversations_deleted = events_deleted = 0
+        c = conversations.c
+        while True:
+            with self._write() as connection:
+                old = connection.execute(
+                    sa.select(c.sender_id, sa.func.max(c.last_event_id),
+                              sa.func.sum(sa.case((c.user_messages > 0, 1), else_=0)))
+                    .where(c.ended_at < cutoff).group_by(c.sender_id).limit(batch)).all()
+                if not old:
+                    break
+                for sender, last_id, talked in old:
+                    if self.has_events(connection):
+                        events_deleted += connection.execute(
+                            events.delete().where(events.c.sender_id == sender, events.c.id <= last_id)).rowcount
+                    connection.execute(conversations.delete().where(c.sender_id == sender,
+                                                                    c.first_event_id <= last_id))
+                    for table in CHILD_TABLES:
+                        connection.execute(table.delete().where(table.c.sender_id == sender,
+                                                                table.c.conversation <= last_id))
+                    conversations_deleted += int(talked or 0)
+        return conversations_deleted, events_deleted
+
+    def record_purge(self, summary: Dict[str, object]) -> None:
+        with self._write() as connection:
+            self._set_meta(connection, "last_purge", json.dumps(summary))
+
+    def last_purge(self) -> Optional[Dict[str, object]]:
+        value = self.meta("last_purge")
+        return json.loads(value) if value else None
+
+    # ------------------------------------------------------------ reading
+
+    def figures(self, start: dt.date, end: dt.date, titles: Dict[str, str]) -> Figures:
+        """The charts' figures for conversations that started from start to end (inclusive, office days).
+
+        titles: intent -> title (cers/topics.yml); only those intents are topics."""
+        self.ensure_tables()
+        a, b = start.isoformat(), end.isoformat()
+        c = conversations.c
+        in_range = sa.and_(c.day >= a, c.day <= b, c.user_messages > 0)
+        figures = Figures(start, end, hours_listed=self.hours.listed)
+        with self.engine.connect() as connection:
+            per_day_channel = connection.execute(
+                sa.select(c.day, c.channel, sa.func.count(), sa.func.sum(c.user_messages))
+                .where(in_range).group_by(c.day, c.channel)).all()
+            per_hour = connection.execute(
+                sa.select(c.hour, sa.func.count(), sa.func.sum(c.outside_hours))
+                .where(in_range).group_by(c.hour)).all()
+            outcomes = dict(connection.execute(
+                sa.select(c.outcome, sa.func.count()).where(in_range).group_by(c.outcome)).all())
+            t = topics.c
+            topic_rows = connection.execute(
+                sa.select(t.intent, sa.func.sum(t.messages), sa.func.count())
+                .where(t.day >= a, t.day <= b).group_by(t.intent)).all()
+            s = status_checks.c
+            status = dict(connection.execute(
+                sa.select(s.outcome, sa.func.count()).where(s.day >= a, s.day <= b).group_by(s.outcome)).all())
+            figures.unsure = connection.execute(
+                sa.select(sa.func.count()).select_from(unsure)
+                .where(unsure.c.day >= a, unsure.c.day <= b)).scalar() or 0
+
+        channel_totals: Dict[str, int] = {}
+        by_day: Dict[str, Dict[str, int]] = {}
+        for day, channel, count, messages in per_day_channel:
+            by_day.setdefault(day, {})[channel] = count
+            channel_totals[channel] = channel_totals.get(channel, 0) + count
+            figures.messages += int(messages or 0)
+        figures.conversations = sum(channel_totals.values())
+        figures.channels = sorted(channel_totals, key=lambda name: (-channel_totals[name], name))
+        figures.per_channel = [(name, channel_totals[name]) for name in figures.channels]
+        day = start
+        while day <= end:
+            counts = by_day.get(day.isoformat(), {})
+            figures.per_day.append((day.isoformat(), [counts.get(name, 0) for name in figures.channels],
+                                    sum(counts.values())))
+            day += dt.timedelta(days=1)
+        hours = {hour: (count, int(outside or 0)) for hour, count, outside in per_hour}
+        figures.per_hour = [(hour, *hours.get(hour, (0, 0))) for hour in range(24)]
+        figures.outside_hours = sum(outside for _, _, outside in figures.per_hour)
+        figures.outcomes = [(key, label, outcomes.get(key, 0)) for key, label in OUTCOMES]
+        figures.topics = sorted(((intent, titles[intent], int(messages), count)
+                                 for intent, messages, count in topic_rows if intent in titles),
+                                key=lambda row: (-row[2], row[1]))
+        figures.status = [(key, label, status.get(key, 0)) for key, label in STATUS_OUTCOMES]
+        return figures
+
+    def unsure_messages(self, start: dt.date, end: dt.date, before: Optional[int] = None,
+                        limit: int = 50) -> List[UnsureMessage]:
+        """The messages the bot was unsure about, newest first (before: an event id, for the next page)."""
+        self.ensure_tables()
+        u = unsure.c
+        query = (sa.select(u.event_id, u.timestamp, u.channel, events.c.data)
+                 .select_from(unsure.join(events, events.c.id == u.event_id))
+                 .where(u.day >= start.isoformat(), u.day <= end.isoformat())
+                 .order_by(u.event_id.desc()).limit(limit))
+        if before is not None:
+            query = query.where(u.event_id < before)
+        with self.engine.connect() as connection:
+            if not self.has_events(connection):
+                return []
+            return [self._unsure(*row) for row in connection.execute(query)]
+
+    def unsure_message(self, event_id: int) -> Optional[UnsureMessage]:
+        self.ensure_tables()
+        u = unsure.c
+        with self.engine.connect() as connection:
+            if not self.has_events(connection):
+                return None
+            row = connection.execute(
+                sa.select(u.event_id, u.timestamp, u.channel, events.c.data)
+                .select_from(unsure.join(events, events.c.id == u.event_id))
+                .where(u.event_id == event_id)).first()
+        return self._unsure(*row) if row else None
+
+    def _unsure(self, event_id: int, timestamp: float, channel: str, data: str) -> UnsureMessage:
+        try:
+            event = json.loads(data or "{}")
+        except ValueError:
+            event = {}
+        ranking = (event.get("parse_data") or {}).get("intent_ranking") or []
+        guesses = tuple((str(g.get("name")), float(g.get("confidence") or 0.0)) for g in ranking
+                        if g.get("name") and g.get("name") != UNSURE_INTENT)
+        return UnsureMessage(event_id, self._local(timestamp), channel, str(event.get("text") or ""), guesses)
+
+
+class _WriteTransaction:
+    """`with store._write() as connection:` one write transaction, serialised with every other writer.
+
+    SQLite: BEGIN IMMEDIATE takes the write lock first (so two writers never both read, then
+    collide). PostgreSQL: the cursor row is locked FOR UPDATE (replicas and `make purge` wait)."""
+
+    def __init__(self, store: SummaryStore):
+        self.store = store
+
+    def __enter__(self) -> Connection:
+        self.connection = self.store.engine.connect().execution_options(immediate=True)
+        self.transaction = self.connection.begin()
+        if self.store.backend == "postgresql" and sa.inspect(self.connection).has_table("dashboard_meta"):
+            self.connection.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "cursor")
+                                    .with_for_update())
+        return self.connection
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            if kind is None:
+                self.transaction.commit()
+            else:
+                self.transaction.rollback()
+        finally:
+            self.connection.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the tracker store's database; on SQLite, write transactions begin IMMEDIATE."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, future=True, pool_pre_ping=True,
+                                connect_args={"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {})
+    engine = sa.create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # pysqlite's own BEGIN is replaced by the one below
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection):
+        immediate = connection.get_execution_options().get("immediate")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """`python -m cers.dashboard.summary [--rebuild]`: bring the summary up to date (the server also does it)."""
+    from cers.settings import load_office, tracker_store_url
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--rebuild", action="store_true", help="empty the summary and build it again from every event")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    store = SummaryStore(tracker_store_url(), load_office().hours)
+    try:
+        if args.rebuild:
+            store.rebuild()
+        started = time.monotonic()
+        progress = store.refresh()
+        print(f"Dashboard summary up to event {progress.cursor} ({time.monotonic() - started:.1f} s).")
+    finally:
+        store.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
