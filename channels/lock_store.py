@@ -39,7 +39,7 @@ import logging
 import time
 import uuid
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, FrozenSet, Optional, Text
+from typing import Any, AsyncGenerator, FrozenSet, Optional, Text, Tuple
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LockError, LockStore
@@ -51,8 +51,10 @@ from cers.settings import redis_url, ticket_lock_lifetime
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "cers:lock:"
-# Conversations whose lock the current task holds (the lock is reentrant within a task).
-_held: contextvars.ContextVar[FrozenSet[Text]] = contextvars.ContextVar("cers_locks_held", default=frozenset())
+# (conversation, task) of the locks the current task holds: the lock is reentrant within the task
+# that took it, not in tasks it starts (they copy its context, and must wait like anyone else).
+_held: contextvars.ContextVar[FrozenSet[Tuple[Text, Any]]] = contextvars.ContextVar("cers_locks_held",
+                                                                                    default=frozenset())
 
 # Redis's clock, in milliseconds, so that replicas' clocks do not matter.
 _NOW = """
@@ -154,8 +156,8 @@ class RedisTicketLockStore(LockStore):
 
         Raises LockError when Redis cannot be reached, when this message's ticket expired, or
         after waiting `max_wait` seconds."""
-        held = _held.get()
-        if conversation_id in held:
+        held, mine = _held.get(), (conversation_id, asyncio.current_task())
+        if mine in held:
             yield TicketLock(conversation_id)
             return
         lifetime = self.lifetime  # one lifetime for every ticket: Rasa's per-call default is ignored
@@ -170,7 +172,7 @@ class RedisTicketLockStore(LockStore):
         try:
             await self._wait_for_turn(conversation_id, token, number, lifetime, ttl, wait_time_in_seconds)
             heartbeat = asyncio.create_task(self._heartbeat(conversation_id, token, lifetime, ttl))
-            reset = _held.set(held | {conversation_id})
+            reset = _held.set(held | {mine})
             try:
                 yield TicketLock(conversation_id)
             finally:
