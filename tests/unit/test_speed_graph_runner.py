@@ -1,6 +1,5 @@
-"""channels.speedups: the graph run without dask gives what Rasa's DaskGraphRunner gives, RulePolicy
-with remembered rule matches predicts what it predicted before, and the model loader wrapper
-freezes the loaded objects for the garbage collector."""
+"""channels.rasa_patches: the graph run without dask gives what Rasa's DaskGraphRunner gives, and
+the model loader wrapper freezes the loaded objects for the garbage collector."""
 from __future__ import annotations
 
 import asyncio
@@ -9,18 +8,14 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
-from rasa.shared.core.domain import Domain
 
-from channels import speedups
+from channels import rasa_patches
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "cers.tar.gz"
 MESSAGES = ["hi", "how do I add a user?", "when is it due", "i forgot my pasword", "thanks",
             "what's the weather like", "what is a cers id", "bye"]
-
-speedups.apply()
 
 
 def conversation(agent, sender):
@@ -48,30 +43,17 @@ def conversation(agent, sender):
 
 
 @pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model (make train)")
-def test_same_parses_and_predictions_as_the_dask_runner(monkeypatch):
+def test_same_parses_and_predictions_as_the_dask_runner(rasa_patched):
     import dask  # noqa: F401  (the original runner's scheduler)
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(MODEL))
     ours = conversation(agent, "ours")
-    monkeypatch.setattr(DaskGraphRunner, "run", speedups._dask_run)
+    rasa_patched.undo()  # Rasa's own runner from here on
+    assert DaskGraphRunner.run.__module__ == "rasa.engine.runner.dask"
     theirs = conversation(agent, "theirs")
     assert ours == theirs
     assert any(step[2].startswith("utter_") for step in ours[::2])
-
-
-@pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model (make train)")
-def test_same_predictions_with_remembered_rule_matches_and_continued_states(monkeypatch):
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(MODEL))
-    first, again = conversation(agent, "first"), conversation(agent, "again")  # again: remembered
-    policies = [node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
-                if isinstance(node._component, RulePolicy)]
-    assert policies and all(policy._speedups_applicable for policy in policies)
-    monkeypatch.setattr(RulePolicy, "_get_possible_keys", RulePolicy._get_possible_keys.original)
-    monkeypatch.setattr(Domain, "states_for_tracker_history", Domain.states_for_tracker_history.original)
-    assert first == again == conversation(agent, "rasa")
 
 
 def test_the_loader_wrapper_freezes_what_was_loaded():
@@ -81,9 +63,15 @@ def test_the_loader_wrapper_freezes_what_was_loaded():
         loaded.append(model_path)
         return "agent"
 
-    listener = partial(speedups._freeze_after_loading(load_agent_on_start), "model.tar.gz", None, None)
+    listener = partial(rasa_patches._freeze_after_loading(load_agent_on_start), "model.tar.gz", None, None)
     try:
         assert asyncio.run(listener("app", "loop")) == "agent"
         assert loaded == ["model.tar.gz"] and gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_the_server_loads_the_model_through_the_wrapper(rasa_patched):
+    import rasa.core.run
+
+    assert rasa.core.run.load_agent_on_start.__qualname__.startswith("_freeze_after_loading")

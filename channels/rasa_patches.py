@@ -1,0 +1,204 @@
+"""Speed fixes to Rasa 3.6.21 that no supported hook can carry: patches, refusing any other Rasa version and undoable, that the launcher (channels/serve.py) applies for the server.
+
+The fixes with a supported hook are a registered policy instead (channels/policies.py, named in
+config.yml), so `rasa test`, `rasa shell` and the server run them alike. These four replace Rasa's
+own functions, where Rasa offers no way in: actions on an action server always go through
+RemoteAction, events are always read through Event.resolve_by_type, the agent always builds a
+DaskGraphRunner (rasa/core/processor.py), and `rasa run` loads the model in a listener of its own
+(rasa.core.run.load_agent_on_start). None changes what Rasa computes; tests/unit/test_speed_*.py
+compare each with Rasa's own code, applying them through a fixture (tests/unit/conftest.py).
+Costs are per message on this 2-core machine, measured in-process.
+
+- Action server replies: Rasa validates each with jsonschema.validate(), which re-checks the
+  schema itself on every call (about 60 ms of CPU per custom action, with the event loop
+  serving nobody). A validator built once checks the same thing and raises the same error.
+- Event classes: Rasa finds an event's class by walking every Event subclass for each event it
+  loads (about 2.5 ms). The classes are all defined at import: a table built once.
+- Graph runs (NLU once, policies twice per message) go through dask's scheduler (~0.4 ms each).
+  The nodes are called directly, parents first, with the same inputs.
+- Garbage collection: with the model loaded (~550,000 objects), each full collection scans
+  them all (~1.8 ms per message on average, in pauses of 100+ ms). gc.freeze() once the model
+  is loaded leaves them out of collections; they live as long as the server anyway (a model
+  replaced later through Rasa's HTTP API, which this project does not enable, would stay in
+  memory). A component's load step could freeze too, but it would then freeze in every process
+  that loads a model (the NLU evaluation loads three, the unit tests several), where a
+  discarded model's cyclic garbage would never be collected; and it changes no prediction, so
+  the test stories lose nothing by running without it.
+
+Another Rasa version: apply() raises UnsupportedRasaVersion and the server does not start. These
+replace private parts of Rasa that may change in any release; rather than run patched code that
+was never compared with the new Rasa (or run silently slower without them), whoever upgrades
+Rasa re-runs tests/unit/test_speed_*.py against it and updates RASA_VERSION.
+"""
+from __future__ import annotations
+
+import weakref
+from functools import lru_cache
+from typing import Any, Dict, List, Text, Tuple
+
+RASA_VERSION = "3.6.21"  # the only Rasa these patches were compared with
+
+
+class UnsupportedRasaVersion(RuntimeError):
+    """The installed Rasa is not the one the patches were written for and tested against."""
+
+
+@lru_cache(maxsize=1)
+def _action_response_validator():
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def _validate_action_result(self, result: Dict[Text, Any]) -> bool:
+    from jsonschema.exceptions import best_match
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    # The error jsonschema.validate() raises: the best match among all errors, not the first.
+    error = best_match(_action_response_validator().iter_errors(result))
+    if error is None:
+        return True
+    error.message += (
+        ". Failed to validate Action server response from API, make sure your response "
+        f"from the Action endpoint is valid. For more information about the format visit "
+        f"{DOCS_BASE_URL}/custom-actions"
+    )
+    raise error
+
+
+@lru_cache(maxsize=1)
+def _event_classes() -> Dict[Text, Any]:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    table: Dict[Text, Any] = {}
+    for cls in all_subclasses(Event):
+        table.setdefault(cls.type_name, cls)  # the first match wins, as in Rasa's loop
+    return table
+
+
+def _run_graph_in_order(self, inputs: Dict[Text, Any] = None, targets: List[Text] = None) -> Dict[Text, Any]:
+    """DaskGraphRunner.run without dask: the same nodes called with the same inputs, parents
+    first, in one fixed order (dask's synchronous scheduler also runs one node at a time)."""
+    from rasa.engine.exceptions import GraphRunError
+
+    run_targets = targets if targets else self._graph_schema.target_names
+    plans = _plans.setdefault(self, {})
+    plan = plans.get(tuple(run_targets))
+    if plan is None:  # the nodes the targets need, each after the nodes it needs
+        nodes, plan, seen = self._graph_schema.minimal_graph_schema(run_targets).nodes, [], set()
+
+        def visit(name: Text) -> None:
+            if name in seen or name not in nodes:
+                return
+            seen.add(name)
+            for parent in nodes[name].needs.values():
+                visit(parent)
+            plan.append((name, self._instantiated_nodes[name], list(nodes[name].needs.values())))
+
+        for target in run_targets:
+            visit(target)
+        plan = plans[tuple(run_targets)] = (plan, set(nodes))
+    steps, node_names = plan
+    results: Dict[Text, Any] = {}
+    for name, value in (inputs or {}).items():
+        if isinstance(value, str) and value in node_names:  # as DaskGraphRunner._add_inputs_to_graph
+            raise GraphRunError(
+                f"Input value '{value}' clashes with a node name. Make sure that none of the input "
+                f"names passed to the `run` method are the same as node names in the graph schema.")
+        results[name] = (name, value)
+    try:
+        for name, node, parents in steps:
+            # A parent that is neither a node nor an input reaches the node as its bare name, as with dask.
+            results[name] = node(*[results.get(parent, parent) for parent in parents])
+        return dict(results[target] for target in run_targets)
+    except RuntimeError as e:
+        raise GraphRunError("Error running runner.") from e
+
+
+def _freeze_after_loading(load_agent_on_start):
+    async def load_and_freeze(*args: Any, **kwargs: Any) -> Any:
+        agent = await load_agent_on_start(*args, **kwargs)
+        import gc
+
+        gc.collect()
+        gc.freeze()
+        return agent
+
+    return load_and_freeze
+
+
+# The order in which the graph runner calls each runner's nodes, per set of targets. Kept here,
+# not on the runner, and only as long as the runner lives.
+_plans: "weakref.WeakKeyDictionary[Any, Dict[Tuple[Text, ...], Any]]" = weakref.WeakKeyDictionary()
+# What apply() replaced, in order: (owner, attribute, what the owner itself held, or _ABSENT).
+_replaced: List[Tuple[Any, Text, Any]] = []
+_ABSENT = object()
+
+
+def applied() -> bool:
+    return bool(_replaced)
+
+
+def original(owner: Any, name: Text) -> Any:
+    """What owner held as name before apply() replaced it (Rasa's own code, for comparing with
+    it; a staticmethod as such), or what it holds now if apply() did not replace it."""
+    for replaced_owner, replaced_name, held in _replaced:
+        if replaced_owner is owner and replaced_name == name and held is not _ABSENT:
+            return held
+    return vars(owner).get(name, getattr(owner, name))
+
+
+def apply() -> None:
+    """Applies the patches (once); raises UnsupportedRasaVersion for any Rasa but RASA_VERSION."""
+    import rasa
+
+    if rasa.__version__ != RASA_VERSION:
+        raise UnsupportedRasaVersion(
+            f"channels/rasa_patches.py replaces parts of Rasa {RASA_VERSION} and refuses Rasa "
+            f"{rasa.__version__}: run tests/unit/test_speed_*.py against it, then update RASA_VERSION.")
+    if _replaced:
+        return
+    import rasa.core.run
+    from rasa.core.actions.action import RemoteAction
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import Event
+
+    # Schema checked once, not per reply; the same replies pass or fail with the same message.
+    _replace(RemoteAction, "_validate_action_result", _validate_action_result)
+
+    # Event classes looked up in a table built once; the same class (the first match) as the walk.
+    resolve_by_walking = Event.resolve_by_type
+
+    def resolve_by_type(type_name, default=None):
+        return _event_classes().get(type_name) or resolve_by_walking(type_name, default)
+
+    _replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
+
+    # Graph nodes called directly in dependency order: the same calls, without dask's scheduling.
+    _replace(DaskGraphRunner, "run", _run_graph_in_order)
+
+    # The loaded model is kept for the server's life: the garbage collector stops re-scanning it.
+    _replace(rasa.core.run, "load_agent_on_start", _freeze_after_loading(rasa.core.run.load_agent_on_start))
+
+
+def undo() -> None:
+    """Puts back every attribute apply() replaced, as it was (objects already frozen for the
+    garbage collector stay frozen: gc.unfreeze() is the caller's to decide)."""
+    while _replaced:
+        owner, name, held = _replaced.pop()
+        if held is _ABSENT:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, held)
+    _plans.clear()
+    _event_classes.cache_clear()
+
+
+def _replace(owner: Any, name: Text, replacement: Any) -> None:
+    _replaced.append((owner, name, vars(owner).get(name, _ABSENT)))
+    setattr(owner, name, replacement)
