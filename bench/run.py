@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import statistics
@@ -19,7 +20,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import requests
 import yaml
@@ -114,18 +115,36 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def latency_side_by_side(rounds: int, per_conversation: int) -> Dict[str, Dict[str, float]]:
-    init_model = init_bot()
+def baseline_server(folder: Path, env: Dict[str, str], endpoints: Path) -> Server:
+    """This bot's Rasa server as another checkout (folder) runs it: its launcher, code and model."""
+    python = folder / ".venv" / "bin" / "python"
+    # Started from that folder, so that `channels` (launcher, policies, tracker store) is its own.
+    command = (f"cd {shlex.quote(str(folder))} && exec {shlex.quote(str(python))} -m channels.serve run "
+               f"--model models/cers.tar.gz --credentials credentials.yml "
+               f"--endpoints {shlex.quote(str(endpoints))} --port {{port}}")
+    return Server(name="baseline-rasa-server", env=env, health_path="/", args=["bash", "-c", command])
+
+
+def latency_side_by_side(rounds: int, per_conversation: int, baseline: Optional[Path] = None) -> Dict[str, Dict[str, float]]:
+    """This bot against the `rasa init` bot or, with baseline, against this bot as another
+    checkout (e.g. a git worktree of an earlier commit, with its own model) runs it."""
     env = base_env(CERS_TODAY="2026-11-23")
     actions = action_server(env).start()
     endpoints = write_endpoints(WORK / "endpoints.yml", actions.url, f"sqlite:///{WORK}/bench-conversations.db")
     ours = rasa_server(env, ROOT / "models" / "cers.tar.gz", ROOT / "credentials.yml", endpoints).start()
-    init_folder = init_model.parent.parent
-    theirs = Server(name="init-bot", env=base_env(), health_path="/",
-                    args=[RASA, "run", "--model", str(init_model), "--port", "{port}",
-                          "--credentials", str(init_folder / "credentials.yml"),
-                          "--endpoints", str(init_folder / "endpoints.yml")]).start()
-    bots = {"ours": (ours, OUR_MESSAGES), "init": (theirs, INIT_MESSAGES)}
+    if baseline is not None:  # the same action server; a conversation database of its own
+        baseline_endpoints = write_endpoints(WORK / "endpoints-baseline.yml", actions.url,
+                                             f"sqlite:///{WORK}/baseline-conversations.db")
+        theirs = baseline_server(baseline, env, baseline_endpoints).start()
+        bots = {"ours": (ours, OUR_MESSAGES), "baseline": (theirs, OUR_MESSAGES)}
+    else:
+        init_model = init_bot()
+        init_folder = init_model.parent.parent
+        theirs = Server(name="init-bot", env=base_env(), health_path="/",
+                        args=[RASA, "run", "--model", str(init_model), "--port", "{port}",
+                              "--credentials", str(init_folder / "credentials.yml"),
+                              "--endpoints", str(init_folder / "endpoints.yml")]).start()
+        bots = {"ours": (ours, OUR_MESSAGES), "init": (theirs, INIT_MESSAGES)}
     samples: Dict[str, Dict[str, List[float]]] = {name: {} for name in bots}
     try:
         for name, (server, messages) in bots.items():  # warm up both
@@ -256,6 +275,19 @@ def report(results: dict) -> str:
     return "\n".join(lines)
 
 
+def baseline_report(latency: dict, baseline: str) -> str:
+    ours, before = latency["ours"], latency["baseline"]
+    lines = [f"This checkout ({ROOT}) and {baseline}, side by side (same machine, same action server, "
+             "alternating rounds), medians:", "",
+             "| | this checkout | baseline | ratio |", "|---|---|---|---|"]
+    for key, label in (("p50@1", "p50, 1 conversation (ms)"), ("p95@1", "p95, 1 conversation (ms)"),
+                       ("p50@20", "p50, 20 concurrent (ms)"), ("p95@20", "p95, 20 concurrent (ms)"),
+                       ("throughput@1", "throughput, 1 conversation (msg/s)"),
+                       ("throughput@20", "throughput, 20 concurrent (msg/s)"), ("rss_mb", "resident memory (MB)")):
+        lines.append(f"| {label} | {ours[key]:.1f} | {before[key]:.1f} | {ours[key] / before[key]:.2f} |")
+    return "\n".join(lines)
+
+
 def write_readme(section: str, marker: str = "BENCHMARK") -> None:
     readme = ROOT / "README.md"
     text = readme.read_text()
@@ -271,8 +303,19 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--messages", type=int, default=20, help="messages per conversation per run")
     parser.add_argument("--only", choices=["train", "startup", "latency", "nlu"], action="append")
+    parser.add_argument("--baseline", type=Path, metavar="FOLDER",
+                        help="only latency and throughput, against this bot as FOLDER runs it (another "
+                             "checkout with its own models/cers.tar.gz and .venv) instead of the `rasa init` "
+                             "bot; printed, not written into README.md")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
+    if args.baseline:
+        log(f"latency and throughput, side by side with {args.baseline}...")
+        latency = latency_side_by_side(args.rounds, args.messages, args.baseline.resolve())
+        (WORK / "baseline.json").write_text(json.dumps({"baseline": str(args.baseline), "latency": latency}))
+        print()
+        print(baseline_report(latency, str(args.baseline)))
+        return 0
     parts = args.only or ["train", "startup", "latency", "nlu"]
     # Each part's result is saved as soon as it is measured, so a part run later with --only
     # (or a run stopped during the long NLU part) still completes the README table.
