@@ -23,8 +23,12 @@ CHANNELS: Dict[str, tuple] = {
     ),
     "channels.slack.StaffSlackInput": ("slack", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]),
     "channels.staff.StaffInput": ("staff", ["STAFF_API_TOKEN"]),
-    "channels.dashboard.DashboardInput": ("dashboard", ["SESSION_SECRET"]),
+    # The widget's channel plus the office's dashboard (reported on its own line, below).
+    "channels.dashboard.WebsiteInput": ("widget", []),
 }
+# Channels that also bring the dashboard at /staff/, and what it needs.
+DASHBOARD_CARRIERS = ("channels.dashboard.WebsiteInput",)
+DASHBOARD_VARIABLES = ["SESSION_SECRET"]
 
 
 def missing(class_path: str) -> List[str]:
@@ -56,15 +60,25 @@ def report(credentials_file: str, rasa_url: str = "", demo_url: str = "") -> str
         if needs:
             lines.append(f"  {name:<7} off  (set {', '.join(needs)})")
             continue
-        accounts = _staff_accounts_exist() if name == "dashboard" else True
-        if not accounts:
-            why = "no staff account yet" if accounts is False else "cannot read the staff accounts (make migrate?)"
-            lines.append(f"  {name:<7} off  ({why}: make staff-user NAME=your.name)")
-            continue
         where = _where(name, rasa_url, demo_url)
         lines.append(f"  {name:<7} on   {where}".rstrip())
+    if any(class_path in DASHBOARD_CARRIERS for class_path in listed):
+        lines.append(dashboard_line(rasa_url))
     lines.append("  (how to set each one up: docs/channels.md)")
     return "\n".join(lines)
+
+
+def dashboard_line(rasa_url: str = "") -> str:
+    """The office's dashboard: on (where), or off and what it needs (SESSION_SECRET, a staff account)."""
+    needs = [name for name in DASHBOARD_VARIABLES if not env(name)]
+    if needs:
+        return f"  dashboard off (set {', '.join(needs)})"
+    accounts = _staff_accounts_exist()
+    if not accounts:
+        why = "no staff account yet" if accounts is False else "cannot read the staff accounts: make migrate?"
+        return f"  dashboard off ({why}; make staff-user NAME=your.name)"
+    base = env("PUBLIC_BASE_URL").rstrip("/") or rasa_url
+    return f"  dashboard on  {base}/staff/ (staff sign-in)".rstrip() if base else "  dashboard on"
 
 
 def _staff_accounts_exist() -> Optional[bool]:
@@ -91,7 +105,6 @@ def _where(name: str, rasa_url: str, demo_url: str) -> str:
         "sms": f"Twilio webhook: {base}/webhooks/twilio/webhook",
         "slack": f"Slack request URL: {base}/webhooks/slack/webhook",
         "staff": f"POST {rasa_url}/webhooks/staff/webhook (Authorization: Bearer $STAFF_API_TOKEN)",
-        "dashboard": f"{base}/staff/ (staff sign-in)",
     }.get(name, "")
 
 

@@ -1,8 +1,9 @@
-"""The office's dashboard at /staff/ on the bot's server: Sanic routes over cers/dashboard (listed in credentials.yml as a channel).
+"""The office's dashboard at /staff/ on the bot's server: Sanic routes over cers/dashboard, brought in by the website channel.
 
-Rasa registers the blueprint of every channel in credentials.yml; this one's also adds the
-/staff/ routes to the server (as channels/web.py adds /widget.js). It is on when SESSION_SECRET
-is set (otherwise /staff/ is 404), and signing in needs a staff account (`make staff-user`).
+Rasa registers the blueprint of every channel in credentials.yml; WebsiteInput (the widget's
+channel, listed there instead of channels.web.WidgetInput) also adds the /staff/ routes to the
+server, as channels/web.py adds /widget.js. The dashboard is on when SESSION_SECRET is set
+(otherwise /staff/ is 404), and signing in needs a staff account (`make staff-user`).
 
 - Pages: /staff/ (figures, charts with a table behind each, unsure messages, handoffs and
   callbacks), /staff/login, /staff/password; downloads /staff/export?...; static files
@@ -32,7 +33,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -46,7 +47,7 @@ from cers.dashboard.settings import retention_days, session_secret
 from cers.dashboard.summary import SummaryStore, channel_name
 from cers.settings import load_office, tracker_store_url
 from cers.topics import topic_titles
-from channels.config import off_blueprint
+from channels.web import WidgetInput
 
 logger = logging.getLogger(__name__)
 
@@ -76,34 +77,25 @@ SECURITY_HEADERS = {
 _INTENT = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 
 
-class DashboardInput(InputChannel):
-    """Not a chat channel: registers the staff dashboard's routes (see the module docstring)."""
+class WebsiteInput(WidgetInput):
+    """The website channel: the chat widget (channels/web.py, unchanged) and, with SESSION_SECRET, the staff dashboard.
 
-    @classmethod
-    def name(cls) -> Text:
-        return "dashboard"
-
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "DashboardInput":
-        return cls(session_secret())
-
-    def __init__(self, secret: str = "") -> None:
-        self.secret = secret
+    Rasa adds routes to its server only through the channels in credentials.yml, and every
+    channel listed there must be a conversation channel, public or staff (cers/roles.py, tested):
+    the dashboard has no conversations of its own, so it comes with the website's channel, whose
+    conversations stay widget conversations ("socketio"). Its blueprint is the widget's plus one
+    that adds the /staff/ routes when Rasa registers them."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        if not self.secret:
-            return off_blueprint("dashboard_off")
-        blueprint = DashboardBlueprint(Dashboard(self.secret), "dashboard_webhook", __name__)
-
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok", "path": PREFIX + "/"})
-
-        return blueprint
+        widget = super().blueprint(on_new_message)
+        secret = session_secret()
+        if not secret:
+            return widget
+        return Blueprint.group(widget, DashboardBlueprint(Dashboard(secret), "cers_staff_dashboard"))
 
 
 class DashboardBlueprint(Blueprint):
-    """Adds the dashboard's routes at /staff/ when Rasa registers the channel."""
+    """No routes of its own under the channel's prefix: adds the dashboard's at /staff/ when registered."""
 
     def __init__(self, dashboard: "Dashboard", *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from cers import roles
 from cers.settings import OfficeHours
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ UNANSWERED_INTENTS = frozenset({UNSURE_INTENT, NONE_OF_THESE_INTENT})
 ASK_FOR_PERSON_INTENT = "ask_for_human"
 # TODO(handoff): the action(s) that hand a conversation to staff, once the handoff work adds them.
 HANDOFF_ACTIONS: frozenset = frozenset()
-STAFF_CHANNELS = frozenset({"staff", "slack"})
+STAFF_CHANNELS = roles.STAFF_CHANNELS
 SESSION_START_ACTION = "action_session_start"
 STATUS_ACTION = "action_facility_status"
 STATUS_FAILURES_SLOT = "status_failures"

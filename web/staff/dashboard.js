@@ -48,14 +48,22 @@
   }
 
   function hideBehindButton(table) {
-    var holder = table.parentElement.classList.contains("table-scroll") ? table.parentElement : table;
+    // The holder (not the table: a table is never narrower than its content) is what hides.
+    var holder = table.parentElement;
+    if (!holder.classList.contains("table-scroll")) {
+      holder = document.createElement("div");
+      holder.className = "table-scroll";
+      table.parentNode.insertBefore(holder, table);
+      holder.appendChild(table);
+    }
+    holder.id = table.id + "-holder";
     holder.classList.add("visually-hidden");
     var button = document.createElement("button");
     button.type = "button";
     button.className = "button secondary table-toggle";
     button.textContent = "Show the table";
     button.setAttribute("aria-expanded", "false");
-    button.setAttribute("aria-controls", table.id);
+    button.setAttribute("aria-controls", holder.id);
     button.addEventListener("click", function () {
       var hidden = holder.classList.toggle("visually-hidden");
       button.textContent = hidden ? "Show the table" : "Hide the table";

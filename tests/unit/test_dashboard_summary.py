@@ -1,0 +1,211 @@
+"""The dashboard's figures from a small set of conversations: per day and channel, hours, topics, outcomes, status checks, unsure messages; refresh and purge."""
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+
+from cers.dashboard import summary as summary_module
+from cers.dashboard.summary import SummaryStore, status_outcome
+from cers.settings import parse_hours
+from tests.unit.dashboard_events import Conversation, at, create_events, write
+
+HOURS = parse_hours({"time_zone": "America/Los_Angeles",
+                     "weekly": {day: "08:00-17:00" for day in ("monday", "tuesday", "wednesday", "thursday", "friday")}},
+                    "test")
+TITLES = {"how_to_add_user": "Add a user", "how_to_log_in": "Log in", "check_facility_status": "Am I up to date?",
+          "ask_for_human": "Talk to a person"}
+NOT_FOUND = ("I couldn't find a facility with that CERS ID and ZIP code. Please check both and send them again, "
+             "for example: 12345678 12345")
+NOVEMBER = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+
+
+def conversations():
+    """Eight senders; what each should count as is said beside it."""
+    a = (Conversation("a", "socketio", at("2026-11-16", "09:00")).session()  # Monday, office hours
+         .answer("how do I add a user", "how_to_add_user").answer("thanks", "thank_you"))
+    b = (Conversation("b", "twilio", at("2026-11-16", "20:00")).session()  # Monday evening: outside hours
+         .unsure("call me at (530) 555-0123 about the tank thing", [("how_to_log_in", 0.3), ("ust_program", 0.2)]))
+    c = (Conversation("c", "rest", at("2026-11-17", "10:30")).session()  # status: not found, then shown
+         .user("am I up to date?", "check_facility_status").action("action_facility_status")
+         .bot("I can check that. What's the CERS ID?").slot("status_open", True).listen()
+         .user("10234567 95971", "provide_facility_ids").action("action_facility_status")
+         .bot(NOT_FOUND).slot("status_failures", 1.0).slot("status_open", True).listen()
+         .user("10234567 95970", "provide_facility_ids").action("action_facility_status")
+         .bot("Up to date.", offers_guide="update_business_info").slot("status_open", False).listen())
+    d = (Conversation("d", "rest", at("2026-11-21", "11:00")).session()  # Saturday: outside hours
+         .answer("can I talk to a human", "ask_for_human").answer("how do I log in", "how_to_log_in"))
+    e = (Conversation("e", "slack", at("2026-11-18", "14:00")).session()  # staff look-up: not a status check
+         .user("status of chester lumber", "check_facility_status").action("action_facility_status")
+         .bot("Chester Lumber: up to date.").slot("status_open", False).listen())
+    f = (Conversation("f", "socketio", at("2026-10-10", "10:00")).session()  # an October session, then November
+         .answer("how do I log in", "how_to_log_in"))
+    f.session(at("2026-11-20", "09:30")).unsure("mail me at jo@example.org about users",
+                                                [("how_to_add_user", 0.35)])
+    f.user("/how_to_add_user", "how_to_add_user").action("utter_how_to_add_user").bot("To add a user...").listen()
+    g = (Conversation("g", "socketio", at("2026-11-19", "16:00")).session()  # three bad tries: locked out
+         .user("status", "check_facility_status").action("action_facility_status").bot("What's the CERS ID?").listen()
+         .user("123", "provide_facility_ids").action("action_facility_status")
+         .bot("That doesn't look like a CERS ID.").slot("status_failures", 1.0).listen()
+         .user("10234567 11111", "provide_facility_ids").action("action_facility_status")
+         .bot(NOT_FOUND).slot("status_failures", 2.0).listen()
+         .user("10234567 22222", "provide_facility_ids").action("action_facility_status")
+         .bot("I couldn't find a facility with that CERS ID and ZIP code. That's 3 tries that didn't work.")
+         .slot("status_failures", 3.0).listen()
+         .user("status again", "check_facility_status").action("action_facility_status")
+         .bot("I can't check a facility's status again in this conversation after 3 tries.").listen())
+    h = Conversation("h", "socketio", at("2026-11-22", "12:00")).session()  # opened, nothing said: not counted
+    return [a, b, c, d, e, f, g, h]
+
+
+@pytest.fixture
+def store(tmp_path):
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    engine = create_events(url)
+    write(engine, *conversations())
+    store = SummaryStore(url, HOURS)
+    store.refresh()
+    yield store, engine
+    store.dispose()
+    engine.dispose()
+
+
+def table(rows):
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_conversations_per_day_and_channel(store):
+    figures = store[0].figures(*NOVEMBER, TITLES)
+    assert figures.conversations == 7  # a b c d e f(November) g; h said nothing, f's October session is out of range
+    assert dict(figures.per_channel) == {"socketio": 3, "rest": 2, "twilio": 1, "slack": 1}
+    days = {day: total for day, _, total in figures.per_day}
+    assert len(days) == 30 and sum(days.values()) == 7
+    assert days["2026-11-16"] == 2 and days["2026-11-17"] == 1 and days["2026-11-22"] == 0
+    assert figures.messages == 2 + 1 + 3 + 2 + 1 + 2 + 5
+
+
+def test_busiest_hours_and_outside_office_hours(store):
+    figures = store[0].figures(*NOVEMBER, TITLES)
+    hours = {hour: (count, outside) for hour, count, outside in figures.per_hour}
+    assert hours[9] == (2, 0)  # a, f (weekdays, 9 AM)
+    assert hours[20] == (1, 1)  # b: Monday 8 PM
+    assert hours[11] == (1, 1)  # d: Saturday
+    assert figures.outside_hours == 2 and figures.hours_listed
+
+
+def test_top_topics_use_topic_titles_only(store):
+    figures = store[0].figures(*NOVEMBER, TITLES)
+    topics = {intent: (title, messages, conversations) for intent, title, messages, conversations in figures.topics}
+    assert topics["how_to_add_user"] == ("Add a user", 2, 2)  # a, and f's button
+    assert topics["check_facility_status"] == ("Am I up to date?", 4, 3)  # c, e, g twice
+    assert "thank_you" not in topics and "nlu_fallback" not in topics
+    assert figures.topics[0][0] == "check_facility_status"
+
+
+def test_how_conversations_ended(store):
+    outcomes = {key: count for key, _, count in store[0].figures(*NOVEMBER, TITLES).outcomes}
+    # b ended on "Did you mean" with nothing after it; f chose a button after its "Did you mean".
+    assert outcomes == {"bot": 5, "asked_for_person": 1, "handed_off": 0, "unanswered": 1}
+
+
+def test_status_checks_by_outcome_public_only(store):
+    status = {key: count for key, _, count in store[0].figures(*NOVEMBER, TITLES).status}
+    assert status == {"shown": 1, "not_found": 2, "not_an_id": 1, "locked_out": 1, "refused_locked": 1,
+                      "unavailable": 0}
+
+
+def test_status_outcome_rules():
+    assert status_outcome(None, [{"text": "x", "metadata": {"offers_guide": "update_business_info"}}]) == "shown"
+    assert status_outcome(1.0, [{"text": NOT_FOUND}]) == "not_found"
+    assert status_outcome(3.0, [{"text": NOT_FOUND}]) == "locked_out"
+    assert status_outcome(2.0, [{"text": "That doesn't look like a ZIP code"}]) == "not_an_id"
+    assert status_outcome(None, [{"text": "Sorry, I can't look up facility records right now. Call..."}]) == "unavailable"
+    assert status_outcome(None, [{"text": "Thanks. Now the ZIP code?"}]) is None
+
+
+def test_unsure_messages_newest_first_with_guesses(store):
+    found = store[0].unsure_messages(*NOVEMBER)
+    assert [m.text for m in found] == ["mail me at jo@example.org about users",
+                                       "call me at (530) 555-0123 about the tank thing"]
+    assert found[0].guesses == (("how_to_add_user", 0.35),)
+    assert found[1].channel == "twilio" and found[1].time.tzinfo is not None
+    assert store[0].figures(*NOVEMBER, TITLES).unsure == 2
+    assert store[0].unsure_messages(*NOVEMBER, before=found[0].event_id) == found[1:]
+    assert store[0].unsure_message(found[1].event_id) == found[1]
+
+
+def test_refresh_folds_in_new_events_of_a_known_conversation(store):
+    summary, engine = store
+    b = Conversation("b", "twilio", at("2026-11-16", "20:05"))
+    b.answer("how do I log in", "how_to_log_in")
+    write(engine, b)
+    assert not summary.progress().caught_up
+    summary.refresh()
+    figures = summary.figures(*NOVEMBER, TITLES)
+    assert figures.conversations == 7  # the same conversation, not a new one
+    assert {key: count for key, _, count in figures.outcomes}["unanswered"] == 0
+    assert summary.progress().caught_up
+
+
+def test_rebuild_gives_the_same_figures(store):
+    summary, _ = store
+    before = summary.figures(*NOVEMBER, TITLES)
+    summary.rebuild()
+    summary.refresh()
+    assert summary.figures(*NOVEMBER, TITLES) == before
+
+
+def test_changed_office_hours_rebuild_the_summary(store, tmp_path):
+    summary, _ = store
+    always_open = parse_hours({"time_zone": "America/Los_Angeles",
+                               "weekly": {day: "00:00-23:59" for day in ("monday", "tuesday", "wednesday", "thursday",
+                                                                         "friday", "saturday", "sunday")}}, "test")
+    other = SummaryStore(summary.url, always_open)
+    other.refresh()
+    assert other.figures(*NOVEMBER, TITLES).outside_hours == 0
+    other.dispose()
+
+
+def test_purge_deletes_old_conversations_only(store):
+    summary, engine = store
+    # Everything before November 1 goes: f's October session, not its November one.
+    deleted_conversations, deleted_events = summary.purge(at("2026-11-01", "00:00"))
+    assert deleted_conversations == 1 and deleted_events == 9  # 4 for the session start, 5 for the answer
+    with engine.connect() as connection:
+        senders = [row[0] for row in connection.exec_driver_sql(
+            "SELECT sender_id FROM events WHERE timestamp < ?", (at("2026-11-01", "00:00"),))]
+        assert senders == []
+        assert connection.exec_driver_sql("SELECT count(*) FROM events WHERE sender_id = 'f'").scalar() > 0
+    assert summary.figures(*NOVEMBER, TITLES).conversations == 7
+    assert summary.figures(dt.date(2026, 10, 1), dt.date(2026, 10, 31), TITLES).conversations == 0
+    assert summary.purge(at("2026-11-01", "00:00")) == (0, 0)
+
+
+def test_constants_match_what_the_actions_write():
+    from actions import status, triage
+    from cers import roles
+    from cers.settings import load_office
+
+    office = load_office()
+    assert summary_module.STATUS_ACTION == status.ACTION_STATUS
+    assert summary_module.STATUS_FAILURES_SLOT == status.SLOT_FAILURES
+    assert summary_module.MAX_STATUS_FAILURES == status.MAX_FAILURES
+    assert status.not_found_text().startswith(summary_module.NOT_FOUND_PREFIX)
+    assert summary_module.NOT_FOUND_PREFIX == status.NOT_FOUND
+    assert status.unavailable_text(office).startswith(summary_module.UNAVAILABLE_PREFIX)
+    assert status.blocked_text(office).startswith(summary_module.BLOCKED_PREFIX)
+    assert status.OFFERS_GUIDE == summary_module.OFFERS_GUIDE_KEY
+    assert status.UPDATE_GUIDE == summary_module.STATUS_SHOWN_GUIDE
+    assert triage.NLU_FALLBACK == summary_module.UNSURE_INTENT
+    assert triage.NONE_OF_THESE_PAYLOAD == "/" + summary_module.NONE_OF_THESE_INTENT
+    assert summary_module.STAFF_CHANNELS == roles.STAFF_CHANNELS
+
+
+def test_the_dashboard_core_imports_no_rasa():
+    code = ("import sys\nimport cers.dashboard.accounts, cers.dashboard.summary, cers.dashboard.exports, "
+            "cers.dashboard.retention, cers.dashboard.masking, cers.dashboard.queue\n"
+            "print(sorted(m for m in sys.modules if m == 'rasa' or m.startswith(('rasa.', 'rasa_sdk'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
