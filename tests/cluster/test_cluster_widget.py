@@ -72,3 +72,37 @@ def test_a_widget_conversation_survives_its_replica(whole_cluster):
     assert result["step"]["text"].startswith("Step 1 of 3")
     users = [text for type_name, text, _ in cluster.events(result["session"]) if type_name == "user"]
     assert users == ["how do I add a user?", "/affirm"]
+
+
+async def two_tabs_on_two_replicas(cluster) -> tuple:
+    """One conversation open in two browser tabs, each connected to another replica."""
+    tabs = []
+    for name in cluster.replicas:
+        client = socketio.AsyncClient(reconnection=False, handle_sigint=False)
+        confirmed: asyncio.Queue = asyncio.Queue()
+        replies: asyncio.Queue = asyncio.Queue()
+        client.on("session_confirm", lambda session, queue=confirmed: queue.put_nowait(session))
+        client.on("bot_uttered", lambda message, queue=replies: queue.put_nowait(message))
+        await client.connect(cluster.replica_url(name), transports=["polling"], socketio_path="/socket.io")
+        tabs.append((client, confirmed, replies))
+    try:
+        first, second = tabs
+        await first[0].emit("session_request", {"session_id": None})
+        session = await asyncio.wait_for(first[1].get(), 30)
+        await second[0].emit("session_request", {"session_id": session})
+        assert await asyncio.wait_for(second[1].get(), 30) == session
+        await first[0].emit("user_uttered", {"message": "what is a cers id?", "session_id": session,
+                                             "message_id": uuid.uuid4().hex})
+        mine = await next_reply(first[2], "8 digits", 30)
+        other = await next_reply(second[2], "8 digits", 30)
+        return mine, other
+    finally:
+        for client, _, _ in tabs:
+            await client.eio.disconnect(abort=True)
+            if client.eio.http and not client.eio.http.closed:
+                await client.eio.http.close()
+
+
+def test_a_reply_reaches_the_conversations_browsers_on_every_replica(whole_cluster):
+    mine, other = asyncio.run(two_tabs_on_two_replicas(whole_cluster))
+    assert mine == other  # through Redis (python-socketio's AsyncRedisManager)
