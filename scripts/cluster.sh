@@ -139,17 +139,18 @@ start_postgres() {
   bin=$(pg_bin)
   home=$(pg_home)
   data=$home/postgres
-  mkdir -p "$home"
-  if [[ $(id -u) == 0 ]]; then chown postgres: "$home"; fi
+  mkdir -p "$data"
+  touch "$home/postgres.log"
+  if [[ $(id -u) == 0 ]]; then chown postgres: "$data" "$home/postgres.log"; fi
+  chmod 700 "$data"
   if [[ $home != "$DIR" ]]; then ln -sfn "$home/postgres.log" "$DIR/postgres.log"; fi
   if [[ ! -f $data/PG_VERSION ]]; then
     say "creating the PostgreSQL cluster in $data"
     as_pg "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
       || { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
   fi
-  rm -f "$data/postmaster.pid.stale"
   as_pg "$bin/pg_ctl" -D "$data" -l "$home/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $home -c max_connections=300" start >/dev/null \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $data -c max_connections=300" start >/dev/null \
     || { tail -n 30 "$home/postgres.log" >&2; die "PostgreSQL did not start; see $home/postgres.log"; }
   head -n 1 "$data/postmaster.pid" >"$DIR/postgres.pid"
   local db
@@ -338,7 +339,11 @@ MSG
 
 run() {
   trap 'trap - INT TERM; echo; say "stopping..."; stop_all; exit 130' INT TERM
-  start_all
+  if ! (start_all); then
+    say "stopping what had started"
+    stop_all
+    exit 1
+  fi
   summary
   # A process that stops (a crash) is started again, as a service manager would.
   while true; do
@@ -347,7 +352,7 @@ run() {
     for name in $(names); do
       if [[ $name != demo ]] && ! running "$name"; then
         say "$name stopped (see $DIR/$name.log); starting it again"
-        start_all || say "could not start everything again; retrying"
+        (start_all) || say "could not start everything again; trying again in a few seconds"
         break
       fi
     done
