@@ -13,7 +13,9 @@ WIDGET_DEPS := web/node_modules/.cers-installed-lock
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 # The classifier's code is pickled into the model, and the policy (config.yml names it) is
 # trained with the model: a change to either means training again.
-TRAINING_FILES += cers/intent_model.py channels/intent_classifier.py channels/policies.py
+TRAINING_FILES += cers/intent_model.py channels/intent_classifier.py
+# The topic table makes the one-reply topics' rules (config.yml's importers).
+TRAINING_FILES += cers/topics.yml cers/topics.py channels/topic_rules.py channels/policies.py
 
 # Defaults for endpoints.yml; override any of them in the environment.
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook

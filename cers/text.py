@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 DEFAULT_DAYS = 30
+# Obviously made up, and no demo facility's: a person must not mistake an example for a real ID.
+EXAMPLE_ID = "12345678"
+EXAMPLE_ZIP = "12345"
 
 # Function words that never tell what a message is about; callers add the words of their own task.
 STOPWORDS = frozenset("""

@@ -191,7 +191,7 @@ start_actions() {  # replica number
   local name=actions-$1 port=$((5055 + $1))
   running "$name" && return 0
   need_port "$port" "$name"
-  launch "$name" "$ROOT/.venv/bin/rasa" run actions --actions actions --port "$port"
+  launch "$name" "$PY" -m actions.serve --port "$port"
 }
 
 start_rasa() {  # replica number

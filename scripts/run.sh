@@ -32,7 +32,7 @@ wait_for() {  # url, name, pid
 }
 
 echo "Starting the action server on port $ACTION_PORT..."
-$RASA run actions --actions actions --port "$ACTION_PORT" >var/action-server.log 2>&1 &
+.venv/bin/python -m actions.serve --port "$ACTION_PORT" >var/action-server.log 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$ACTION_PORT/health" action-server "${pids[-1]}"
 

@@ -105,7 +105,7 @@ def base_env(**overrides: str) -> Dict[str, str]:
 def action_server(env: Dict[str, str]) -> Server:
     return Server(
         name="action-server",
-        args=[str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", "{port}"],
+        args=[str(VENV_BIN / "python"), "-m", "actions.serve", "--port", "{port}"],
         env=env,
         health_path="/health",
     )

@@ -41,6 +41,7 @@ class Reply:
     messages: Tuple[str, ...]
     buttons: Tuple[Button, ...] = ()
     state: State = field(default_factory=State)
+    offers_guide: Optional[str] = None  # a guide the reply offers to start ("Step by step")
 
     @property
     def text(self) -> str:
@@ -204,7 +205,7 @@ class Walkthrough:
         text = say("all_steps", **self._where(guide, 0)) + "\n" + lines
         if index is None:
             text += "\n\n" + say("all_steps_offer")
-            return Reply((text,), (_button("step_by_step", start_payload(guide.id)),), State())
+            return Reply((text,), (_button("step_by_step", start_payload(guide.id)),), State(), offers_guide=guide.id)
         text += "\n\n" + say("all_steps_on_step", number=index + 1)
         return Reply((text,), self.step_buttons(index), State(guide.id, index, open=True, paused=False))
 

@@ -15,8 +15,8 @@ GUIDES_DIR = Path(__file__).resolve().parent / "texts"
 # Placeholders a guide text may use; filled from office.yml so another office can deploy the same guides.
 PLACEHOLDERS = ("office_name", "office_short_name", "office_phone", "call_office")
 
-GUIDE_KEYS = {"id", "order", "title", "faq_intent", "phrases", "keywords", "steps", "done"}
-REQUIRED_KEYS = ("id", "title", "faq_intent", "phrases", "steps", "done")
+GUIDE_KEYS = {"id", "order", "title", "phrases", "keywords", "steps", "done"}
+REQUIRED_KEYS = ("id", "title", "phrases", "steps", "done")
 STEP_KEYS = {"text", "help"}
 
 class GuideError(ValueError):
@@ -33,7 +33,6 @@ class Step:
 class Guide:
     id: str
     title: str
-    faq_intent: str
     phrases: Tuple[str, ...]
     keywords: Tuple[str, ...]
     steps: Tuple[Step, ...]
@@ -122,7 +121,6 @@ def load_guide_file(path: Path) -> Guide:
     return Guide(
         id=guide_id,
         title=_text(raw, "title", name),
-        faq_intent=_text(raw, "faq_intent", name),
         phrases=_text_list(raw, "phrases", name, required=True),
         keywords=_text_list(raw, "keywords", name, required=False),
         steps=tuple(steps),
@@ -138,13 +136,7 @@ def _load_dir(directory: str, fingerprint: Tuple[Tuple[str, float], ...]) -> Dic
     if not guides:
         raise GuideError(f"{directory}: no guide files (*.yml)")
     by_id: Dict[str, Guide] = {}
-    by_faq: Dict[str, str] = {}
     for guide in sorted(guides, key=lambda g: (g.order, g.id)):
-        if guide.faq_intent in by_faq:
-            raise GuideError(
-                f"{guide.source}: faq_intent {guide.faq_intent!r} is already used by {by_faq[guide.faq_intent]}"
-            )
-        by_faq[guide.faq_intent] = guide.source
         by_id[guide.id] = guide
     return by_id
 

@@ -8,6 +8,7 @@ from typing import Dict, Optional, Sequence, Tuple
 from rapidfuzz.distance import OSA
 
 from cers.guides.loader import Guide, load_guides
+from cers.topics import topic_answered_by, topics
 from cers.text import words
 
 
@@ -122,14 +123,9 @@ def find_guide(reference: Optional[str], guides: Optional[Dict[str, Guide]] = No
 
 
 def guide_for_faq(name: Optional[str], guides: Optional[Dict[str, Guide]] = None) -> Optional[Guide]:
-    """The guide a FAQ answer offers: from its intent (how_to_add_user) or response (utter_how_to_add_user, utter_faq/how_to_add_user)."""
+    """The guide a topic's answer offers (cers/topics.yml), by the topic's intent or its answer's name."""
     if not name:
         return None
     guides = guides if guides is not None else load_guides()
-    key = name.split("/")[-1]
-    if key.startswith("utter_"):
-        key = key[len("utter_"):]
-    for guide in guides.values():
-        if guide.faq_intent == key:
-            return guide
-    return None
+    topic = topics().get(name) or topic_answered_by(name)
+    return guides.get(topic.guide) if topic and topic.guide else None

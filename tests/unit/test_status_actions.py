@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from actions import status
+from actions import services, status
 from cers.facilities.importer import import_folder
 from cers.settings import load_office
 from actions.status import (
@@ -49,7 +49,7 @@ def demo_url(tmp_path_factory) -> str:
 def demo_store(demo_url, monkeypatch):
     """The actions' one store, on the demo data; today is 2027-02-15 (the demo README's date)."""
     store = FacilityStore(demo_url)
-    monkeypatch.setattr(status, "_store", store)
+    services.start(store)
     monkeypatch.setenv("CERS_TODAY", "2027-02-15")
     yield store
     store.dispose()
@@ -343,10 +343,10 @@ class DownStore:
 
 @pytest.mark.parametrize("store", [SlowStore(), DownStore()], ids=["slow", "down"])
 def test_database_slow_or_down_answers_in_time_with_the_phone(public, staff, monkeypatch, store):
-    monkeypatch.setattr(status, "_store", store)
+    services.start(store)
     started = time.monotonic()
     reply = public.turn("10234567 95971", "check_facility_status")
-    assert time.monotonic() - started < status.STORE_DEADLINE_SECONDS + 0.5
+    assert time.monotonic() - started < services.STORE_DEADLINE_SECONDS + 0.5
     assert "can't look up facility records right now" in reply and PHONE in reply
     assert public.slots["status_open"] is False
     assert public.slots["status_failures"] is None  # the database's fault is not the person's
@@ -355,37 +355,29 @@ def test_database_slow_or_down_answers_in_time_with_the_phone(public, staff, mon
 
 
 def test_unreachable_postgresql(public, monkeypatch):
-    monkeypatch.setattr(status, "_store", FacilityStore("postgresql://127.0.0.1:1/x"))
+    services.start(FacilityStore("postgresql://127.0.0.1:1/x"))
     started = time.monotonic()
     reply = public.turn("10234567 95971", "check_facility_status")
     assert time.monotonic() - started < 3
     assert PHONE in reply
 
 
-def test_the_store_is_made_once_at_first_use(monkeypatch, demo_url):
-    monkeypatch.setattr(status, "_store", None)
+def test_the_store_is_made_at_start_up_from_database_url(monkeypatch, demo_url):
     monkeypatch.setenv("DATABASE_URL", demo_url)
-    first = status.facility_store()
-    assert status.facility_store() is first
-    first.dispose()
+    started = services.start()
+    assert services.services() is started and started.store.url == demo_url
 
 
-def test_the_first_status_question_opens_the_store_in_the_background(monkeypatch, demo_url, public):
-    monkeypatch.setattr(status, "_store", None)
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    assert "What's the CERS ID?" in public.turn("am I up to date?", "check_facility_status")
-    deadline = time.monotonic() + 5
-    while status._store is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert status._store is not None
-    assert status._store.url == demo_url
-    status._store.dispose()
+def test_a_database_behind_the_schema_is_reported_not_migrated(public, tmp_path):
+    services.start(FacilityStore(f"sqlite:///{tmp_path / 'new.db'}"))
+    reply = public.turn("10234567 95971", "check_facility_status")
+    assert "can't look up facility records right now" in reply and PHONE in reply
 
 
 def test_the_examples_in_prompts_are_no_demo_facility_s_id_or_zip():
     import csv
     from pathlib import Path
-    from actions.status import EXAMPLE_ID, EXAMPLE_ZIP
+    from cers.text import EXAMPLE_ID, EXAMPLE_ZIP
     rows = list(csv.DictReader(open(Path(__file__).resolve().parents[2] / "demo/facilities/facilities.csv")))
     assert EXAMPLE_ID not in {row["cers_id"] for row in rows}
     assert EXAMPLE_ZIP not in {row["zip"] for row in rows}

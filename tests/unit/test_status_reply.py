@@ -2,7 +2,7 @@
 import datetime as dt
 
 
-from actions.status import OFFER_BUTTONS
+from actions.status import offer_buttons
 from cers.deadlines import (
     ELEMENTS, EMERGENCY_PLANS, FACILITY_INFORMATION, HAZARDOUS_WASTE, INVENTORY, UST, Change, Facility,
     Submittal, evaluate, required_elements,
@@ -30,7 +30,7 @@ def reply(subs, changes=(), facility=FEED, today=TODAY, staff=False):
 
 def sms(text):
     """What a phone shows for the public reply: the SMS channel's plain text and numbered buttons."""
-    return f"{plain_text(text)}\n\n{numbered_choices(OFFER_BUTTONS)}"
+    return f"{plain_text(text)}\n\n{numbered_choices(offer_buttons())}"
 
 
 # ---------------------------------------------------------------- the verdict line
@@ -197,7 +197,8 @@ def test_common_cases_fit_306_characters_on_sms_for_names_up_to_40_characters():
 
 def test_every_status_template_is_used_with_placeholders_the_code_fills():
     known = {"facility", "name", "cers_id", "count", "element", "elements", "due", "left", "change", "date",
-             "saved_on", "days", "details", "programs", "submissions", "number", "city", "summary", "span"}
+             "saved_on", "days", "details", "programs", "submissions", "number", "city", "summary", "span",
+             "example_id", "example_zip", "tries", "call_office", "query", "address"}
     for key, text in templates("status").items():
         assert placeholders(text) <= known, key
 

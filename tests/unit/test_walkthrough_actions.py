@@ -96,14 +96,6 @@ def test_affirm_after_an_faq_answer_starts_that_guide(chat):
     assert chat.slots["guide_id"] == "add_user"
 
 
-def test_affirm_after_a_retrieval_faq_answer(chat):
-    chat.user("how do I log in", "faq")
-    chat.events.append({"event": "action", "name": "utter_faq"})
-    chat.events.append({"event": "bot", "text": "...", "metadata": {"utter_action": "utter_faq/how_to_log_in"}})
-    messages = chat.turn("sure", "affirm", ActionAffirm())
-    assert messages[-1]["text"].startswith("Step 1 of 4:")
-
-
 def test_affirm_with_nothing_offered_says_ok(chat):
     chat.user("hi", "greet")
     chat.response("utter_greet")

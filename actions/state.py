@@ -1,0 +1,183 @@
+"""The conversation's state, in one place: every slot the actions read or set, and what the bot's last message offered."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from cers.guides.engine import State as GuideProgress
+from cers.roles import is_staff_channel
+from cers.topics import topic_answered_by
+
+# ---------------------------------------------------------------- slots (declared in domain.yml)
+
+# The walkthrough in progress. guide_open shapes the dialogue (rules): while a guide is open, any
+# other answer is followed by an offer to continue it.
+SLOT_GUIDE_ID = "guide_id"
+SLOT_GUIDE_STEP = "guide_step"
+SLOT_GUIDE_OPEN = "guide_open"
+SLOT_GUIDE_PAUSED = "guide_paused"
+
+# The facility status check in progress. status_open shapes the dialogue: while the bot waits for
+# a CERS ID / ZIP (public) or which facility (staff), "stop" and unclear messages go to the check.
+SLOT_STATUS_OPEN = "status_open"
+SLOT_STATUS_CERS_ID = "status_cers_id"  # a CERS ID given but not yet checked with a ZIP
+SLOT_STATUS_ZIP = "status_zip"
+SLOT_STATUS_FAILURES = "status_failures"  # failed tries in this conversation (public channels)
+SLOT_STATUS_CHOICES = "status_choices"  # staff: the CERS IDs of the numbered list last shown
+
+# ---------------------------------------------------------------- offers, recorded on the message
+
+# What a message of ours offers is written into its metadata when it is sent (dispatcher
+# utter_message(..., **offer.metadata())), so the next turn reads it from the bot's last message
+# instead of guessing from which actions ran. A topic's answer (a domain response) offers the
+# guide its entry in cers/topics.yml names: Rasa records the response's name on the message.
+OFFERS_GUIDE = "offers_guide"  # "yes" starts this guide
+RESUMES_GUIDE = "resumes_guide"  # "yes" / "continue" picks up this paused guide
+SHOWS_STEP = "shows_step"  # a step of this guide is on screen: "yes" / "ok" means done, next
+ASKS = "asks"  # the bot asked a question of this kind ("status": the CERS ID, ZIP or which facility)
+STATUS_QUESTION = "status"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What one bot message offered; empty when it offered nothing."""
+
+    guide: Optional[str] = None
+    resume: Optional[str] = None
+    step: Optional[str] = None
+    asks: Optional[str] = None
+
+    def metadata(self) -> Dict[Text, Any]:
+        fields = {OFFERS_GUIDE: self.guide, RESUMES_GUIDE: self.resume, SHOWS_STEP: self.step, ASKS: self.asks}
+        return {key: value for key, value in fields.items() if value}
+
+    @classmethod
+    def of_message(cls, event: Dict[Text, Any]) -> "Offer":
+        """The offer recorded on a bot event: ours in its metadata, or its topic's guide."""
+        metadata = event.get("metadata") or {}
+        offer = cls(metadata.get(OFFERS_GUIDE), metadata.get(RESUMES_GUIDE), metadata.get(SHOWS_STEP),
+                    metadata.get(ASKS))
+        if offer == cls():
+            topic = topic_answered_by(metadata.get("utter_action"))
+            return cls(guide=topic.guide) if topic else offer
+        return offer
+
+
+def _bot_messages(events: Iterable[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    return [event for event in events if event.get("event") == "bot"]
+
+
+def _since_user_messages(tracker: Tracker, back: int) -> List[Dict[Text, Any]]:
+    """The events after the `back`-th latest user message (1: the latest) up to the next one."""
+    events = tracker.events or []
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) < back:
+        return []
+    start = users[-back] + 1
+    end = users[-back + 1] if back > 1 else len(events)
+    return events[start:end]
+
+
+def previous_offer(tracker: Tracker) -> Offer:
+    """What the bot's last message before the person's latest one offered (what "yes" answers)."""
+    messages = _bot_messages(_since_user_messages(tracker, 2))
+    return Offer.of_message(messages[-1]) if messages else Offer()
+
+
+def offer_this_turn(tracker: Tracker) -> Offer:
+    """What the answer given so far in this turn offered (an action that follows it reads this)."""
+    messages = _bot_messages(_since_user_messages(tracker, 1))
+    return Offer.of_message(messages[-1]) if messages else Offer()
+
+
+def guide_offered_earlier(tracker: Tracker) -> Optional[str]:
+    """The guide the latest topic answer in the conversation offered ("walk me through it" said later)."""
+    for event in reversed(_bot_messages(tracker.events or [])):
+        guide = Offer.of_message(event).guide
+        if guide:
+            return guide
+    return None
+
+
+# ---------------------------------------------------------------- the walkthrough in progress
+
+def guide_progress(tracker: Tracker) -> GuideProgress:
+    step = tracker.get_slot(SLOT_GUIDE_STEP)
+    try:
+        index = int(float(step)) if step is not None else 0
+    except (TypeError, ValueError):
+        index = 0
+    return GuideProgress(guide_id=tracker.get_slot(SLOT_GUIDE_ID) or None, step=index,
+                         open=bool(tracker.get_slot(SLOT_GUIDE_OPEN)), paused=bool(tracker.get_slot(SLOT_GUIDE_PAUSED)))
+
+
+def guide_events(progress: GuideProgress) -> List[Dict[Text, Any]]:
+    return [SlotSet(SLOT_GUIDE_ID, progress.guide_id), SlotSet(SLOT_GUIDE_STEP, float(progress.step)),
+            SlotSet(SLOT_GUIDE_OPEN, progress.open), SlotSet(SLOT_GUIDE_PAUSED, progress.paused)]
+
+
+def pause_guide_events(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """Something else (a status check) starts while a guide is open: pause it ("continue" resumes it)."""
+    if tracker.get_slot(SLOT_GUIDE_OPEN) and tracker.get_slot(SLOT_GUIDE_ID):
+        return [SlotSet(SLOT_GUIDE_OPEN, False), SlotSet(SLOT_GUIDE_PAUSED, True)]
+    return []
+
+
+def guide_paused(tracker: Tracker) -> bool:
+    return bool(tracker.get_slot(SLOT_GUIDE_PAUSED) and tracker.get_slot(SLOT_GUIDE_ID))
+
+
+# ---------------------------------------------------------------- the status check in progress
+
+@dataclass(frozen=True)
+class StatusCheck:
+    open: bool = False
+    cers_id: Optional[str] = None
+    zip_code: Optional[str] = None
+    failures: int = 0
+    choices: tuple = ()
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> "StatusCheck":
+        try:
+            failures = int(float(tracker.get_slot(SLOT_STATUS_FAILURES) or 0))
+        except (TypeError, ValueError):
+            failures = 0
+        return cls(bool(tracker.get_slot(SLOT_STATUS_OPEN)), tracker.get_slot(SLOT_STATUS_CERS_ID) or None,
+                   tracker.get_slot(SLOT_STATUS_ZIP) or None, failures,
+                   tuple(tracker.get_slot(SLOT_STATUS_CHOICES) or ()))
+
+
+def status_waiting(cers_id: Optional[str] = None, zip_code: Optional[str] = None,
+                   choices: Optional[list] = None) -> List[Dict[Text, Any]]:
+    """The check waits for an answer, keeping what it has."""
+    return [SlotSet(SLOT_STATUS_OPEN, True), SlotSet(SLOT_STATUS_CERS_ID, cers_id), SlotSet(SLOT_STATUS_ZIP, zip_code),
+            SlotSet(SLOT_STATUS_CHOICES, choices)]
+
+
+def status_closed() -> List[Dict[Text, Any]]:
+    """The check is over (answered, stopped, dropped): nothing pending; only the failure count stays."""
+    return [SlotSet(SLOT_STATUS_OPEN, False), SlotSet(SLOT_STATUS_CERS_ID, None), SlotSet(SLOT_STATUS_ZIP, None),
+            SlotSet(SLOT_STATUS_CHOICES, None)]
+
+
+def status_failed(failures: int) -> List[Dict[Text, Any]]:
+    return [SlotSet(SLOT_STATUS_FAILURES, float(failures))]
+
+
+# ---------------------------------------------------------------- the latest message
+
+def is_staff(tracker: Tracker) -> bool:
+    # Only the channel the server authenticated decides this, never the message or its metadata.
+    return is_staff_channel(tracker.get_latest_input_channel())
+
+
+def intent_of(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def text_of(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""

@@ -1,0 +1,22 @@
+"""Rasa reads the topic rules from the topic table (cers/topics.yml) through this importer, named in config.yml: no rules file to keep in step."""
+from __future__ import annotations
+
+from typing import Optional
+
+from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+from rasa.shared.core.training_data.structures import StoryGraph
+from rasa.shared.importers.rasa import RasaFileImporter
+
+from cers.topics import topic_rules_yaml
+
+
+class TopicRulesImporter(RasaFileImporter):
+    """Rasa's own file importer (data/, domain.yml, config.yml), plus the rules of the topic table.
+
+    Named under `importers` in config.yml, so training, `rasa data validate` and `rasa test` all
+    see the same rules."""
+
+    def get_stories(self, exclusion_percentage: Optional[int] = None) -> StoryGraph:
+        from_files = super().get_stories(exclusion_percentage)
+        from_table = StoryGraph(YAMLStoryReader().read_from_string(topic_rules_yaml()))
+        return from_files.merge(from_table)
