@@ -9,12 +9,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from cers.dates import days_left, format_date, format_month_day, next_annual_due, plural_days
 from cers.settings import load_office, today
+from cers.templates import office_values, render
 
 
 # After the due date, for this many days the answer says plainly that a business that has not
 # submitted is late, and offers the status check.
 LATE_NOTICE_DAYS = 60
-STATUS_BUTTON = {"title": "Check my status", "payload": "/check_facility_status"}
+
+
+def say(template: str, **values) -> str:
+    return render("answers", f"annual_due_date.{template}", **values)
 
 
 def days_past_due(day, office) -> int:
@@ -31,23 +35,15 @@ def annual_due_date_answer(day) -> str:
     office = load_office()
     due = next_annual_due(day, office.annual_due_month, office.annual_due_day)
     left = days_left(day, due)
-    due_text = format_date(due)
-    every_year = format_month_day(office.annual_due_month, office.annual_due_day)
-    when = "today" if left == 0 else f"in {plural_days(left)}"
-    late = ""
+    paragraphs = [say("rule", every_year=format_month_day(office.annual_due_month, office.annual_due_day))]
     if in_late_period(day):
-        passed = format_date(dt.date(day.year, office.annual_due_month, office.annual_due_day))
-        late = (f"The {passed} deadline has passed: if you have not submitted yet, you are late. "
-                f"Submit now, and I can check your facility's status.\n\n")
-    return (
-        f"The annual CERS submittal or certification is due on or before {every_year} every year "
-        f"(California Health and Safety Code, section 25508(a)(1)).\n\n"
-        f"{late}"
-        f"The next due date is {due_text}: {when}.\n\n"
-        f"Also update CERS within 30 days of any change at your facility.\n\n"
-        f"Next: if nothing changed, you can quickly resubmit last year's information. "
-        f"Ask me how, or call {office.name} at {office.phone}."
-    )
+        paragraphs.append(say("late", passed=format_date(dt.date(day.year, office.annual_due_month,
+                                                                 office.annual_due_day))))
+    paragraphs.append(say("next_today", due=format_date(due)) if left == 0 else
+                      say("next_in", due=format_date(due), days=plural_days(left)))
+    paragraphs.append(say("changes"))
+    paragraphs.append(say("next_step", call_office=office_values(office)["call_office"]))
+    return "\n\n".join(paragraphs)
 
 
 class ActionAnnualDueDate(Action):
@@ -58,6 +54,6 @@ class ActionAnnualDueDate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         day = today()
-        buttons = [STATUS_BUTTON] if in_late_period(day) else None
+        buttons = [{"title": say("status_button"), "payload": "/check_facility_status"}] if in_late_period(day) else None
         dispatcher.utter_message(text=annual_due_date_answer(day), buttons=buttons)
         return []

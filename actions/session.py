@@ -13,17 +13,24 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from cers.dates import format_month_day
 from cers.settings import Office, load_office
+from cers.templates import render
+
+
+def say(template: str, **values) -> str:
+    return render("answers", f"contact.{template}", **values)
 
 
 def contact_text(office: Office) -> str:
     """The office's details; one that office.yml does not give is said to be not listed."""
-    lines = [office.name, f"Phone: {office.phone}"]
-    lines.append(f"Address: {office.address}" if office.address else
-                 f"Address: not listed{f' (the office is in {office.city})' if office.city else ''}")
-    lines.append(f"E-mail: {office.email}" if office.email else "E-mail: not listed")
-    lines.append(f"Hours: {office.hours.describe()}" if office.hours.listed else "Hours: not listed")
+    lines = [office.name, say("phone", phone=office.phone)]
+    if office.address:
+        lines.append(say("address", address=office.address))
+    else:
+        lines.append(say("address_not_listed_city", city=office.city) if office.city else say("address_not_listed"))
+    lines.append(say("email", email=office.email) if office.email else say("email_not_listed"))
+    lines.append(say("hours", hours=office.hours.describe()) if office.hours.listed else say("hours_not_listed"))
     if not (office.address and office.email and office.hours.listed):
-        lines.append(f"For anything not listed, call {office.phone}.")
+        lines.append(say("not_listed", phone=office.phone))
     return "\n".join(lines)
 
 

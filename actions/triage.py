@@ -7,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from cers.language import answer_in_spanish
+from cers.templates import render
 from cers.topics import best_guesses, topic_titles
 
 NLU_FALLBACK = "nlu_fallback"
@@ -51,7 +52,7 @@ class ActionDidYouMean(Action):
             return []
         titles = topic_titles()
         buttons = [{"title": titles[intent], "payload": f"/{intent}"} for intent in guesses]
-        buttons.append({"title": "Something else", "payload": NONE_OF_THESE_PAYLOAD})
+        buttons.append({"title": render("answers", "did_you_mean_none"), "payload": NONE_OF_THESE_PAYLOAD})
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         return []
 
