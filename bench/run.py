@@ -277,8 +277,9 @@ def report(results: dict) -> str:
 
 def baseline_report(latency: dict, baseline: str) -> str:
     ours, before = latency["ours"], latency["baseline"]
-    lines = [f"This checkout ({ROOT}) and {baseline}, side by side (same machine, same action server, "
-             "alternating rounds), medians:", "",
+    lines = [f"Measured on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, by `python -m bench.run "
+             f"--baseline {baseline}` run from {ROOT}: both servers side by side (same machine, same action "
+             f"server, alternating rounds), medians:", "",
              "| | this checkout | baseline | ratio |", "|---|---|---|---|"]
     for key, label in (("p50@1", "p50, 1 conversation (ms)"), ("p95@1", "p95, 1 conversation (ms)"),
                        ("p50@20", "p50, 20 concurrent (ms)"), ("p95@20", "p95, 20 concurrent (ms)"),
@@ -306,15 +307,17 @@ def main() -> int:
     parser.add_argument("--baseline", type=Path, metavar="FOLDER",
                         help="only latency and throughput, against this bot as FOLDER runs it (another "
                              "checkout with its own models/cers.tar.gz and .venv) instead of the `rasa init` "
-                             "bot; printed, not written into README.md")
+                             "bot; written into README.md between the BENCHMARK-BASELINE markers")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     if args.baseline:
         log(f"latency and throughput, side by side with {args.baseline}...")
         latency = latency_side_by_side(args.rounds, args.messages, args.baseline.resolve())
         (WORK / "baseline.json").write_text(json.dumps({"baseline": str(args.baseline), "latency": latency}))
+        section = baseline_report(latency, str(args.baseline))
         print()
-        print(baseline_report(latency, str(args.baseline)))
+        print(section)
+        write_readme(section, marker="BENCHMARK-BASELINE")  # only where README.md has these markers
         return 0
     parts = args.only or ["train", "startup", "latency", "nlu"]
     # Each part's result is saved as soon as it is measured, so a part run later with --only
