@@ -24,7 +24,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: run setup train shell test validate bench import migrate demo-data lock clean cluster test-cluster
+.PHONY: run setup train shell test check validate bench import migrate demo-data lock clean cluster test-cluster staff-user purge
 
 ## Set everything up, train if needed, start the action server (5055) and Rasa (5005).
 run: setup $(MODEL) migrate demo-data
@@ -47,6 +47,16 @@ import: setup
 ## Bring the facility database (DATABASE_URL) to the latest schema: once, before any server starts.
 migrate: setup
 	@$(PY) -m cers.facilities.migrations
+
+## A staff account for the office's dashboard (/staff/), or a new one-time password for an
+## existing one (its sessions end): make staff-user NAME=maria.lopez. Prints the one-time password.
+staff-user: setup migrate
+	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=maria.lopez"; exit 2; }
+	@$(PY) -m cers.dashboard.accounts "$(NAME)"
+
+## Delete conversations older than RETENTION_DAYS (365) from TRACKER_STORE_URL, logged. Run it daily.
+purge: setup
+	@$(PY) -m cers.dashboard.retention
 
 ## Load the demo facilities when the facility database is empty.
 demo-data: setup
@@ -81,10 +91,14 @@ $(MODEL): $(TRAINING_FILES) $(SPACY_PIPELINE)
 validate: setup
 	$(RASA) data validate --fail-on-warnings
 
-## The whole suite: data validation, test stories, NLU held-out evaluation, pytest
-## (unit tests, action tests, and conversations through live servers).
-test: setup $(MODEL)
+## Fast checks first, then the whole suite: data validation, test stories, NLU held-out
+## evaluation, pytest (unit, store, action tests, and conversations through live servers).
+test: check $(MODEL)
 	@scripts/test.sh
+
+## The fast tier (under a minute, no model, no servers): lint, format, types, unit and store tests.
+check: setup
+	@scripts/check.sh
 
 ## The cluster's tests (tests/cluster/, at most 10 minutes): they start their own cluster
 ## (var/cluster-test) and put it under load, kill a replica, restart Redis and PostgreSQL.
@@ -96,6 +110,7 @@ bench: setup $(MODEL)
 	$(PY) -m bench.run
 	$(PY) bench/bench_store.py
 	$(PY) bench/bench_widget.py
+	$(PY) bench/bench_dashboard.py
 
 ## Regenerate the lock file from requirements.in (needs the package registry).
 lock:
