@@ -333,18 +333,17 @@ def evaluate(
     for change in sorted(changes, key=lambda c: (c.changed_on, c.change)):
         if change_met_on(change, required, submittals) is not None:
             continue
-        element = change_element(change.change)
-        if element not in required:
-            element = None
+        called_for = change_element(change.change)
         due = change.changed_on + dt.timedelta(days=UPDATE_DAYS)
-        updates.append(ChangeUpdate(change.change, change.changed_on, element, due,
+        updates.append(ChangeUpdate(change.change, change.changed_on, called_for if called_for in required else None, due,
                                     _deadline_state(due, today), (due - today).days))
 
     corrections = []
     for element in required:
         sub = latest.get(element)
-        due = correction_due(sub) if sub else None
-        if due is not None:
+        fix_by = correction_due(sub) if sub else None
+        if sub is not None and fix_by is not None:
+            due = fix_by
             corrections.append(Correction(element, sub.date, sub.reviewed_on or sub.date, due,
                                           _deadline_state(due, today), (due - today).days))
 

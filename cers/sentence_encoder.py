@@ -58,7 +58,7 @@ def read_safetensors(path: Path) -> Dict[str, np.ndarray]:
             if array.nbytes != end - begin:
                 raise ValueError(f"{path}: tensor {name} has {end - begin} bytes, not {array.nbytes}")
             f.seek(data_start + begin)
-            if f.readinto(memoryview(array).cast("B")) != array.nbytes:
+            if f.readinto(memoryview(array).cast("B")) != array.nbytes:  # type: ignore[arg-type]
                 raise ValueError(f"{path}: file ends inside tensor {name}")
             tensors[name] = array
     return tensors
@@ -241,7 +241,7 @@ class WordPieceTokenizer:
         start = 0
         for match in self._special_re.finditer(text) if self._special_re else ():
             ids.extend(self.text_ids(text[start:match.start()]))
-            ids.append(self.special_tokens[match.group()])
+            ids.append((self.special_tokens or {})[match.group()])
             start = match.end()
         ids.extend(self.text_ids(text[start:]))
         return [self.cls_id] + ids[: self.max_length - 2] + [self.sep_id]

@@ -45,7 +45,7 @@ class OfficeHours:
 
     def describe(self) -> str:
         """"Monday to Friday, 8:00 AM to 5:00 PM": consecutive days with the same hours together."""
-        groups = []
+        groups: list = []
         for day in WEEKDAYS:
             periods = self.weekly.get(day, ())
             if periods and groups and groups[-1][1] == periods and groups[-1][0][-1] == WEEKDAYS.index(day) - 1:

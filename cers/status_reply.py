@@ -163,7 +163,7 @@ def _summary(items: Sequence[ToDo], state: str) -> str:
     for item in items:
         if item.kind == "annual" and item is not annual[0]:
             continue
-        elements = ", ".join(i.element for i in annual) if item.kind == "annual" else (item.element or "any element")
+        elements = ", ".join(i.element or "" for i in annual) if item.kind == "annual" else (item.element or "any element")
         parts.append(say(f"list.{item.kind}_{state}", elements=elements, change=item.change,
                          due=format_date(item.due), days=plural_days(item.days_left)))
     return "; ".join(parts)

@@ -73,8 +73,8 @@ class FuzzyIndex:
             total += best
         total /= len(query)
         keep = min(self.size, max(limit * 4, 20))
-        top = np.argpartition(-total, keep - 1)[:keep]
-        top = [int(i) for i in top if total[i] >= MIN_SCORE]
+        candidates = np.argpartition(-total, keep - 1)[:keep]
+        top = [int(i) for i in candidates if total[i] >= MIN_SCORE]
         if not top:
             return []
         # Break near-ties by how the whole name reads against the whole query.

@@ -18,7 +18,10 @@ def _config() -> Config:
 
 
 def head() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    revision = ScriptDirectory.from_config(_config()).get_current_head()
+    if revision is None:
+        raise RuntimeError("migrations/versions holds no migration")
+    return revision
 
 
 def current(engine: Engine) -> str | None:

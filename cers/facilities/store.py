@@ -10,7 +10,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 from sqlalchemy import (
     Column, Date, ForeignKey, Index, Integer, String, and_, create_engine, event, func, or_, select, union,
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 1.5
 DATA_VERSION = "data_version"
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 builds the class at run time
 
 
 class Meta(Base):
@@ -337,7 +337,8 @@ class FacilityStore:
             return []
         index, rows = self._fuzzy_index()
         hits = index.search(text, limit)
-        found = [Match(*rows[h.position], score=h.score) for h in hits]
+        found = [Match(cers_id, name, street, city, zip_code, score=h.score)
+                 for h in hits for cers_id, name, street, city, zip_code in (rows[h.position],)]
         exact = [m for m in found if m.cers_id == text]
         if not exact and text.isdigit():
             records = self.get(text)
