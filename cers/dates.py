@@ -12,16 +12,18 @@ def format_date(day: dt.date) -> str:
     return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
+def check_annual_due(month: int, day: int) -> None:
+    """ValueError unless month/day is a date in every year (so not February 29)."""
+    try:
+        dt.date(2023, month, day)  # 2023 is not a leap year
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"annual due date {month}-{day} is not a date in every year") from error
+
+
 def next_annual_due(today: dt.date, month: int = 3, day: int = 1) -> dt.date:
     """N: the first annual due date on or after today."""
     this_year = dt.date(today.year, month, day)
     return this_year if this_year >= today else dt.date(today.year + 1, month, day)
-
-
-def previous_annual_due(today: dt.date, month: int = 3, day: int = 1) -> dt.date:
-    """P: the annual due date one year before N."""
-    upcoming = next_annual_due(today, month, day)
-    return dt.date(upcoming.year - 1, month, day)
 
 
 def days_left(today: dt.date, due: dt.date) -> int:

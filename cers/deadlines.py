@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
-from cers.dates import next_annual_due
+from cers.dates import check_annual_due, next_annual_due
 
 # Element names exactly as CERS and the import format spell them, in the order replies list them.
 FACILITY_INFORMATION = "Facility Information"
@@ -310,10 +310,7 @@ def evaluate(
     due_day: int = 1,
 ) -> FacilityStatus:
     """The facility's status on `today` under the rules of facility-status.md."""
-    try:
-        dt.date(2023, due_month, due_day)  # must exist in every year
-    except ValueError as error:
-        raise ValueError(f"annual due date {due_month}-{due_day} is not a date in every year") from error
+    check_annual_due(due_month, due_day)
     submittals = tuple(submittals)
     changes = tuple(changes)
     annual_due = next_annual_due(today, due_month, due_day)

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from cers.dates import check_annual_due
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -143,10 +145,9 @@ def _load_office(path: str, mtime: float) -> Office:
     month = int(raw.get("annual_due_month", 3))
     day = int(raw.get("annual_due_day", 1))
     try:
-        # 2023 is not a leap year: a due date of February 29 would not exist every year.
-        dt.date(2023, month, day)
+        check_annual_due(month, day)
     except ValueError as error:
-        raise SettingsError(f"{path}: annual due date {month}-{day} is not a date in every year") from error
+        raise SettingsError(f"{path}: {error}") from error
     return Office(
         name=str(raw["name"]).strip(),
         short_name=str(raw.get("short_name") or raw["name"]).strip(),

@@ -77,6 +77,12 @@ def test_unsure_gets_guesses_and_something_else_and_is_listed_later(live):
     ("where do i find my cers id", "Log in to CERS"),
     ("how often do you inspect", "at least every 3 years"),
     ("can i get an extension on the deadline", "don't know of any extension"),
+    ("we have a 2000 gallon diesel tank above ground for the generator", "Aboveground Petroleum Storage Act (APSA)"),
+    ("we're selling the shop in january", "the CERS ID stays with the site"),
+    ("is lubricating oil exempt", "consumer products sold to the public"),
+    ("who do I notify after a release", "(800) 852-7550"),
+    ("cers keeps giving me an error when i hit submit", "cers@calepa.ca.gov"),
+    ("what is the state surcharge on my invoice", "state surcharges"),
 ])
 def test_part_c_topics_get_their_own_answer(chat, question, expected):
     reply = chat.say(question)
