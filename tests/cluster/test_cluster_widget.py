@@ -47,6 +47,12 @@ async def widget_through_a_replica_death(cluster) -> dict:
         await client.emit("user_uttered", {"message": "how do I add a user?", "session_id": session,
                                            "message_id": uuid.uuid4().hex})
         first = await next_reply(replies, "Add a Person", 30)
+        # Its turn saved (a replica killed in the middle of a turn loses the turn: the widget does
+        # not send a message again by itself), then its replica dies.
+        for _ in range(100):
+            if any(type_name == "bot" for type_name, _, _ in cluster.events(session)):
+                break
+            await asyncio.sleep(0.1)
         before = replica()
         cluster.kill(before)
         again = await asyncio.wait_for(confirmed.get(), 30 + LOCK_LIFETIME)
@@ -69,7 +75,7 @@ def test_a_widget_conversation_survives_its_replica(whole_cluster):
     assert result["after"] != result["before"]
     assert result["connects"] >= 2
     # The answer to "yes" is the walkthrough the earlier answer offered: the context is intact.
-    assert result["step"]["text"].startswith("Step 1 of 3")
+    assert "Step 1 of 3" in result["step"]["text"]
     users = [text for type_name, text, _ in cluster.events(result["session"]) if type_name == "user"]
     assert users == ["how do I add a user?", "/affirm"]
 
