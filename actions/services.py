@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional, TypeVar
 
 from cers.facilities.store import FacilityStore, StoreUnavailable
+from cers.settings import env, redis_url
+from cers.verification import Ledger, RedisLedger, SqlLedger, Verification, limits_from_settings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -20,12 +22,23 @@ class LookupFailed(Exception):
     """The database is down, slow or broken: say so and give the office's phone number."""
 
 
-class Services:
-    """The facility store, and the worker threads its synchronous calls run on so the server keeps serving."""
+def make_ledger(store: FacilityStore) -> Ledger:
+    """Failed status checks are counted in Redis when replicas share one (REDIS_URL), else in the database."""
+    limits = limits_from_settings()
+    url = redis_url()
+    if url:
+        return RedisLedger(url, limits)
+    return SqlLedger(store.engine, limits)
 
-    def __init__(self, store: FacilityStore, workers: int = 4, owns_store: bool = True):
+
+class Services:
+    """The facility store, the status-check limits, and the worker threads their synchronous calls run on."""
+
+    def __init__(self, store: FacilityStore, workers: int = 4, owns_store: bool = True,
+                 verification: Optional[Verification] = None):
         self.store = store
         self.owns_store = owns_store  # a store handed in (tests) is its giver's to close
+        self.verification = verification or Verification(make_ledger(store))
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="facility-store")
 
     def warm_up(self) -> None:
@@ -53,6 +66,23 @@ class Services:
             logger.exception("facility database lookup failed")
             raise LookupFailed(str(error)) from error
 
+    async def run(self, work: Callable[[], T]) -> T:
+        """Blocking work (the limits' ledger) on a worker thread, within the same deadline; LookupFailed otherwise."""
+        return await self.ask_store(lambda _store: work())
+
+    async def notify_staff(self, text: str) -> None:
+        """Post to the office's staff channel on Slack (SLACK_HANDOFF_CHANNEL), when Slack is on; never fails the turn."""
+        token, channel = env("SLACK_BOT_TOKEN"), env("SLACK_HANDOFF_CHANNEL")
+        if not (token and channel):
+            return
+        try:
+            from slack_sdk.web.async_client import AsyncWebClient
+
+            client = AsyncWebClient(token=token, base_url=env("SLACK_API_URL") or "https://slack.com/api/")
+            await client.chat_postMessage(channel=channel, text=text)
+        except Exception as error:  # the office learns of it from the log instead
+            logger.warning("could not post to the staff channel: %s", error)
+
     def close(self) -> None:
         self.executor.shutdown(wait=False)
         if self.owns_store:
@@ -62,12 +92,12 @@ class Services:
 _started: Optional[Services] = None
 
 
-def start(store: Optional[FacilityStore] = None) -> Services:
+def start(store: Optional[FacilityStore] = None, verification: Optional[Verification] = None) -> Services:
     """Make this process's services (DATABASE_URL's store unless one is given); tests give their own."""
     global _started
     if _started is not None:
         _started.close()
-    _started = Services(store or FacilityStore(), owns_store=store is None)
+    _started = Services(store or FacilityStore(), owns_store=store is None, verification=verification)
     _started.warm_up()
     return _started
 

@@ -39,6 +39,10 @@ RESUMES_GUIDE = "resumes_guide"  # "yes" / "continue" picks up this paused guide
 SHOWS_STEP = "shows_step"  # a step of this guide is on screen: "yes" / "ok" means done, next
 ASKS = "asks"  # the bot asked a question of this kind ("status": the CERS ID, ZIP or which facility)
 STATUS_QUESTION = "status"
+# How a public status check ended, on the message that ended it (the office's dashboard counts them;
+# the metadata stays in the conversation's events, it is never sent to the person).
+STATUS_OUTCOME = "status_outcome"
+SHOWN, NOT_FOUND, LOCKED, BLOCKED, UNAVAILABLE = "shown", "not_found", "locked", "blocked", "unavailable"
 
 
 @dataclass(frozen=True)

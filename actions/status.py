@@ -1,15 +1,24 @@
 """Facility status in the chat: the public check by CERS ID and site ZIP, and staff look-ups and lists (reads the tracker, asks cers/, replies)."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any, Dict, List, Sequence, Text
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import LookupFailed, services
 from actions.state import (
+    BLOCKED,
+    LOCKED,
+    NOT_FOUND,
     OFFERS_GUIDE,  # noqa: F401 (the dashboard reads the same metadata key; a test ties them)
+    SHOWN,
+    STATUS_OUTCOME,
     STATUS_QUESTION,
+    UNAVAILABLE,
     Offer,
     StatusCheck,
     guide_paused,
@@ -24,6 +33,7 @@ from actions.state import (
     text_of,
 )
 from actions.walkthrough import run_command
+from cers.dates import format_clock
 from cers.facilities.store import Match
 from cers.settings import Office, load_office, today
 from cers.status_reply import list_reply, status_reply
@@ -38,6 +48,7 @@ from cers.text import (
     parse_days,
     staff_query,
 )
+from cers.verification import CERS_ID, Lock
 
 ACTION_STATUS = "action_facility_status"
 MAX_FAILURES = 3
@@ -45,6 +56,9 @@ CHOICE_LIMIT = 5  # staff: the most facilities in a "which one?" list
 LIST_LIMIT = 10  # staff: facilities shown in the overdue / due-soon lists
 UPDATE_GUIDE = "update_business_info"
 ASKING = Offer(asks=STATUS_QUESTION)
+# Set by the REST and widget channels from the connection (never from what the client sends).
+CLIENT_KEY = "client"
+UNLOCK = re.compile(r"^\s*unlock\b", re.IGNORECASE)
 
 
 def say(template: str, office: Office | None = None, **values: Any) -> str:
@@ -56,6 +70,24 @@ def say(template: str, office: Office | None = None, **values: Any) -> str:
 
 def offer_buttons() -> List[Dict[Text, str]]:
     return [{"title": say("offer_yes"), "payload": "/affirm"}, {"title": say("offer_no"), "payload": "/deny"}]
+
+
+def client_of(tracker: Tracker) -> str:
+    """Who is checking, for the limits across conversations: the address the channel saw (REST, widget),
+    else the conversation's sender (on SMS, the phone number)."""
+    return str((tracker.latest_message.get("metadata") or {}).get(CLIENT_KEY) or tracker.sender_id or "")
+
+
+def local_time(moment: dt.datetime, office: Office) -> str:
+    """A lock's end in the office's time zone: "3:05 PM"."""
+    return format_clock(moment.astimezone(ZoneInfo(office.hours.time_zone)).time())
+
+
+async def tell_staff_of(locks: Sequence[Lock], office: Office) -> None:
+    for lock in locks:
+        template = "notice_cers_id" if lock.kind == CERS_ID else "notice_client"
+        await services().notify_staff(say(template, cers_id=lock.key, failures=lock.failures,
+                                          until=local_time(lock.until, office)))
 
 
 def asked_last_turn(tracker: Tracker) -> bool:
@@ -74,12 +106,12 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         dispatcher.utter_message(text=say(template, office, **values), **ASKING.metadata())
         return events + status_waiting(cers_id, zip_code)
 
-    def end(text: str) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=text)
+    def end(text: str, outcome: str) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=text, **{STATUS_OUTCOME: outcome})
         return events + status_closed()
 
     if check.failures >= MAX_FAILURES:
-        return end(say("blocked", office))
+        return end(say("blocked", office), BLOCKED)
 
     text = text_of(tracker)
     numbers = find_numbers(text)
@@ -96,25 +128,33 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         failures = check.failures + 1
         events += status_failed(failures)
         if failures >= MAX_FAILURES:
-            return end(say("too_many", office))
+            return end(say("too_many", office), BLOCKED)
         wrong_zip = bool(cers_id) or mentions_zip(text)
         return ask("bad_zip" if wrong_zip else "bad_id", cers_id, zip_code)
 
     if cers_id and zip_code:
+        client = client_of(tracker)
+        verification = services().verification
         try:
-            records = await services().ask_store(lambda store: store.verify(cers_id, zip_code))
+            # A locked CERS ID or client gets exactly the reply of a wrong pair: the lock reveals nothing.
+            locked = await services().run(lambda: verification.refused(cers_id, client))
+            records = None if locked else await services().ask_store(lambda store: store.verify(cers_id, zip_code))
+            if records is None and not locked:
+                await tell_staff_of(await services().run(lambda: verification.failed(cers_id, client)), office)
         except LookupFailed:
-            return end(say("unavailable", office))
+            return end(say("unavailable", office), UNAVAILABLE)
         if records is None:
+            outcome = LOCKED if locked else NOT_FOUND
             failures = check.failures + 1
             events += status_failed(failures)
             if failures >= MAX_FAILURES:
-                return end(f"{say('not_found')} {say('too_many', office)}")
-            dispatcher.utter_message(text=f"{say('not_found')} {say('send_again')}", **ASKING.metadata())
+                return end(f"{say('not_found')} {say('too_many', office)}", outcome)
+            dispatcher.utter_message(text=f"{say('not_found')} {say('send_again', office)}",
+                                     **ASKING.metadata(), **{STATUS_OUTCOME: outcome})
             return events + status_waiting()
         status = records.evaluate(today(), office.annual_due_month, office.annual_due_day)
         dispatcher.utter_message(text=status_reply(status, staff=False), buttons=offer_buttons(),
-                                 **Offer(guide=UPDATE_GUIDE).metadata())
+                                 **Offer(guide=UPDATE_GUIDE).metadata(), **{STATUS_OUTCOME: SHOWN})
         return events + status_closed()
 
     if numbers.found:
@@ -159,13 +199,25 @@ async def staff_lookup(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
             dispatcher.utter_message(text=say("staff_unknown_id", cers_id=cers_id))
         else:
             status = records.evaluate(today(), office.annual_due_month, office.annual_due_day)
-            dispatcher.utter_message(text=status_reply(status, staff=True))
+            text = status_reply(status, staff=True)
+            lock = await services().run(lambda: services().verification.lock_of(cers_id))
+            if lock:
+                text += "\n" + say("staff_locked", cers_id=cers_id, failures=lock.failures,
+                                    until=local_time(lock.until, office))
+            dispatcher.utter_message(text=text)
+        return events + status_closed()
+
+    async def unlock(cers_id: str) -> List[Dict[Text, Any]]:
+        opened = await services().run(lambda: services().verification.unlock(cers_id))
+        dispatcher.utter_message(text=say("staff_unlocked" if opened else "staff_not_locked", cers_id=cers_id))
         return events + status_closed()
 
     try:
         if choice is not None and 1 <= choice <= len(choices):
             return await show(str(choices[choice - 1]))
         numbers = find_numbers(text)
+        if numbers.cers_id and UNLOCK.match(text):
+            return await unlock(numbers.cers_id)
         if numbers.cers_id:
             return await show(numbers.cers_id)
         query = staff_query(text)

@@ -7,6 +7,12 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "September", "October", "November", "December")
 
 
+def format_clock(time: dt.time) -> str:
+    """A time of day as people read it: "3:05 PM"."""
+    hour = time.hour % 12 or 12
+    return f"{hour}:{time.minute:02d} {'AM' if time.hour < 12 else 'PM'}"
+
+
 def format_date(day: dt.date) -> str:
     """A date as people read it: "March 1, 2027"."""
     return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from cers.dates import check_annual_due
+from cers.dates import check_annual_due, format_clock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,13 +58,8 @@ class OfficeHours:
         for days, periods in groups:
             names = WEEKDAYS[days[0]].title() if len(days) == 1 else \
                 f"{WEEKDAYS[days[0]].title()} to {WEEKDAYS[days[-1]].title()}"
-            parts.append(f"{names}, " + " and ".join(f"{_clock(a)} to {_clock(b)}" for a, b in periods))
+            parts.append(f"{names}, " + " and ".join(f"{format_clock(a)} to {format_clock(b)}" for a, b in periods))
         return "; ".join(parts)
-
-
-def _clock(time: dt.time) -> str:
-    hour = time.hour % 12 or 12
-    return f"{hour}:{time.minute:02d} {'AM' if time.hour < 12 else 'PM'}"
 
 
 _PERIOD = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")

@@ -9,16 +9,20 @@ not a second turn; a turn that fails gets a "having trouble" reply (channels/ded
 """
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint
 from sanic.request import Request
 
-from channels.dedup import Guard
+from channels.clients import client_of_request
+from channels.dedup import MESSAGE_ID, Guard, message_id_of
 from channels.text import clean_user_text
 from cers import roles
+
+# The metadata key for the client's address; actions/status.py counts failed checks per client with it.
+CLIENT = "client"
 
 
 class RestInput(RasaRestInput):
@@ -31,6 +35,12 @@ class RestInput(RasaRestInput):
 
     def _extract_input_channel(self, req: Request) -> Text:
         return self.name()
+
+    def get_metadata(self, request: Request) -> Dict[Text, Any]:
+        """Only what this channel documents: the client's message_id, and the address the server saw."""
+        sent = (request.json or {}).get("metadata")
+        message_id = message_id_of(sent)
+        return {**({MESSAGE_ID: message_id} if message_id else {}), CLIENT: client_of_request(request)}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         guard = Guard(on_new_message)

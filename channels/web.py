@@ -44,9 +44,11 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from cers.settings import redis_url
 from channels.config import env
+from channels.clients import client_address
 from channels.dedup import MESSAGE_ID, Guard, message_id_of
 from channels.text import clean_user_text
 from cers import roles
+from channels.rest import CLIENT
 
 logger = logging.getLogger(__name__)
 
@@ -147,9 +149,17 @@ class WidgetInput(SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        # The address each connection came from (kept by the replica that holds the connection).
+        clients: Dict[Text, Text] = {}
+
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            clients[sid] = client_address(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"))
             return True
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: Text) -> None:
+            clients.pop(sid, None)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any = None) -> None:
@@ -171,7 +181,7 @@ class WidgetInput(SocketIOInput):
                 SocketIOOutput(sio, self.bot_message_evt),
                 session_id,
                 input_channel=self.name(),
-                metadata={MESSAGE_ID: message_id} if message_id else {},
+                metadata={**({MESSAGE_ID: message_id} if message_id else {}), CLIENT: clients.get(sid, "")},
             )
             await guard(message)
 

@@ -5,6 +5,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from cers.facilities.store import Base, database_url
+import cers.verification  # noqa: F401,E402 (its tables are on the same metadata)
 
 config = context.config
 target_metadata = Base.metadata

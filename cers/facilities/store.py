@@ -294,6 +294,8 @@ class FacilityStore:
 
         with self.engine.begin() as conn:
             Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS verification_locks"))
+            conn.execute(text("DROP TABLE IF EXISTS verification_failures"))
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         self._schema_ready = False
 

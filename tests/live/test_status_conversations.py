@@ -386,3 +386,21 @@ def test_staff_webhook_is_off_without_a_token(database_down):
                              headers={"Authorization": "Bearer staff-token-for-tests"})
     assert response.status_code == 404
     assert requests.get(database_down.url + "/webhooks/staff/", timeout=30).json() == {"status": "off"}
+
+
+# ---------------------------------------------------------------- limits across conversations
+
+def test_an_id_locked_after_ten_failed_pairs_in_ten_conversations_answers_like_a_wrong_pair(live, staff):
+    """A new conversation costs nothing, so the limit holds across them (and across clients)."""
+    def fresh() -> PublicChat:
+        return PublicChat(live["rasa"].url, sender=f"limit-{uuid.uuid4().hex[:12]}")
+
+    unknown = fresh().say("99999999 96103")
+    for _ in range(10):
+        fresh().say("10234794 96103")  # a wrong ZIP for that CERS ID
+    row = FACILITIES["10234794"]
+    locked = fresh().say(f"10234794 {row['zip']}")
+    assert locked == unknown and PHONE in locked
+    assert "locked until" in staff.say("status of 10234794")
+    assert "open again" in staff.say("unlock 10234794")
+    assert fresh().say(f"10234794 {row['zip']}").startswith(f"{row['name']} (10234794): ")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import uuid
 from typing import Any, Dict, Iterable, List, Optional
 
 from rasa_sdk import Tracker
@@ -23,10 +24,12 @@ class Conversation:
         self.latest: Dict[str, Any] = {}
         self.messages: List[Dict[str, Any]] = []
         self.last_events: List[Dict[str, Any]] = []
+        # The address the channel saw, as the REST and widget channels put it in the metadata.
+        self.client = f"198.18.{uuid.uuid4().int % 256}.{uuid.uuid4().int % 254 + 1}"
 
     def user(self, text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None) -> None:
         self.latest = {"text": text, "intent": {"name": intent, "confidence": 1.0},
-                       "entities": entities or []}
+                       "entities": entities or [], "metadata": {"client": self.client}}
         self.events.append({"event": "user", "text": text, "parse_data": self.latest,
                             "input_channel": self.channel})
 

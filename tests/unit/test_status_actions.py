@@ -17,6 +17,7 @@ from actions.status import (
     ActionStopFacilityStatus,
 )
 from cers.facilities.store import FacilityStore, StoreUnavailable
+from cers.verification import Limits, SqlLedger, Verification
 from tests.unit.conversation import Conversation as BaseConversation, texts
 from actions.walkthrough import ActionAffirm, ActionStartWalkthrough
 
@@ -153,7 +154,8 @@ def test_wrong_zip_and_unknown_id_get_the_same_answer(public):
 
 
 def test_three_failures_end_with_the_office_phone(public):
-    assert PHONE not in public.turn("10234567 96122")
+    # A wrong pair already gives the phone (a locked ID gets exactly the same words); a bad format does not.
+    assert PHONE in public.turn("10234567 96122")
     assert PHONE not in public.turn("123")
     reply = public.turn("10234567 96020")
     assert PHONE in reply and "3 tries" in reply
@@ -342,8 +344,9 @@ class DownStore:
 
 
 @pytest.mark.parametrize("store", [SlowStore(), DownStore()], ids=["slow", "down"])
-def test_database_slow_or_down_answers_in_time_with_the_phone(public, staff, monkeypatch, store):
-    services.start(store)
+def test_database_slow_or_down_answers_in_time_with_the_phone(public, staff, monkeypatch, store, demo_store):
+    # The limits' ledger on the demo database: only the facility look-up is slow or down.
+    services.start(store, verification=Verification(SqlLedger(demo_store.engine, Limits())))
     started = time.monotonic()
     reply = public.turn("10234567 95971", "check_facility_status")
     assert time.monotonic() - started < services.STORE_DEADLINE_SECONDS + 0.5
@@ -381,3 +384,29 @@ def test_the_examples_in_prompts_are_no_demo_facility_s_id_or_zip():
     rows = list(csv.DictReader(open(Path(__file__).resolve().parents[2] / "demo/facilities/facilities.csv")))
     assert EXAMPLE_ID not in {row["cers_id"] for row in rows}
     assert EXAMPLE_ZIP not in {row["zip"] for row in rows}
+
+
+# ---------------------------------------------------------------- limits across conversations
+
+def test_ten_failed_pairs_for_one_id_in_ten_conversations_lock_it_and_the_lock_looks_like_a_wrong_pair(staff):
+    unknown = Conversation().turn("99999999 95971", "check_facility_status")
+    for _ in range(10):
+        assert Conversation().turn("10234805 95971", "check_facility_status") == unknown.replace("99999999", "10234805")
+    # The right pair, from someone new: the same words as a wrong pair (the lock reveals nothing).
+    locked = Conversation().turn("10234805 96103", "check_facility_status")
+    assert locked == unknown and PHONE in locked
+    # Staff see the lock and open it again.
+    assert "locked until" in staff.turn("10234805", "provide_facility_ids")
+    assert "open again" in staff.turn("unlock 10234805", "provide_facility_ids")
+    assert Conversation().turn("10234805 96103", "check_facility_status").startswith("Graeagle")
+
+
+def test_twenty_failed_pairs_from_one_client_lock_that_client_out(public):
+    for n in range(20):
+        chat = Conversation()
+        chat.client = public.client
+        chat.turn(f"1023{n:04d} 11111", "check_facility_status")
+    reply = public.turn("10234567 95971", "check_facility_status")
+    assert reply.startswith("I couldn't find a facility with that CERS ID and ZIP code.")
+    other = Conversation().turn("10234567 95971", "check_facility_status")
+    assert other.startswith("Feather River Feed & Supply")
