@@ -9,6 +9,7 @@ them (timed), starts the dashboard's routes on a local Sanic server, signs in as
 and times GET /staff/ for 30 days, 90 days and the whole year, the CSV export of a month, and the
 first page after 200 new conversations arrive. Prints a table and writes bench/results/dashboard.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,19 +38,39 @@ hours:
   weekly: {monday: "08:00-17:00", tuesday: "08:00-17:00", wednesday: "08:00-17:00", thursday: "08:00-17:00", friday: "08:00-12:00, 13:00-17:00"}
   closed_dates: []
 """
-TOPICS = ["how_to_add_user", "how_to_log_in", "annual_due_date", "how_to_update_business_info", "who_must_submit",
-          "how_to_create_account", "contact_office", "submittal_statuses", "site_map", "reporting_thresholds",
-          "fees_and_invoices", "ust_program", "find_cers_id", "penalties", "when_to_update"]
+TOPICS = [
+    "how_to_add_user",
+    "how_to_log_in",
+    "annual_due_date",
+    "how_to_update_business_info",
+    "who_must_submit",
+    "how_to_create_account",
+    "contact_office",
+    "submittal_statuses",
+    "site_map",
+    "reporting_thresholds",
+    "fees_and_invoices",
+    "ust_program",
+    "find_cers_id",
+    "penalties",
+    "when_to_update",
+]
 CHANNELS = [("socketio", 55), ("twilio", 20), ("rest", 20), ("slack", 3), ("staff", 2)]
-UNSURE_TEXTS = ["something about users i think", "the thing with the tank paper, call me at 530-555-{n:04d}",
-                "my boss said to ask you about the form", "email me at person{n}@example.com about the plan",
-                "do i need the blue form or the other one", "what about the annual thingy for our shop"]
+UNSURE_TEXTS = [
+    "something about users i think",
+    "the thing with the tank paper, call me at 530-555-{n:04d}",
+    "my boss said to ask you about the form",
+    "email me at person{n}@example.com about the plan",
+    "do i need the blue form or the other one",
+    "what about the annual thingy for our shop",
+]
 NOT_FOUND = "I couldn't find a facility with that CERS ID and ZIP code. Please check both and send them again."
 
 
 def _event(kind: str, when: float, **data) -> str:
-    return json.dumps({"event": kind, "timestamp": when, "metadata": {"model_id": "bench", "assistant_id": "cers"},
-                       **data})
+    return json.dumps(
+        {"event": kind, "timestamp": when, "metadata": {"model_id": "bench", "assistant_id": "cers"}, **data}
+    )
 
 
 def _ranking(rng: random.Random, first: str, confidence: float):
@@ -71,8 +92,12 @@ def conversation_rows(rng: random.Random, sender: str, start: float):
     def user(text, intent, confidence=0.98, ranking=None):
         nonlocal t
         t += rng.uniform(5, 60)
-        parse = {"intent": {"name": intent, "confidence": confidence}, "entities": [], "text": text,
-                 "intent_ranking": ranking or _ranking(rng, intent, confidence)}
+        parse = {
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": [],
+            "text": text,
+            "intent_ranking": ranking or _ranking(rng, intent, confidence),
+        }
         add("user", intent=intent, text=text, parse_data=parse, input_channel=channel, message_id=f"{sender}{t}")
         add("user_featurization", use_text_for_featurization=False)
 
@@ -87,13 +112,14 @@ def conversation_rows(rng: random.Random, sender: str, start: float):
     for slot, value in (("office_name", "Bench County"), ("office_phone", "(530) 555-0100")):
         add("slot", action=slot, name=slot, value=value)
     act("action_listen")
-    for turn in range(rng.choices([1, 2, 3, 4], [40, 30, 20, 10])[0]):
+    for _turn in range(rng.choices([1, 2, 3, 4], [40, 30, 20, 10])[0]):
         roll = rng.random()
         if roll < 0.08:
             text = rng.choice(UNSURE_TEXTS).format(n=rng.randrange(10000))
             guesses = rng.sample(TOPICS, 3)
             ranking = [{"name": "nlu_fallback", "confidence": 0.4}] + [
-                {"name": g, "confidence": c} for g, c in zip(guesses, (0.3, 0.2, 0.1))]
+                {"name": g, "confidence": c} for g, c in zip(guesses, (0.3, 0.2, 0.1))
+            ]
             user(text, "nlu_fallback", 0.4, ranking)
             act("action_did_you_mean")
             bot("I'm not sure what you mean. Did you mean one of these?")
@@ -145,9 +171,11 @@ def generate(path: Path, conversations: int) -> float:
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
-    db.execute("CREATE TABLE events (id INTEGER NOT NULL PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-               "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
-               "action_name VARCHAR(255), data TEXT)")
+    db.execute(
+        "CREATE TABLE events (id INTEGER NOT NULL PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+        "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+        "action_name VARCHAR(255), data TEXT)"
+    )
     db.execute("CREATE INDEX ix_events_sender_id ON events (sender_id)")
     now = time.time()
     first_day = (now // 86400 - 365) * 86400
@@ -156,14 +184,21 @@ def generate(path: Path, conversations: int) -> float:
     for number, start in enumerate(starts):
         pending += conversation_rows(rng, f"bench-{number:06d}-{rng.getrandbits(32):08x}", min(start, now - 600))
         if len(pending) > 50000:
-            db.executemany("INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
-                           "VALUES (?, ?, ?, ?, ?, ?)", pending)
+            db.executemany(
+                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                pending,
+            )
             pending = []
-    db.executemany("INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
-                   "VALUES (?, ?, ?, ?, ?, ?)", pending)
+    db.executemany(
+        "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        pending,
+    )
     db.execute("CREATE TABLE bench_meta (key TEXT PRIMARY KEY, value TEXT)")
-    db.executemany("INSERT INTO bench_meta VALUES (?, ?)",
-                   [("version", GENERATOR_VERSION), ("conversations", str(conversations))])
+    db.executemany(
+        "INSERT INTO bench_meta VALUES (?, ?)", [("version", GENERATOR_VERSION), ("conversations", str(conversations))]
+    )
     db.commit()
     db.close()
     return time.monotonic() - started
@@ -172,11 +207,14 @@ def generate(path: Path, conversations: int) -> float:
 def add_conversations(path: Path, count: int) -> None:
     rng = random.Random()
     rows = []
-    for number in range(count):
+    for _ in range(count):
         rows += conversation_rows(rng, f"bench-new-{rng.getrandbits(48):012x}", time.time() - 300)
     with sqlite3.connect(path) as db:
-        db.executemany("INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", rows)
+        db.executemany(
+            "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 def free_port() -> int:
@@ -203,14 +241,28 @@ def sign_in(base: str, name: str, password: str, new_password: str):
     page = session.get(f"{base}/staff/login", timeout=30)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     login_cookie = page.headers["Set-Cookie"].split(";")[0]
-    reply = session.post(f"{base}/staff/login", data={"csrf_token": token, "name": name, "password": password},
-                         headers={"Cookie": login_cookie}, allow_redirects=False, timeout=30)
+    reply = session.post(
+        f"{base}/staff/login",
+        data={"csrf_token": token, "name": name, "password": password},
+        headers={"Cookie": login_cookie},
+        allow_redirects=False,
+        timeout=30,
+    )
     cookie = reply.headers["Set-Cookie"].split(";")[0]
     form = session.get(f"{base}/staff/password", headers={"Cookie": cookie}, timeout=30)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    session.post(f"{base}/staff/password", headers={"Cookie": cookie}, allow_redirects=False, timeout=30,
-                 data={"csrf_token": token, "current_password": password, "new_password": new_password,
-                       "new_password_again": new_password})
+    session.post(
+        f"{base}/staff/password",
+        headers={"Cookie": cookie},
+        allow_redirects=False,
+        timeout=30,
+        data={
+            "csrf_token": token,
+            "current_password": password,
+            "new_password": new_password,
+            "new_password_again": new_password,
+        },
+    )
     return session, {"Cookie": cookie}
 
 
@@ -230,8 +282,13 @@ def browser_load(base: str, cookie: str, query: str):
     script = ROOT / "web" / "staff" / "bench_load.mjs"
     if not Path("/usr/bin/chromium").exists():
         return None
-    run = subprocess.run(["node", str(script), f"{base}/staff/?{query}", cookie], cwd=ROOT / "web",
-                         capture_output=True, text=True, timeout=180)
+    run = subprocess.run(
+        ["node", str(script), f"{base}/staff/?{query}", cookie],
+        cwd=ROOT / "web",
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     if run.returncode != 0:
         print(run.stdout, run.stderr, file=sys.stderr)
         return None
@@ -264,7 +321,9 @@ def main() -> int:
     with sqlite3.connect(tracker_db) as db:
         events = db.execute("SELECT count(*) FROM events").fetchone()[0]
     tracker_url = f"sqlite:///{tracker_db}"
-    print(f"  {events:,} events ({tracker_db.stat().st_size / 1e9:.2f} GB){f', {generated:.0f} s' if generated else ''}")
+    print(
+        f"  {events:,} events ({tracker_db.stat().st_size / 1e9:.2f} GB){f', {generated:.0f} s' if generated else ''}"
+    )
 
     print("Building the summary tables from every event...")
     summary = SummaryStore(tracker_url, load_office().hours)
@@ -284,8 +343,13 @@ def main() -> int:
 
     port = free_port()
     env = dict(os.environ, SESSION_SECRET=SECRET, PYTHONWARNINGS="ignore")
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--tracker-url", tracker_url],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(port), "--tracker-url", tracker_url],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     base = f"http://127.0.0.1:{port}"
     rows = []
     try:
@@ -312,10 +376,20 @@ def main() -> int:
         session.get(f"{base}/staff/", headers=headers, timeout=60)
         first = time.perf_counter() - started
         rows.append(("first GET /staff/ after 200 new conversations", first, first, ""))
-        loaded = browser_load(base, headers["Cookie"], f"from={time.strftime('%Y-%m-%d', time.localtime(time.time() - 364 * 86400))}&to={today}")
+        loaded = browser_load(
+            base,
+            headers["Cookie"],
+            f"from={time.strftime('%Y-%m-%d', time.localtime(time.time() - 364 * 86400))}&to={today}",
+        )
         if loaded:
-            rows.append(("Chromium: whole year, navigation to every chart drawn", loaded["seconds"],
-                         max(loaded["seconds"], loaded["first"]), "worst = first load of a new browser"))
+            rows.append(
+                (
+                    "Chromium: whole year, navigation to every chart drawn",
+                    loaded["seconds"],
+                    max(loaded["seconds"], loaded["first"]),
+                    "worst = first load of a new browser",
+                )
+            )
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -332,7 +406,9 @@ def main() -> int:
         "| request | median | worst | size |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {label} | {median * 1000:.0f} ms | {worst * 1000:.0f} ms | {size} |" for label, median, worst, size in rows]
+    lines += [
+        f"| {label} | {median * 1000:.0f} ms | {worst * 1000:.0f} ms | {size} |" for label, median, worst, size in rows
+    ]
     text = "\n".join(lines) + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)

@@ -5,6 +5,7 @@ environment itself (Rasa's ${VAR} substitution in credentials.yml fails when a v
 not set, and a channel whose secrets are not set must simply be off). A channel whose
 variables are missing still loads, but registers no webhook: it answers 404.
 """
+
 from __future__ import annotations
 
 import sys
@@ -19,7 +20,8 @@ CHANNELS: Dict[str, tuple] = {
     "channels.rest.RestInput": ("rest", []),
     "channels.web.WidgetInput": ("widget", []),
     "channels.sms.SmsInput": (
-        "sms", ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "PUBLIC_BASE_URL"],
+        "sms",
+        ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "PUBLIC_BASE_URL"],
     ),
     "channels.slack.StaffSlackInput": ("slack", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]),
     "channels.staff.StaffInput": ("staff", ["STAFF_API_TOKEN"]),

@@ -18,6 +18,7 @@ server, as channels/web.py adds /widget.js. The dashboard is on when SESSION_SEC
   (cers/dashboard/summary.py), refreshed in the background every REFRESH_SECONDS and briefly
   before each page.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,7 +41,7 @@ from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
 
 from cers.dashboard import exports, passwords
-from cers.dashboard.accounts import AccountError, AccountStore, SESSION_LIFETIME, StaffUser
+from cers.dashboard.accounts import SESSION_LIFETIME, AccountError, AccountStore, StaffUser
 from cers.dashboard.masking import mask
 from cers.dashboard.queue import describe_seconds, response_times, staff_queue
 from cers.dashboard.settings import retention_days, session_secret
@@ -65,8 +66,10 @@ REFRESH_SECONDS = 30
 PAGE_REFRESH_BUDGET = 0.25  # seconds a page may spend folding in new events before it shows
 DEFAULT_DAYS = 30
 UNSURE_PAGE = 50
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-       "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -113,16 +116,26 @@ def _in_dashboard(request: Request) -> bool:
 class Dashboard:
     """The routes and the stores they use (one per server process)."""
 
-    def __init__(self, secret: str, *, accounts: Optional[AccountStore] = None,
-                 summary: Optional[SummaryStore] = None, tracker_url: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        secret: str,
+        *,
+        accounts: Optional[AccountStore] = None,
+        summary: Optional[SummaryStore] = None,
+        tracker_url: Optional[str] = None,
+    ) -> None:
         self.secret = secret
         self._accounts = accounts
         self._summary = summary
         self._tracker_url = tracker_url
         self.app: Optional[Sanic] = None
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard")
-        self.templates = Environment(loader=FileSystemLoader(str(STAFF_WEB / "templates")),
-                                     autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+        self.templates = Environment(
+            loader=FileSystemLoader(str(STAFF_WEB / "templates")),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self.templates.filters["channel_name"] = channel_name
         self.templates.filters["seconds"] = describe_seconds
         self._refresher: Optional[asyncio.Task] = None
@@ -159,8 +172,13 @@ class Dashboard:
             (self.static, PREFIX + "/static/<name>", ["GET"]),
         ]
         for handler, uri, methods in routes:
-            app.add_route(handler, uri, methods=methods, strict_slashes=True,
-                          name=f"cers_dashboard_{handler.__name__}_{methods[0].lower()}")
+            app.add_route(
+                handler,
+                uri,
+                methods=methods,
+                strict_slashes=True,
+                name=f"cers_dashboard_{handler.__name__}_{methods[0].lower()}",
+            )
         app.register_listener(self._start_refresher, "after_server_start")
         app.register_listener(self._stop_refresher, "before_server_stop")
 
@@ -191,8 +209,9 @@ class Dashboard:
 
     def summary(self) -> SummaryStore:
         if self._summary is None:
-            self._summary = SummaryStore(self._tracker_url or self._agent_tracker_url() or tracker_store_url(),
-                                         load_office().hours)
+            self._summary = SummaryStore(
+                self._tracker_url or self._agent_tracker_url() or tracker_store_url(), load_office().hours
+            )
         return self._summary
 
     def _agent_tracker_url(self) -> Optional[str]:
@@ -240,14 +259,22 @@ class Dashboard:
         """(user, None) when signed in (and done with the one-time password); else (None, the reply to send)."""
         try:
             if not await self.run(self.accounts().has_accounts):
-                return None, self.render("message.html", status=404, title="No staff account yet",
-                                         message="The dashboard has no staff account yet. On the server, run "
-                                                 "`make staff-user NAME=your.name`.")
+                return None, self.render(
+                    "message.html",
+                    status=404,
+                    title="No staff account yet",
+                    message="The dashboard has no staff account yet. On the server, run "
+                    "`make staff-user NAME=your.name`.",
+                )
             user = await self.user(request)
         except Exception as error:
             logger.error("dashboard: staff accounts unavailable: %s", error)
-            return None, self.render("message.html", status=503, title="Dashboard unavailable",
-                                     message="The staff accounts database cannot be reached. Please try again later.")
+            return None, self.render(
+                "message.html",
+                status=503,
+                title="Dashboard unavailable",
+                message="The staff accounts database cannot be reached. Please try again later.",
+            )
         if user is None:
             if page:
                 return None, response.redirect(PREFIX + "/login", status=303)
@@ -263,12 +290,21 @@ class Dashboard:
 
     async def login_form(self, request: Request, error: str = "", status: int = 200, name: str = "") -> HTTPResponse:
         if not await self.run(self.accounts().has_accounts):
-            return self.render("message.html", status=404, title="No staff account yet",
-                               message="The dashboard has no staff account yet. On the server, run "
-                                       "`make staff-user NAME=your.name`.")
+            return self.render(
+                "message.html",
+                status=404,
+                title="No staff account yet",
+                message="The dashboard has no staff account yet. On the server, run "
+                "`make staff-user NAME=your.name`.",
+            )
         value = passwords.unsign(self.secret, request.cookies.get(LOGIN_COOKIE), "login") or passwords.new_token()
-        reply = self.render("login.html", status=status, error=error, name=name,
-                            csrf_token=passwords.csrf_token(self.secret, "login:" + value))
+        reply = self.render(
+            "login.html",
+            status=status,
+            error=error,
+            name=name,
+            csrf_token=passwords.csrf_token(self.secret, "login:" + value),
+        )
         self._cookie(reply, LOGIN_COOKIE, passwords.sign(self.secret, value, "login"), PREFIX + "/login", 3600)
         return reply
 
@@ -281,16 +317,22 @@ class Dashboard:
         result = await self.run(self.accounts().sign_in, name, _form(request, "password") or "", address)
         if result.limited:
             logger.warning("dashboard: sign-in refused for %r from %s: too many failed attempts", name, address)
-            return await self.login_form(request, status=429, name=name,
-                                         error="Too many failed sign-ins. Wait 15 minutes, then try again.")
+            return await self.login_form(
+                request, status=429, name=name, error="Too many failed sign-ins. Wait 15 minutes, then try again."
+            )
         if not result.ok:
             logger.info("dashboard: failed sign-in for %r from %s", name, address)
             return await self.login_form(request, status=401, name=name, error="Wrong name or password.")
         logger.info("dashboard: %s signed in from %s", result.user.name, address)
         target = PREFIX + ("/password" if result.user.must_change_password else "/")
         reply = response.redirect(target, status=303)
-        self._cookie(reply, SESSION_COOKIE, passwords.sign(self.secret, result.token), PREFIX,
-                     int(SESSION_LIFETIME.total_seconds()))
+        self._cookie(
+            reply,
+            SESSION_COOKIE,
+            passwords.sign(self.secret, result.token),
+            PREFIX,
+            int(SESSION_LIFETIME.total_seconds()),
+        )
         self._cookie(reply, LOGIN_COOKIE, "", PREFIX + "/login", 0)
         return reply
 
@@ -303,16 +345,26 @@ class Dashboard:
         return reply
 
     def forbidden(self) -> HTTPResponse:
-        return self.render("message.html", status=403, title="Form expired",
-                           message="This form was not sent from the dashboard, or it expired. "
-                                   "Go back, reload the page and try again.")
+        return self.render(
+            "message.html",
+            status=403,
+            title="Form expired",
+            message="This form was not sent from the dashboard, or it expired. "
+            "Go back, reload the page and try again.",
+        )
 
     async def password_form(self, request: Request, error: str = "", status: int = 200) -> HTTPResponse:
         user, refusal = await self._signed_in(request)
         if refusal:
             return refusal
-        return self.render("password.html", status=status, user=user, error=error,
-                           csrf_token=self.csrf_for(request), min_length=passwords.MIN_PASSWORD_LENGTH)
+        return self.render(
+            "password.html",
+            status=status,
+            user=user,
+            error=error,
+            csrf_token=self.csrf_for(request),
+            min_length=passwords.MIN_PASSWORD_LENGTH,
+        )
 
     async def change_password(self, request: Request) -> HTTPResponse:
         user, refusal = await self._signed_in(request, page=False)
@@ -367,28 +419,52 @@ class Dashboard:
             last_purge = await self.run(summary.last_purge)
         except Exception as error:
             logger.error("dashboard: conversations unavailable: %s", error)
-            return self.render("message.html", status=503, title="Dashboard unavailable",
-                               message="The conversations database cannot be reached. Please try again later.")
+            return self.render(
+                "message.html",
+                status=503,
+                title="Dashboard unavailable",
+                message="The conversations database cannot be reached. Please try again later.",
+            )
         handoffs = await self.run(queue.handoffs, start, end)
         callbacks = await self.run(queue.callbacks, start, end)
         open_callbacks = await self.run(queue.open_callbacks)
         more = len(unsure) > UNSURE_PAGE
         unsure = unsure[:UNSURE_PAGE]
         range_args = {"from": start.isoformat(), "to": end.isoformat()}
-        rows = [{
-            "event_id": m.event_id, "time": m.time, "channel": m.channel, "text": mask(m.text),
-            "guesses": [(intent, titles.get(intent, intent), confidence) for intent, confidence in m.guesses[:3]],
-            "suggested": exports.suggested_intent(m, titles),
-        } for m in unsure]
+        rows = [
+            {
+                "event_id": m.event_id,
+                "time": m.time,
+                "channel": m.channel,
+                "text": mask(m.text),
+                "guesses": [(intent, titles.get(intent, intent), confidence) for intent, confidence in m.guesses[:3]],
+                "suggested": exports.suggested_intent(m, titles),
+            }
+            for m in unsure
+        ]
         return self.render(
-            "dashboard.html", user=user, figures=figures, problem=problem, progress=progress,
-            start=start, end=end, range_query=urlencode(range_args), unsure=rows, topics=titles,
+            "dashboard.html",
+            user=user,
+            figures=figures,
+            problem=problem,
+            progress=progress,
+            start=start,
+            end=end,
+            range_query=urlencode(range_args),
+            unsure=rows,
+            topics=titles,
             older_query=urlencode({**range_args, "before": unsure[-1].event_id}) if more and unsure else "",
-            queue_recorded=queue.recorded, handoffs=handoffs, callbacks=callbacks, open_callbacks=open_callbacks,
+            queue_recorded=queue.recorded,
+            handoffs=handoffs,
+            callbacks=callbacks,
+            open_callbacks=open_callbacks,
             handoff_times=response_times([h.response_seconds for h in handoffs]),
             callback_times=response_times([c.response_seconds for c in callbacks]),
-            csrf_token=self.csrf_for(request), retention_days=_retention(), last_purge=last_purge,
-            hours=load_office().hours, mask=mask,
+            csrf_token=self.csrf_for(request),
+            retention_days=_retention(),
+            last_purge=last_purge,
+            hours=load_office().hours,
+            mask=mask,
         )
 
     async def export(self, request: Request) -> HTTPResponse:
@@ -426,8 +502,9 @@ class Dashboard:
         else:
             body, content_type = exports.training_yaml(messages, titles, chosen), "application/yaml; charset=utf-8"
             filename += ".yml"
-        return response.text(body, content_type=content_type,
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return response.text(
+            body, content_type=content_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        )
 
     async def callback_done(self, request: Request, callback_id: str) -> HTTPResponse:
         user, refusal = await self._signed_in(request, page=False)
@@ -436,8 +513,12 @@ class Dashboard:
         if not self.csrf_valid(request):
             return self.forbidden()
         if not await self.run(staff_queue().mark_done, callback_id, user.name):
-            return self.render("message.html", status=404, title="No such callback request",
-                               message="That callback request does not exist or is already done.")
+            return self.render(
+                "message.html",
+                status=404,
+                title="No such callback request",
+                message="That callback request does not exist or is already done.",
+            )
         logger.info("dashboard: %s marked callback %s done", user.name, callback_id)
         return response.redirect(PREFIX + "/#callbacks", status=303)
 
@@ -453,8 +534,9 @@ class Dashboard:
                 body = re.sub(rb"\n//# sourceMappingURL=\S+\s*$", b"\n", body)
             cached = self._static_cache[name] = (mtime, body)
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return response.raw(cached[1], content_type=f"{content_type}; charset=utf-8",
-                            headers={"Cache-Control": "private, max-age=300"})
+        return response.raw(
+            cached[1], content_type=f"{content_type}; charset=utf-8", headers={"Cache-Control": "private, max-age=300"}
+        )
 
 
 def _form(request: Request, name: str) -> Optional[str]:

@@ -9,6 +9,7 @@ the database, so every replica sees the same accounts and sessions. The tables c
 Alembic migration 0003: `make staff-user` migrates the database first, like the importer; a
 server only checks that the schema is at head (`make migrate` otherwise).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, create_engine, delete, func, select
 from sqlalchemy.engine import make_url
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session, declarative_base, sessionmaker
 from cers.dashboard import passwords
 from cers.settings import database_url
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 builds the class at run time
 
 # Sign-in limit: after this many failed sign-ins in WINDOW, that name (or that address) must wait.
 MAX_FAILURES_PER_NAME = 5
@@ -101,23 +102,26 @@ def utcnow() -> dt.datetime:
 def normalise_name(name: str) -> str:
     value = (name or "").strip().lower()
     if not _NAME.match(value):
-        raise AccountError("A staff name has 2 to 80 letters, digits, dots, dashes or underscores, "
-                           "and starts with a letter or digit (e.g. maria.lopez).")
+        raise AccountError(
+            "A staff name has 2 to 80 letters, digits, dots, dashes or underscores, "
+            "and starts with a letter or digit (e.g. maria.lopez)."
+        )
     return value
 
 
 class AccountStore:
     """Staff accounts and sessions in DATABASE_URL: one engine and session factory per instance."""
 
-    def __init__(self, url: Optional[str] = None, *, migrate: bool = False,
-                 clock: Callable[[], dt.datetime] = utcnow):
+    def __init__(self, url: Optional[str] = None, *, migrate: bool = False, clock: Callable[[], dt.datetime] = utcnow):
         self.url = url or database_url()
         parsed = make_url(self.url)
         sqlite = parsed.get_backend_name() == "sqlite"
         if sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(
-            self.url, future=True, pool_pre_ping=True,
+            self.url,
+            future=True,
+            pool_pre_ping=True,
             connect_args={"timeout": 10, "check_same_thread": False} if sqlite else {"connect_timeout": 5},
         )
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
@@ -136,8 +140,10 @@ class AccountStore:
 
         found, wanted = migrations.current(self.engine), migrations.head()
         if found != wanted:
-            raise SchemaNotReady(f"the facility database is at schema {found or 'none'}, not {wanted}: "
-                                 "run `make migrate` (python -m cers.facilities.migrations) first")
+            raise SchemaNotReady(
+                f"the facility database is at schema {found or 'none'}, not {wanted}: "
+                "run `make migrate` (python -m cers.facilities.migrations) first"
+            )
         self._schema_ready = True
 
     def dispose(self) -> None:
@@ -195,12 +201,22 @@ class AccountStore:
         """Failed sign-ins within WINDOW: (for this name, from this address)."""
         since = self.clock() - WINDOW
         with self._db() as db:
-            by_name = db.execute(select(func.count()).select_from(SignInAttemptRow).where(
-                SignInAttemptRow.name == name, SignInAttemptRow.at >= since,
-                SignInAttemptRow.succeeded.is_(False))).scalar_one()
-            by_address = db.execute(select(func.count()).select_from(SignInAttemptRow).where(
-                SignInAttemptRow.address == address, SignInAttemptRow.at >= since,
-                SignInAttemptRow.succeeded.is_(False))).scalar_one()
+            by_name = db.execute(
+                select(func.count())
+                .select_from(SignInAttemptRow)
+                .where(
+                    SignInAttemptRow.name == name, SignInAttemptRow.at >= since, SignInAttemptRow.succeeded.is_(False)
+                )
+            ).scalar_one()
+            by_address = db.execute(
+                select(func.count())
+                .select_from(SignInAttemptRow)
+                .where(
+                    SignInAttemptRow.address == address,
+                    SignInAttemptRow.at >= since,
+                    SignInAttemptRow.succeeded.is_(False),
+                )
+            ).scalar_one()
         return by_name, by_address
 
     def sign_in(self, name: str, password: str, address: str) -> SignIn:
@@ -223,8 +239,15 @@ class AccountStore:
         with self._db() as db:
             if passwords.needs_rehash(stored):
                 db.get(StaffUserRow, row.id).password_hash = passwords.hash_password(password)
-            db.add(StaffSessionRow(token_hash=passwords.token_hash(token), user_id=row.id, created_at=now,
-                                   last_seen_at=now, expires_at=now + SESSION_LIFETIME))
+            db.add(
+                StaffSessionRow(
+                    token_hash=passwords.token_hash(token),
+                    user_id=row.id,
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=now + SESSION_LIFETIME,
+                )
+            )
         return SignIn(StaffUser(row.id, row.name, row.must_change_password), token)
 
     def _record(self, name: str, address: str, succeeded: bool) -> None:
@@ -243,7 +266,8 @@ class AccountStore:
         now = self.clock()
         with self._db() as db:
             found = db.execute(
-                select(StaffSessionRow, StaffUserRow).join(StaffUserRow, StaffUserRow.id == StaffSessionRow.user_id)
+                select(StaffSessionRow, StaffUserRow)
+                .join(StaffUserRow, StaffUserRow.id == StaffSessionRow.user_id)
                 .where(StaffSessionRow.token_hash == passwords.token_hash(token))
             ).first()
             if found is None:
@@ -263,21 +287,28 @@ class AccountStore:
 
     def end_other_sessions(self, user: StaffUser, keep_token: str) -> None:
         with self._db() as db:
-            db.execute(delete(StaffSessionRow).where(StaffSessionRow.user_id == user.id,
-                                                     StaffSessionRow.token_hash != passwords.token_hash(keep_token)))
+            db.execute(
+                delete(StaffSessionRow).where(
+                    StaffSessionRow.user_id == user.id, StaffSessionRow.token_hash != passwords.token_hash(keep_token)
+                )
+            )
 
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="make staff-user NAME=...",
-        description="Creates a staff account for the dashboard (or resets its password) and prints a one-time password.")
+        description="Creates a staff account for the dashboard (or resets its password) and prints a one-time password.",
+    )
     parser.add_argument("name", help="the staff member's user name, e.g. maria.lopez")
     args = parser.parse_args(argv)
     try:
         store = AccountStore(migrate=True)
     except Exception as error:  # e.g. the database is unreachable
-        print(f"Cannot open the facility database ({make_url(database_url()).render_as_string(hide_password=True)}):"
-              f" {error}", file=sys.stderr)
+        print(
+            f"Cannot open the facility database ({make_url(database_url()).render_as_string(hide_password=True)}):"
+            f" {error}",
+            file=sys.stderr,
+        )
         return 1
     try:
         password, created = store.create_or_reset(args.name)
@@ -287,8 +318,10 @@ def main(argv: Optional[list] = None) -> int:
     finally:
         store.dispose()
     name = normalise_name(args.name)
-    print(f"{'Created' if created else 'Reset the password of'} the staff account '{name}'"
-          f"{'' if created else ' (its sessions are ended)'}.")
+    print(
+        f"{'Created' if created else 'Reset the password of'} the staff account '{name}'"
+        f"{'' if created else ' (its sessions are ended)'}."
+    )
     print(f"One-time password: {password}")
     print("Give it to them in person or by phone; at the first sign-in at /staff/ they choose their own.")
     return 0

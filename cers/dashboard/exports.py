@@ -1,4 +1,5 @@
 """Unsure messages as training-example lines (CSV or Rasa YAML), masked, for the office and the developers."""
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,9 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def training_csv(messages: Sequence[UnsureMessage], titles: Dict[str, str],
-                 intents: Optional[Dict[int, str]] = None) -> str:
+def training_csv(
+    messages: Sequence[UnsureMessage], titles: Dict[str, str], intents: Optional[Dict[int, str]] = None
+) -> str:
     """text,intent,guess_1,confidence_1,...,time,channel: one row per message (text masked).
 
     intent is the one chosen on the dashboard (intents: event id -> intent) or the bot's best guess."""
@@ -52,8 +54,9 @@ def training_csv(messages: Sequence[UnsureMessage], titles: Dict[str, str],
     return out.getvalue()
 
 
-def training_yaml(messages: Iterable[UnsureMessage], titles: Dict[str, str],
-                  intents: Optional[Dict[int, str]] = None) -> str:
+def training_yaml(
+    messages: Iterable[UnsureMessage], titles: Dict[str, str], intents: Optional[Dict[int, str]] = None
+) -> str:
     """Rasa NLU training data (version 3.1), one example per message (text masked), grouped by intent.
 
     The intent is the one chosen on the dashboard or the bot's best guess: check it before adding

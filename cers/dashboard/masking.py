@@ -1,4 +1,5 @@
 """Hides phone numbers and e-mail addresses in message texts before staff lists and exports show them."""
+
 from __future__ import annotations
 
 import re

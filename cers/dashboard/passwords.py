@@ -1,4 +1,5 @@
 """Staff passwords (argon2id hashes, one-time passwords) and the signed tokens of staff sessions and forms."""
+
 from __future__ import annotations
 
 import hashlib
@@ -61,6 +62,7 @@ def password_problem(password: str, name: str, old_password: str = "") -> Option
 
 
 # ---------------------------------------------------------------- tokens
+
 
 def new_token() -> str:
     """A random session token (256 bits), URL-safe."""

@@ -10,6 +10,7 @@ cers.dashboard.accounts' names), return it from staff_queue(), and add the hando
 name to summary.HANDOFF_ACTIONS so conversations count as handed off. Retention
 (retention.py) must delete their old rows as well.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -7,6 +7,7 @@ including newer sessions of the same person, stay. Run it daily (cron, a Kuberne
     make purge                       # RETENTION_DAYS, TRACKER_STORE_URL from the environment
     python -m cers.dashboard.retention --days 30
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,14 @@ def purge(store: SummaryStore, days: int, now: Optional[float] = None) -> dict:
         "seconds": round(time.monotonic() - started, 2),
     }
     store.record_purge(done)
-    logger.info("purged %d conversations (%d events) last active before %s (retention %d days) in %.2f s",
-                conversations, events, done["before"], days, done["seconds"])
+    logger.info(
+        "purged %d conversations (%d events) last active before %s (retention %d days) in %.2f s",
+        conversations,
+        events,
+        done["before"],
+        days,
+        done["seconds"],
+    )
     return done
 
 

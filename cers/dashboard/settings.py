@@ -1,4 +1,5 @@
 """The dashboard's settings (SESSION_SECRET, RETENTION_DAYS), read like every other variable through cers.settings.env."""
+
 from __future__ import annotations
 
 from cers.settings import SettingsError, env
@@ -13,8 +14,9 @@ def session_secret() -> str:
     Every replica must have the same value; changing it signs every staff member out."""
     value = env("SESSION_SECRET")
     if value and len(value) < MIN_SECRET_LENGTH:
-        raise SettingsError(f"SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters "
-                            "(e.g. `openssl rand -hex 32`)")
+        raise SettingsError(
+            f"SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters " "(e.g. `openssl rand -hex 32`)"
+        )
     return value
 
 

@@ -32,10 +32,10 @@ Definitions (the dashboard says them too):
 - Handed off: a handoff action ran (HANDOFF_ACTIONS: none exists yet, see queue.py).
 - Finished by the bot: every other conversation.
 """
+
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -45,7 +45,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -109,7 +109,8 @@ metadata = sa.MetaData()
 
 # Rasa's table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), read only: never created here.
 events = sa.Table(
-    "events", sa.MetaData(),
+    "events",
+    sa.MetaData(),
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("sender_id", sa.String(255)),
     sa.Column("type_name", sa.String(255)),
@@ -120,12 +121,14 @@ events = sa.Table(
 )
 
 meta_table = sa.Table(
-    "dashboard_meta", metadata,
+    "dashboard_meta",
+    metadata,
     sa.Column("key", sa.String(40), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
 conversations = sa.Table(
-    "dashboard_conversations", metadata,
+    "dashboard_conversations",
+    metadata,
     sa.Column("first_event_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("last_event_id", sa.Integer, nullable=False),
     sa.Column("sender_id", sa.String(255), nullable=False),
@@ -145,7 +148,8 @@ conversations = sa.Table(
     sa.Index("ix_dashboard_conversations_ended_at", "ended_at"),
 )
 topics = sa.Table(
-    "dashboard_topics", metadata,
+    "dashboard_topics",
+    metadata,
     sa.Column("conversation", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("intent", sa.String(255), primary_key=True),
     sa.Column("sender_id", sa.String(255), nullable=False),
@@ -155,7 +159,8 @@ topics = sa.Table(
     sa.Index("ix_dashboard_topics_sender", "sender_id"),
 )
 unsure = sa.Table(
-    "dashboard_unsure", metadata,
+    "dashboard_unsure",
+    metadata,
     sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("conversation", sa.Integer, nullable=False),
     sa.Column("sender_id", sa.String(255), nullable=False),
@@ -166,7 +171,8 @@ unsure = sa.Table(
     sa.Index("ix_dashboard_unsure_sender", "sender_id"),
 )
 status_checks = sa.Table(
-    "dashboard_status_checks", metadata,
+    "dashboard_status_checks",
+    metadata,
     sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("conversation", sa.Integer, nullable=False),
     sa.Column("sender_id", sa.String(255), nullable=False),
@@ -312,10 +318,15 @@ def summarise(sender_id: str, rows: Iterable[Row]) -> List[Conversation]:
 
 # ---------------------------------------------------------------- the store of summaries
 
+
 def hours_fingerprint(hours: OfficeHours) -> str:
-    described = json.dumps([hours.time_zone, sorted((day, [[str(a), str(b)] for a, b in periods])
-                                                    for day, periods in hours.weekly.items()),
-                            sorted(str(day) for day in hours.closed_dates)])
+    described = json.dumps(
+        [
+            hours.time_zone,
+            sorted((day, [[str(a), str(b)] for a, b in periods]) for day, periods in hours.weekly.items()),
+            sorted(str(day) for day in hours.closed_dates),
+        ]
+    )
     return hashlib.sha256(described.encode()).hexdigest()[:16]
 
 
@@ -434,10 +445,14 @@ class SummaryStore:
     def progress(self) -> Progress:
         self.ensure_tables()
         with self.engine.connect() as connection:
-            cursor = int(connection.execute(sa.select(meta_table.c.value)
-                                            .where(meta_table.c.key == "cursor")).scalar() or 0)
-            last = connection.execute(sa.select(sa.func.max(events.c.id))).scalar() \
-                if self.has_events(connection) else None
+            cursor = int(
+                connection.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "cursor")).scalar() or 0
+            )
+            last = (
+                connection.execute(sa.select(sa.func.max(events.c.id))).scalar()
+                if self.has_events(connection)
+                else None
+            )
         return Progress(cursor, int(last or 0))
 
     def refresh(self, max_seconds: Optional[float] = None, wait: bool = True) -> Progress:
@@ -462,12 +477,16 @@ class SummaryStore:
         with self._write() as connection:
             if not self.has_events(connection):
                 return False
-            cursor = int(connection.execute(sa.select(meta_table.c.value)
-                                            .where(meta_table.c.key == "cursor")).scalar() or 0)
+            cursor = int(
+                connection.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "cursor")).scalar() or 0
+            )
             since = max(0, cursor - POSTGRES_LOOKBACK_IDS) if self.backend == "postgresql" else cursor
             rows = connection.execute(
-                sa.select(events.c.id, events.c.sender_id).where(events.c.id > since)
-                .order_by(events.c.id).limit(BATCH_EVENTS + (cursor - since))).all()
+                sa.select(events.c.id, events.c.sender_id)
+                .where(events.c.id > since)
+                .order_by(events.c.id)
+                .limit(BATCH_EVENTS + (cursor - since))
+            ).all()
             if not rows or rows[-1][0] <= cursor:
                 return False
             senders = list(dict.fromkeys(sender for _, sender in rows))
@@ -477,15 +496,25 @@ class SummaryStore:
 
     def _summarise_senders(self, connection: Connection, senders: Sequence[str]) -> None:
         for start in range(0, len(senders), SENDERS_PER_QUERY):
-            chunk = list(senders[start:start + SENDERS_PER_QUERY])
-            needs_data = sa.or_(events.c.type_name.in_(("user", "bot")),
-                                sa.and_(events.c.type_name == "slot", events.c.action_name == STATUS_FAILURES_SLOT))
-            query = (sa.select(events.c.sender_id, events.c.id, events.c.type_name, events.c.timestamp,
-                               events.c.intent_name, events.c.action_name,
-                               sa.case((needs_data, events.c.data), else_=sa.null()))
-                     .where(events.c.sender_id.in_(chunk))
-                     .where(events.c.type_name.in_(("user", "bot", "action", "slot", "session_started")))
-                     .order_by(events.c.sender_id, events.c.id))
+            chunk = list(senders[start : start + SENDERS_PER_QUERY])
+            needs_data = sa.or_(
+                events.c.type_name.in_(("user", "bot")),
+                sa.and_(events.c.type_name == "slot", events.c.action_name == STATUS_FAILURES_SLOT),
+            )
+            query = (
+                sa.select(
+                    events.c.sender_id,
+                    events.c.id,
+                    events.c.type_name,
+                    events.c.timestamp,
+                    events.c.intent_name,
+                    events.c.action_name,
+                    sa.case((needs_data, events.c.data), else_=sa.null()),
+                )
+                .where(events.c.sender_id.in_(chunk))
+                .where(events.c.type_name.in_(("user", "bot", "action", "slot", "session_started")))
+                .order_by(events.c.sender_id, events.c.id)
+            )
             by_sender: Dict[str, List[Row]] = {sender: [] for sender in chunk}
             for sender, *row in connection.execute(query):
                 by_sender[sender].append(tuple(row))
@@ -502,21 +531,54 @@ class SummaryStore:
             started = c.started_at if c.started_at is not None else c.ended_at
             local = self._local(started)
             day = local.date().isoformat()
-            conversation_rows.append(dict(
-                first_event_id=c.first_event_id, last_event_id=c.last_event_id, sender_id=c.sender_id,
-                started_at=started, ended_at=c.ended_at, day=day, hour=local.hour,
-                outside_hours=0 if self.hours.is_open(local) else 1, channel=c.channel[:40],
-                user_messages=c.user_messages, unsure_messages=c.unsure_messages, outcome=c.outcome))
-            topic_rows += [dict(conversation=c.first_event_id, intent=intent, sender_id=c.sender_id, day=day,
-                                messages=count) for intent, count in c.intents.items()]
-            unsure_rows += [dict(event_id=event_id, conversation=c.first_event_id, sender_id=c.sender_id,
-                                 timestamp=at, day=self._local(at).date().isoformat(), channel=c.channel[:40])
-                            for event_id, at in c.unsure_events]
-            status_rows += [dict(event_id=event_id, conversation=c.first_event_id, sender_id=c.sender_id,
-                                 timestamp=at, day=self._local(at).date().isoformat(), outcome=outcome)
-                            for event_id, at, outcome in c.status_checks]
-        for table, rows in ((conversations, conversation_rows), (topics, topic_rows),
-                            (unsure, unsure_rows), (status_checks, status_rows)):
+            conversation_rows.append(
+                dict(
+                    first_event_id=c.first_event_id,
+                    last_event_id=c.last_event_id,
+                    sender_id=c.sender_id,
+                    started_at=started,
+                    ended_at=c.ended_at,
+                    day=day,
+                    hour=local.hour,
+                    outside_hours=0 if self.hours.is_open(local) else 1,
+                    channel=c.channel[:40],
+                    user_messages=c.user_messages,
+                    unsure_messages=c.unsure_messages,
+                    outcome=c.outcome,
+                )
+            )
+            topic_rows += [
+                dict(conversation=c.first_event_id, intent=intent, sender_id=c.sender_id, day=day, messages=count)
+                for intent, count in c.intents.items()
+            ]
+            unsure_rows += [
+                dict(
+                    event_id=event_id,
+                    conversation=c.first_event_id,
+                    sender_id=c.sender_id,
+                    timestamp=at,
+                    day=self._local(at).date().isoformat(),
+                    channel=c.channel[:40],
+                )
+                for event_id, at in c.unsure_events
+            ]
+            status_rows += [
+                dict(
+                    event_id=event_id,
+                    conversation=c.first_event_id,
+                    sender_id=c.sender_id,
+                    timestamp=at,
+                    day=self._local(at).date().isoformat(),
+                    outcome=outcome,
+                )
+                for event_id, at, outcome in c.status_checks
+            ]
+        for table, rows in (
+            (conversations, conversation_rows),
+            (topics, topic_rows),
+            (unsure, unsure_rows),
+            (status_checks, status_rows),
+        ):
             if rows:
                 connection.execute(table.insert(), rows)
 
@@ -534,20 +596,27 @@ class SummaryStore:
         while True:
             with self._write() as connection:
                 old = connection.execute(
-                    sa.select(c.sender_id, sa.func.max(c.last_event_id),
-                              sa.func.sum(sa.case((c.user_messages > 0, 1), else_=0)))
-                    .where(c.ended_at < cutoff).group_by(c.sender_id).limit(batch)).all()
+                    sa.select(
+                        c.sender_id,
+                        sa.func.max(c.last_event_id),
+                        sa.func.sum(sa.case((c.user_messages > 0, 1), else_=0)),
+                    )
+                    .where(c.ended_at < cutoff)
+                    .group_by(c.sender_id)
+                    .limit(batch)
+                ).all()
                 if not old:
                     break
                 for sender, last_id, talked in old:
                     if self.has_events(connection):
                         events_deleted += connection.execute(
-                            events.delete().where(events.c.sender_id == sender, events.c.id <= last_id)).rowcount
-                    connection.execute(conversations.delete().where(c.sender_id == sender,
-                                                                    c.first_event_id <= last_id))
+                            events.delete().where(events.c.sender_id == sender, events.c.id <= last_id)
+                        ).rowcount
+                    connection.execute(conversations.delete().where(c.sender_id == sender, c.first_event_id <= last_id))
                     for table in CHILD_TABLES:
-                        connection.execute(table.delete().where(table.c.sender_id == sender,
-                                                                table.c.conversation <= last_id))
+                        connection.execute(
+                            table.delete().where(table.c.sender_id == sender, table.c.conversation <= last_id)
+                        )
                     conversations_deleted += int(talked or 0)
         return conversations_deleted, events_deleted
 
@@ -573,22 +642,33 @@ class SummaryStore:
         with self.engine.connect() as connection:
             per_day_channel = connection.execute(
                 sa.select(c.day, c.channel, sa.func.count(), sa.func.sum(c.user_messages))
-                .where(in_range).group_by(c.day, c.channel)).all()
+                .where(in_range)
+                .group_by(c.day, c.channel)
+            ).all()
             per_hour = connection.execute(
-                sa.select(c.hour, sa.func.count(), sa.func.sum(c.outside_hours))
-                .where(in_range).group_by(c.hour)).all()
-            outcomes = dict(connection.execute(
-                sa.select(c.outcome, sa.func.count()).where(in_range).group_by(c.outcome)).all())
+                sa.select(c.hour, sa.func.count(), sa.func.sum(c.outside_hours)).where(in_range).group_by(c.hour)
+            ).all()
+            outcomes = dict(
+                connection.execute(sa.select(c.outcome, sa.func.count()).where(in_range).group_by(c.outcome)).all()
+            )
             t = topics.c
             topic_rows = connection.execute(
                 sa.select(t.intent, sa.func.sum(t.messages), sa.func.count())
-                .where(t.day >= a, t.day <= b).group_by(t.intent)).all()
+                .where(t.day >= a, t.day <= b)
+                .group_by(t.intent)
+            ).all()
             s = status_checks.c
-            status = dict(connection.execute(
-                sa.select(s.outcome, sa.func.count()).where(s.day >= a, s.day <= b).group_by(s.outcome)).all())
-            figures.unsure = connection.execute(
-                sa.select(sa.func.count()).select_from(unsure)
-                .where(unsure.c.day >= a, unsure.c.day <= b)).scalar() or 0
+            status = dict(
+                connection.execute(
+                    sa.select(s.outcome, sa.func.count()).where(s.day >= a, s.day <= b).group_by(s.outcome)
+                ).all()
+            )
+            figures.unsure = (
+                connection.execute(
+                    sa.select(sa.func.count()).select_from(unsure).where(unsure.c.day >= a, unsure.c.day <= b)
+                ).scalar()
+                or 0
+            )
 
         channel_totals: Dict[str, int] = {}
         by_day: Dict[str, Dict[str, int]] = {}
@@ -602,28 +682,38 @@ class SummaryStore:
         day = start
         while day <= end:
             counts = by_day.get(day.isoformat(), {})
-            figures.per_day.append((day.isoformat(), [counts.get(name, 0) for name in figures.channels],
-                                    sum(counts.values())))
+            figures.per_day.append(
+                (day.isoformat(), [counts.get(name, 0) for name in figures.channels], sum(counts.values()))
+            )
             day += dt.timedelta(days=1)
         hours = {hour: (count, int(outside or 0)) for hour, count, outside in per_hour}
         figures.per_hour = [(hour, *hours.get(hour, (0, 0))) for hour in range(24)]
         figures.outside_hours = sum(outside for _, _, outside in figures.per_hour)
         figures.outcomes = [(key, label, outcomes.get(key, 0)) for key, label in OUTCOMES]
-        figures.topics = sorted(((intent, titles[intent], int(messages), count)
-                                 for intent, messages, count in topic_rows if intent in titles),
-                                key=lambda row: (-row[2], row[1]))
+        figures.topics = sorted(
+            (
+                (intent, titles[intent], int(messages), count)
+                for intent, messages, count in topic_rows
+                if intent in titles
+            ),
+            key=lambda row: (-row[2], row[1]),
+        )
         figures.status = [(key, label, status.get(key, 0)) for key, label in STATUS_OUTCOMES]
         return figures
 
-    def unsure_messages(self, start: dt.date, end: dt.date, before: Optional[int] = None,
-                        limit: int = 50) -> List[UnsureMessage]:
+    def unsure_messages(
+        self, start: dt.date, end: dt.date, before: Optional[int] = None, limit: int = 50
+    ) -> List[UnsureMessage]:
         """The messages the bot was unsure about, newest first (before: an event id, for the next page)."""
         self.ensure_tables()
         u = unsure.c
-        query = (sa.select(u.event_id, u.timestamp, u.channel, events.c.data)
-                 .select_from(unsure.join(events, events.c.id == u.event_id))
-                 .where(u.day >= start.isoformat(), u.day <= end.isoformat())
-                 .order_by(u.event_id.desc()).limit(limit))
+        query = (
+            sa.select(u.event_id, u.timestamp, u.channel, events.c.data)
+            .select_from(unsure.join(events, events.c.id == u.event_id))
+            .where(u.day >= start.isoformat(), u.day <= end.isoformat())
+            .order_by(u.event_id.desc())
+            .limit(limit)
+        )
         if before is not None:
             query = query.where(u.event_id < before)
         with self.engine.connect() as connection:
@@ -640,7 +730,8 @@ class SummaryStore:
             row = connection.execute(
                 sa.select(u.event_id, u.timestamp, u.channel, events.c.data)
                 .select_from(unsure.join(events, events.c.id == u.event_id))
-                .where(u.event_id == event_id)).first()
+                .where(u.event_id == event_id)
+            ).first()
         return self._unsure(*row) if row else None
 
     def _unsure(self, event_id: int, timestamp: float, channel: str, data: str) -> UnsureMessage:
@@ -649,8 +740,11 @@ class SummaryStore:
         except ValueError:
             event = {}
         ranking = (event.get("parse_data") or {}).get("intent_ranking") or []
-        guesses = tuple((str(g.get("name")), float(g.get("confidence") or 0.0)) for g in ranking
-                        if g.get("name") and g.get("name") != UNSURE_INTENT)
+        guesses = tuple(
+            (str(g.get("name")), float(g.get("confidence") or 0.0))
+            for g in ranking
+            if g.get("name") and g.get("name") != UNSURE_INTENT
+        )
         return UnsureMessage(event_id, self._local(timestamp), channel, str(event.get("text") or ""), guesses)
 
 
@@ -667,8 +761,7 @@ class _WriteTransaction:
         self.connection = self.store.engine.connect().execution_options(immediate=True)
         self.transaction = self.connection.begin()
         if self.store.backend == "postgresql" and sa.inspect(self.connection).has_table("dashboard_meta"):
-            self.connection.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "cursor")
-                                    .with_for_update())
+            self.connection.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "cursor").with_for_update())
         return self.connection
 
     def __exit__(self, kind, error, traceback) -> None:
@@ -685,8 +778,12 @@ def make_engine(url: str) -> Engine:
     """An engine for the tracker store's database; on SQLite, write transactions begin IMMEDIATE."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, future=True, pool_pre_ping=True,
-                                connect_args={"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {})
+        return sa.create_engine(
+            url,
+            future=True,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {},
+        )
     engine = sa.create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")

@@ -5,6 +5,7 @@ no CSP violation, readable at 360 pixels, refused after sign-out.
 The server is the bot's own (python -m channels.serve with credentials.yml), started here with SESSION_SECRET, its own
 tracker store, facility database and staff account; the action server is the session's (tests/conftest.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -64,8 +65,16 @@ def dashboard(live, tmp_path_factory):
     staff = Staff(base)
     staff.sign_in("maria.lopez", one_time)
     staff.change_password(one_time, PASSWORD)
-    yield {"server": server, "base": base, "work": work, "tracker_url": tracker_url, "database_url": database_url,
-           "env": env, "staff": staff, "senders": chats}
+    yield {
+        "server": server,
+        "base": base,
+        "work": work,
+        "tracker_url": tracker_url,
+        "database_url": database_url,
+        "env": env,
+        "staff": staff,
+        "senders": chats,
+    }
     server.stop()
 
 
@@ -77,12 +86,18 @@ class Staff:
         self.cookie = ""
 
     def get(self, path: str, **kwargs):
-        return requests.get(self.base + path, headers={"Cookie": self.cookie}, allow_redirects=False, timeout=30,
-                            **kwargs)
+        return requests.get(
+            self.base + path, headers={"Cookie": self.cookie}, allow_redirects=False, timeout=30, **kwargs
+        )
 
     def post(self, path: str, data: dict, cookie: str = None):
-        return requests.post(self.base + path, data=data, headers={"Cookie": self.cookie if cookie is None else cookie},
-                             allow_redirects=False, timeout=30)
+        return requests.post(
+            self.base + path,
+            data=data,
+            headers={"Cookie": self.cookie if cookie is None else cookie},
+            allow_redirects=False,
+            timeout=30,
+        )
 
     def csrf(self, path: str = "/staff/") -> str:
         return re.search(r'name="csrf_token" value="([^"]+)"', self.get(path).text).group(1)
@@ -91,15 +106,27 @@ class Staff:
         form = requests.get(self.base + "/staff/login", timeout=30)
         login_cookie = _cookie(form.headers["Set-Cookie"])
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-        reply = requests.post(self.base + "/staff/login", data={"csrf_token": token, "name": name, "password": password},
-                              headers={"Cookie": login_cookie}, allow_redirects=False, timeout=30)
+        reply = requests.post(
+            self.base + "/staff/login",
+            data={"csrf_token": token, "name": name, "password": password},
+            headers={"Cookie": login_cookie},
+            allow_redirects=False,
+            timeout=30,
+        )
         if keep and reply.status_code == 303:
             self.cookie = _cookie(reply.headers["Set-Cookie"])
         return reply
 
     def change_password(self, current: str, new: str):
-        reply = self.post("/staff/password", {"csrf_token": self.csrf("/staff/password"), "current_password": current,
-                                              "new_password": new, "new_password_again": new})
+        reply = self.post(
+            "/staff/password",
+            {
+                "csrf_token": self.csrf("/staff/password"),
+                "current_password": current,
+                "new_password": new,
+                "new_password_again": new,
+            },
+        )
         assert reply.status_code == 303, reply.text
         return reply
 
@@ -118,8 +145,9 @@ def test_the_dashboard_refuses_anyone_not_signed_in(dashboard):
     assert reply.status_code == 303 and reply.headers["Location"] == "/staff/login"
     assert requests.get(base + "/staff/export?format=csv", timeout=30).status_code == 401
     forged = "cers_staff_session=" + "x" * 43 + ".0123"
-    assert requests.get(base + "/staff/", headers={"Cookie": forged}, allow_redirects=False,
-                        timeout=30).status_code == 303
+    assert (
+        requests.get(base + "/staff/", headers={"Cookie": forged}, allow_redirects=False, timeout=30).status_code == 303
+    )
     assert dashboard["staff"].get("/staff/").status_code == 200
 
 
@@ -157,12 +185,20 @@ def test_forms_without_the_csrf_token_are_refused(dashboard):
     staff = dashboard["staff"]
     assert staff.post("/staff/logout", {}).status_code == 403
     assert staff.post("/staff/logout", {"csrf_token": "0" * 64}).status_code == 403
-    assert staff.post("/staff/password", {"current_password": PASSWORD, "new_password": "x" * 20,
-                                          "new_password_again": "x" * 20}).status_code == 403
+    assert (
+        staff.post(
+            "/staff/password", {"current_password": PASSWORD, "new_password": "x" * 20, "new_password_again": "x" * 20}
+        ).status_code
+        == 403
+    )
     assert staff.post("/staff/callbacks/1/done", {}).status_code == 403
     # A sign-in form posted without its token (from another site, say) is refused too.
-    refused = requests.post(dashboard["base"] + "/staff/login", data={"name": "maria.lopez", "password": PASSWORD},
-                            allow_redirects=False, timeout=30)
+    refused = requests.post(
+        dashboard["base"] + "/staff/login",
+        data={"name": "maria.lopez", "password": PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert refused.status_code == 403 and "Set-Cookie" not in refused.headers
     assert staff.get("/staff/").status_code == 200  # still signed in: nothing happened
 
@@ -174,10 +210,16 @@ def test_signing_out_ends_the_session(dashboard):
     reply = staff.post("/staff/logout", {"csrf_token": staff.csrf()})
     assert reply.status_code == 303 and reply.headers["Location"] == "/staff/login"
     assert "max-age=0" in _flags(reply.headers["Set-Cookie"])
-    again = requests.get(dashboard["base"] + "/staff/", headers={"Cookie": old_cookie}, allow_redirects=False, timeout=30)
+    again = requests.get(
+        dashboard["base"] + "/staff/", headers={"Cookie": old_cookie}, allow_redirects=False, timeout=30
+    )
     assert again.status_code == 303 and again.headers["Location"] == "/staff/login"
-    assert requests.get(dashboard["base"] + "/staff/export?format=csv", headers={"Cookie": old_cookie},
-                        timeout=30).status_code == 401
+    assert (
+        requests.get(
+            dashboard["base"] + "/staff/export?format=csv", headers={"Cookie": old_cookie}, timeout=30
+        ).status_code
+        == 401
+    )
 
 
 def test_sign_in_is_limited_after_repeated_failures(dashboard):
@@ -214,8 +256,9 @@ def expected_tables(tracker_db: str) -> dict:
     zone = ZoneInfo(load_office().hours.time_zone)
     titles = topic_titles()
     with sqlite3.connect(tracker_db) as db:
-        rows = db.execute("SELECT sender_id, intent_name, timestamp, data FROM events "
-                          "WHERE type_name = 'user' ORDER BY id").fetchall()
+        rows = db.execute(
+            "SELECT sender_id, intent_name, timestamp, data FROM events " "WHERE type_name = 'user' ORDER BY id"
+        ).fetchall()
     first, last_intent, topics = {}, {}, Counter()
     asked = set()
     for sender, intent, timestamp, data in rows:
@@ -225,14 +268,25 @@ def expected_tables(tracker_db: str) -> dict:
             topics[titles[intent]] += 1
         if intent == "ask_for_human":
             asked.add(sender)
-    outcomes = Counter("Left unanswered" if last_intent[s] in ("nlu_fallback", "none_of_these") else
-                       "Asked for a person (given the office's phone)" if s in asked else "Finished by the bot"
-                       for s in first)
+    outcomes = Counter(
+        "Left unanswered"
+        if last_intent[s] in ("nlu_fallback", "none_of_these")
+        else "Asked for a person (given the office's phone)"
+        if s in asked
+        else "Finished by the bot"
+        for s in first
+    )
     hours = Counter(f"{datetime.fromtimestamp(t, zone).hour:02d}:00" for t, _ in first.values())
     days = Counter(datetime.fromtimestamp(t, zone).date().isoformat() for t, _ in first.values())
     channels = Counter({"rest": "REST"}.get(c, c) for _, c in first.values())
-    return {"t-channels": dict(channels), "t-topics": dict(topics), "t-outcomes": dict(outcomes),
-            "t-hours": dict(hours), "t-days": dict(days), "conversations": len(first)}
+    return {
+        "t-channels": dict(channels),
+        "t-topics": dict(topics),
+        "t-outcomes": dict(outcomes),
+        "t-hours": dict(hours),
+        "t-days": dict(days),
+        "conversations": len(first),
+    }
 
 
 def test_purge_deletes_old_conversations_only(dashboard):
@@ -265,11 +319,22 @@ def test_the_dashboard_in_chromium(dashboard, browser_ready):
     assert staff.sign_in("maria.lopez", PASSWORD).status_code == 303
     expected = expected_tables(dashboard["tracker_url"].replace("sqlite:///", ""))
     assert expected["conversations"] == 4
-    env = base_env(BASE_URL=dashboard["base"], STAFF_NAME="maria.lopez", STAFF_PASSWORD=PASSWORD,
-                   EXPECTED=json.dumps(expected), UNSURE_TEXT="something about users i think, reach me on [phone]",
-                   SCREENSHOT_DIR=str(SCREENSHOTS))
-    run = subprocess.run(["node", "--test", "--test-reporter=spec", "staff/tests/dashboard.test.mjs"],
-                         cwd=ROOT / "web", env=env, capture_output=True, text=True, timeout=600)
+    env = base_env(
+        BASE_URL=dashboard["base"],
+        STAFF_NAME="maria.lopez",
+        STAFF_PASSWORD=PASSWORD,
+        EXPECTED=json.dumps(expected),
+        UNSURE_TEXT="something about users i think, reach me on [phone]",
+        SCREENSHOT_DIR=str(SCREENSHOTS),
+    )
+    run = subprocess.run(
+        ["node", "--test", "--test-reporter=spec", "staff/tests/dashboard.test.mjs"],
+        cwd=ROOT / "web",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     print(run.stdout[-20000:])
     assert run.returncode == 0, f"dashboard browser tests failed:\n{run.stdout[-20000:]}\n{run.stderr[-5000:]}"
     assert (SCREENSHOTS / "dashboard.png").exists() and (SCREENSHOTS / "dashboard-360px.png").exists()
@@ -277,8 +342,9 @@ def test_the_dashboard_in_chromium(dashboard, browser_ready):
 
 @pytest.fixture(scope="module")
 def browser_ready():
-    setup = subprocess.run([str(ROOT / "scripts" / "browser_for_tests.sh")], cwd=ROOT,
-                           capture_output=True, text=True, timeout=900)
+    setup = subprocess.run(
+        [str(ROOT / "scripts" / "browser_for_tests.sh")], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
     if setup.returncode != 0:
         pytest.fail(f"browser setup failed:\n{setup.stdout}\n{setup.stderr}")
     if os.environ.get("CHROMIUM_PATH") is None and not shutil.which("chromium"):

@@ -1,4 +1,5 @@
 """Writes Rasa-shaped rows into an `events` table (the SQL tracker store's), for the dashboard's tests: conversations as a person would have them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,8 +52,12 @@ class Conversation:
 
     def user(self, text: str, intent: str, ranking: Sequence[Tuple[str, float]] = ()) -> "Conversation":
         ranking = list(ranking) or [(intent, 0.99)]
-        parse = {"intent": {"name": intent, "confidence": ranking[0][1]}, "entities": [], "text": text,
-                 "intent_ranking": [{"name": name, "confidence": value} for name, value in ranking]}
+        parse = {
+            "intent": {"name": intent, "confidence": ranking[0][1]},
+            "entities": [],
+            "text": text,
+            "intent_ranking": [{"name": name, "confidence": value} for name, value in ranking],
+        }
         self._add("user", intent=intent, text=text, parse_data=parse, input_channel=self.channel)
         self._add("user_featurization", use_text_for_featurization=False)
         return self
@@ -62,8 +67,7 @@ class Conversation:
         return self
 
     def bot(self, text: str, **metadata) -> "Conversation":
-        self._add("bot", text=text, metadata={"model_id": "test", **metadata},
-                  data={"buttons": None})
+        self._add("bot", text=text, metadata={"model_id": "test", **metadata}, data={"buttons": None})
         return self
 
     def slot(self, name: str, value) -> "Conversation":
@@ -80,8 +84,12 @@ class Conversation:
     def unsure(self, text: str, guesses: Sequence[Tuple[str, float]]) -> "Conversation":
         """A message the bot was not sure about: "Did you mean" with buttons."""
         ranking = [("nlu_fallback", 0.4)] + list(guesses)
-        return (self.user(text, "nlu_fallback", ranking).action("action_did_you_mean")
-                .bot("I'm not sure what you mean. Did you mean one of these?").listen())
+        return (
+            self.user(text, "nlu_fallback", ranking)
+            .action("action_did_you_mean")
+            .bot("I'm not sure what you mean. Did you mean one of these?")
+            .listen()
+        )
 
 
 def create_events(url: str) -> sa.engine.Engine:
@@ -96,9 +104,12 @@ def write(engine: sa.engine.Engine, *conversations: Conversation) -> None:
     rows = [row for conversation in conversations for row in conversation.rows]
     rows.sort(key=lambda row: row[2])  # as they would arrive
     with engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
-            "VALUES (:s, :t, :ts, :i, :a, :d)"),
-            [dict(s=s, t=t, ts=ts, i=i, a=a, d=d) for s, t, ts, i, a, d in rows])
+        connection.execute(
+            sa.text(
+                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
+                "VALUES (:s, :t, :ts, :i, :a, :d)"
+            ),
+            [dict(s=s, t=t, ts=ts, i=i, a=a, d=d) for s, t, ts, i, a, d in rows],
+        )
     for conversation in conversations:
         conversation.rows.clear()

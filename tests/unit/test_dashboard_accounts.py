@@ -1,4 +1,5 @@
 """Staff accounts: one-time passwords, argon2 hashes, sessions that end, the sign-in limit, signed tokens."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Privacy: phone numbers and e-mail addresses masked in the dashboard's lists and exports; exports as training lines."""
+
 from __future__ import annotations
 
 import csv
@@ -15,17 +16,20 @@ from cers.dashboard.summary import UnsureMessage
 TITLES = {"how_to_add_user": "Add a user", "how_to_log_in": "Log in"}
 
 
-@pytest.mark.parametrize("text, masked", [
-    ("call me at (530) 555-0123", "call me at [phone]"),
-    ("530-555-0123 or 530.555.0123 or 530 555 0123", "[phone] or [phone] or [phone]"),
-    ("5305550123 and +1 530 555 0123", "[phone] and [phone]"),
-    ("my cell is 555-0123.", "my cell is [phone]."),
-    ("+44 20 7946 0958", "[phone]"),
-    ("write to Jo.Smith+cers@example.co.uk please", "write to [e-mail] please"),
-    ("status for 10234567 zip 95971", "status for 10234567 zip 95971"),
-    ("cers id 102345678, zip 95971-1234", "cers id 102345678, zip 95971-1234"),
-    ("due 2027-03-01, 1500 gallons, 10 234 567", "due 2027-03-01, 1500 gallons, 10 234 567"),
-])
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("call me at (530) 555-0123", "call me at [phone]"),
+        ("530-555-0123 or 530.555.0123 or 530 555 0123", "[phone] or [phone] or [phone]"),
+        ("5305550123 and +1 530 555 0123", "[phone] and [phone]"),
+        ("my cell is 555-0123.", "my cell is [phone]."),
+        ("+44 20 7946 0958", "[phone]"),
+        ("write to Jo.Smith+cers@example.co.uk please", "write to [e-mail] please"),
+        ("status for 10234567 zip 95971", "status for 10234567 zip 95971"),
+        ("cers id 102345678, zip 95971-1234", "cers id 102345678, zip 95971-1234"),
+        ("due 2027-03-01, 1500 gallons, 10 234 567", "due 2027-03-01, 1500 gallons, 10 234 567"),
+    ],
+)
 def test_mask(text, masked):
     assert mask(text) == masked
 
@@ -48,8 +52,11 @@ def test_csv_export_cannot_become_a_spreadsheet_formula():
 
 
 def test_yaml_export_is_rasa_training_data_with_the_chosen_intent():
-    messages = [message("users thing, mail x@y.org", event_id=1), message("log in trouble 555-0199", (
-        ("ust_program", 0.3), ("how_to_log_in", 0.25)), event_id=2), message("more users\nstuff", event_id=3)]
+    messages = [
+        message("users thing, mail x@y.org", event_id=1),
+        message("log in trouble 555-0199", (("ust_program", 0.3), ("how_to_log_in", 0.25)), event_id=2),
+        message("more users\nstuff", event_id=3),
+    ]
     text = training_yaml(messages, TITLES, {3: "how_to_log_in"})
     data = yaml.safe_load(text)
     assert data["version"] == "3.1"

@@ -1,4 +1,5 @@
 """The dashboard's figures from a small set of conversations: per day and channel, hours, topics, outcomes, status checks, unsure messages; refresh and purge."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,50 +13,108 @@ from cers.dashboard.summary import SummaryStore, status_outcome
 from cers.settings import parse_hours
 from tests.unit.dashboard_events import Conversation, at, create_events, write
 
-HOURS = parse_hours({"time_zone": "America/Los_Angeles",
-                     "weekly": {day: "08:00-17:00" for day in ("monday", "tuesday", "wednesday", "thursday", "friday")}},
-                    "test")
-TITLES = {"how_to_add_user": "Add a user", "how_to_log_in": "Log in", "check_facility_status": "Am I up to date?",
-          "ask_for_human": "Talk to a person"}
-NOT_FOUND = ("I couldn't find a facility with that CERS ID and ZIP code. Please check both and send them again, "
-             "for example: 12345678 12345")
+HOURS = parse_hours(
+    {
+        "time_zone": "America/Los_Angeles",
+        "weekly": {day: "08:00-17:00" for day in ("monday", "tuesday", "wednesday", "thursday", "friday")},
+    },
+    "test",
+)
+TITLES = {
+    "how_to_add_user": "Add a user",
+    "how_to_log_in": "Log in",
+    "check_facility_status": "Am I up to date?",
+    "ask_for_human": "Talk to a person",
+}
+NOT_FOUND = (
+    "I couldn't find a facility with that CERS ID and ZIP code. Please check both and send them again, "
+    "for example: 12345678 12345"
+)
 NOVEMBER = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
 
 
 def conversations():
     """Eight senders; what each should count as is said beside it."""
-    a = (Conversation("a", "socketio", at("2026-11-16", "09:00")).session()  # Monday, office hours
-         .answer("how do I add a user", "how_to_add_user").answer("thanks", "thank_you"))
-    b = (Conversation("b", "twilio", at("2026-11-16", "20:00")).session()  # Monday evening: outside hours
-         .unsure("call me at (530) 555-0123 about the tank thing", [("how_to_log_in", 0.3), ("ust_program", 0.2)]))
-    c = (Conversation("c", "rest", at("2026-11-17", "10:30")).session()  # status: not found, then shown
-         .user("am I up to date?", "check_facility_status").action("action_facility_status")
-         .bot("I can check that. What's the CERS ID?").slot("status_open", True).listen()
-         .user("10234567 95971", "provide_facility_ids").action("action_facility_status")
-         .bot(NOT_FOUND).slot("status_failures", 1.0).slot("status_open", True).listen()
-         .user("10234567 95970", "provide_facility_ids").action("action_facility_status")
-         .bot("Up to date.", offers_guide="update_business_info").slot("status_open", False).listen())
-    d = (Conversation("d", "rest", at("2026-11-21", "11:00")).session()  # Saturday: outside hours
-         .answer("can I talk to a human", "ask_for_human").answer("how do I log in", "how_to_log_in"))
-    e = (Conversation("e", "slack", at("2026-11-18", "14:00")).session()  # staff look-up: not a status check
-         .user("status of chester lumber", "check_facility_status").action("action_facility_status")
-         .bot("Chester Lumber: up to date.").slot("status_open", False).listen())
-    f = (Conversation("f", "socketio", at("2026-10-10", "10:00")).session()  # an October session, then November
-         .answer("how do I log in", "how_to_log_in"))
-    f.session(at("2026-11-20", "09:30")).unsure("mail me at jo@example.org about users",
-                                                [("how_to_add_user", 0.35)])
+    a = (
+        Conversation("a", "socketio", at("2026-11-16", "09:00"))
+        .session()  # Monday, office hours
+        .answer("how do I add a user", "how_to_add_user")
+        .answer("thanks", "thank_you")
+    )
+    b = (
+        Conversation("b", "twilio", at("2026-11-16", "20:00"))
+        .session()  # Monday evening: outside hours
+        .unsure("call me at (530) 555-0123 about the tank thing", [("how_to_log_in", 0.3), ("ust_program", 0.2)])
+    )
+    c = (
+        Conversation("c", "rest", at("2026-11-17", "10:30"))
+        .session()  # status: not found, then shown
+        .user("am I up to date?", "check_facility_status")
+        .action("action_facility_status")
+        .bot("I can check that. What's the CERS ID?")
+        .slot("status_open", True)
+        .listen()
+        .user("10234567 95971", "provide_facility_ids")
+        .action("action_facility_status")
+        .bot(NOT_FOUND)
+        .slot("status_failures", 1.0)
+        .slot("status_open", True)
+        .listen()
+        .user("10234567 95970", "provide_facility_ids")
+        .action("action_facility_status")
+        .bot("Up to date.", offers_guide="update_business_info")
+        .slot("status_open", False)
+        .listen()
+    )
+    d = (
+        Conversation("d", "rest", at("2026-11-21", "11:00"))
+        .session()  # Saturday: outside hours
+        .answer("can I talk to a human", "ask_for_human")
+        .answer("how do I log in", "how_to_log_in")
+    )
+    e = (
+        Conversation("e", "slack", at("2026-11-18", "14:00"))
+        .session()  # staff look-up: not a status check
+        .user("status of chester lumber", "check_facility_status")
+        .action("action_facility_status")
+        .bot("Chester Lumber: up to date.")
+        .slot("status_open", False)
+        .listen()
+    )
+    f = (
+        Conversation("f", "socketio", at("2026-10-10", "10:00"))
+        .session()  # an October session, then November
+        .answer("how do I log in", "how_to_log_in")
+    )
+    f.session(at("2026-11-20", "09:30")).unsure("mail me at jo@example.org about users", [("how_to_add_user", 0.35)])
     f.user("/how_to_add_user", "how_to_add_user").action("utter_how_to_add_user").bot("To add a user...").listen()
-    g = (Conversation("g", "socketio", at("2026-11-19", "16:00")).session()  # three bad tries: locked out
-         .user("status", "check_facility_status").action("action_facility_status").bot("What's the CERS ID?").listen()
-         .user("123", "provide_facility_ids").action("action_facility_status")
-         .bot("That doesn't look like a CERS ID.").slot("status_failures", 1.0).listen()
-         .user("10234567 11111", "provide_facility_ids").action("action_facility_status")
-         .bot(NOT_FOUND).slot("status_failures", 2.0).listen()
-         .user("10234567 22222", "provide_facility_ids").action("action_facility_status")
-         .bot("I couldn't find a facility with that CERS ID and ZIP code. That's 3 tries that didn't work.")
-         .slot("status_failures", 3.0).listen()
-         .user("status again", "check_facility_status").action("action_facility_status")
-         .bot("I can't check a facility's status again in this conversation after 3 tries.").listen())
+    g = (
+        Conversation("g", "socketio", at("2026-11-19", "16:00"))
+        .session()  # three bad tries: locked out
+        .user("status", "check_facility_status")
+        .action("action_facility_status")
+        .bot("What's the CERS ID?")
+        .listen()
+        .user("123", "provide_facility_ids")
+        .action("action_facility_status")
+        .bot("That doesn't look like a CERS ID.")
+        .slot("status_failures", 1.0)
+        .listen()
+        .user("10234567 11111", "provide_facility_ids")
+        .action("action_facility_status")
+        .bot(NOT_FOUND)
+        .slot("status_failures", 2.0)
+        .listen()
+        .user("10234567 22222", "provide_facility_ids")
+        .action("action_facility_status")
+        .bot("I couldn't find a facility with that CERS ID and ZIP code. That's 3 tries that didn't work.")
+        .slot("status_failures", 3.0)
+        .listen()
+        .user("status again", "check_facility_status")
+        .action("action_facility_status")
+        .bot("I can't check a facility's status again in this conversation after 3 tries.")
+        .listen()
+    )
     h = Conversation("h", "socketio", at("2026-11-22", "12:00")).session()  # opened, nothing said: not counted
     return [a, b, c, d, e, f, g, h]
 
@@ -112,8 +171,14 @@ def test_how_conversations_ended(store):
 
 def test_status_checks_by_outcome_public_only(store):
     status = {key: count for key, _, count in store[0].figures(*NOVEMBER, TITLES).status}
-    assert status == {"shown": 1, "not_found": 2, "not_an_id": 1, "locked_out": 1, "refused_locked": 1,
-                      "unavailable": 0}
+    assert status == {
+        "shown": 1,
+        "not_found": 2,
+        "not_an_id": 1,
+        "locked_out": 1,
+        "refused_locked": 1,
+        "unavailable": 0,
+    }
 
 
 def test_status_outcome_rules():
@@ -121,14 +186,18 @@ def test_status_outcome_rules():
     assert status_outcome(1.0, [{"text": NOT_FOUND}]) == "not_found"
     assert status_outcome(3.0, [{"text": NOT_FOUND}]) == "locked_out"
     assert status_outcome(2.0, [{"text": "That doesn't look like a ZIP code"}]) == "not_an_id"
-    assert status_outcome(None, [{"text": "Sorry, I can't look up facility records right now. Call..."}]) == "unavailable"
+    assert (
+        status_outcome(None, [{"text": "Sorry, I can't look up facility records right now. Call..."}]) == "unavailable"
+    )
     assert status_outcome(None, [{"text": "Thanks. Now the ZIP code?"}]) is None
 
 
 def test_unsure_messages_newest_first_with_guesses(store):
     found = store[0].unsure_messages(*NOVEMBER)
-    assert [m.text for m in found] == ["mail me at jo@example.org about users",
-                                       "call me at (530) 555-0123 about the tank thing"]
+    assert [m.text for m in found] == [
+        "mail me at jo@example.org about users",
+        "call me at (530) 555-0123 about the tank thing",
+    ]
     assert found[0].guesses == (("how_to_add_user", 0.35),)
     assert found[1].channel == "twilio" and found[1].time.tzinfo is not None
     assert store[0].figures(*NOVEMBER, TITLES).unsure == 2
@@ -159,9 +228,16 @@ def test_rebuild_gives_the_same_figures(store):
 
 def test_changed_office_hours_rebuild_the_summary(store, tmp_path):
     summary, _ = store
-    always_open = parse_hours({"time_zone": "America/Los_Angeles",
-                               "weekly": {day: "00:00-23:59" for day in ("monday", "tuesday", "wednesday", "thursday",
-                                                                         "friday", "saturday", "sunday")}}, "test")
+    always_open = parse_hours(
+        {
+            "time_zone": "America/Los_Angeles",
+            "weekly": {
+                day: "00:00-23:59"
+                for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+            },
+        },
+        "test",
+    )
     other = SummaryStore(summary.url, always_open)
     other.refresh()
     assert other.figures(*NOVEMBER, TITLES).outside_hours == 0
@@ -174,8 +250,12 @@ def test_purge_deletes_old_conversations_only(store):
     deleted_conversations, deleted_events = summary.purge(at("2026-11-01", "00:00"))
     assert deleted_conversations == 1 and deleted_events == 9  # 4 for the session start, 5 for the answer
     with engine.connect() as connection:
-        senders = [row[0] for row in connection.exec_driver_sql(
-            "SELECT sender_id FROM events WHERE timestamp < ?", (at("2026-11-01", "00:00"),))]
+        senders = [
+            row[0]
+            for row in connection.exec_driver_sql(
+                "SELECT sender_id FROM events WHERE timestamp < ?", (at("2026-11-01", "00:00"),)
+            )
+        ]
         assert senders == []
         assert connection.exec_driver_sql("SELECT count(*) FROM events WHERE sender_id = 'f'").scalar() > 0
     assert summary.figures(*NOVEMBER, TITLES).conversations == 7
@@ -184,19 +264,18 @@ def test_purge_deletes_old_conversations_only(store):
 
 
 def test_constants_match_what_the_actions_write():
-    from actions import status, triage
+    from actions import state, status, triage
     from cers import roles
     from cers.settings import load_office
 
     office = load_office()
     assert summary_module.STATUS_ACTION == status.ACTION_STATUS
-    assert summary_module.STATUS_FAILURES_SLOT == status.SLOT_FAILURES
+    assert summary_module.STATUS_FAILURES_SLOT == state.SLOT_STATUS_FAILURES
     assert summary_module.MAX_STATUS_FAILURES == status.MAX_FAILURES
-    assert status.not_found_text().startswith(summary_module.NOT_FOUND_PREFIX)
-    assert summary_module.NOT_FOUND_PREFIX == status.NOT_FOUND
-    assert status.unavailable_text(office).startswith(summary_module.UNAVAILABLE_PREFIX)
-    assert status.blocked_text(office).startswith(summary_module.BLOCKED_PREFIX)
-    assert status.OFFERS_GUIDE == summary_module.OFFERS_GUIDE_KEY
+    assert status.say("not_found") == summary_module.NOT_FOUND_PREFIX
+    assert status.say("unavailable", office).startswith(summary_module.UNAVAILABLE_PREFIX)
+    assert status.say("blocked", office).startswith(summary_module.BLOCKED_PREFIX)
+    assert state.OFFERS_GUIDE == summary_module.OFFERS_GUIDE_KEY
     assert status.UPDATE_GUIDE == summary_module.STATUS_SHOWN_GUIDE
     assert triage.NLU_FALLBACK == summary_module.UNSURE_INTENT
     assert triage.NONE_OF_THESE_PAYLOAD == "/" + summary_module.NONE_OF_THESE_INTENT
@@ -204,8 +283,10 @@ def test_constants_match_what_the_actions_write():
 
 
 def test_the_dashboard_core_imports_no_rasa():
-    code = ("import sys\nimport cers.dashboard.accounts, cers.dashboard.summary, cers.dashboard.exports, "
-            "cers.dashboard.retention, cers.dashboard.masking, cers.dashboard.queue\n"
-            "print(sorted(m for m in sys.modules if m == 'rasa' or m.startswith(('rasa.', 'rasa_sdk'))))")
+    code = (
+        "import sys\nimport cers.dashboard.accounts, cers.dashboard.summary, cers.dashboard.exports, "
+        "cers.dashboard.retention, cers.dashboard.masking, cers.dashboard.queue\n"
+        "print(sorted(m for m in sys.modules if m == 'rasa' or m.startswith(('rasa.', 'rasa_sdk'))))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
