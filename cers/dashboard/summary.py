@@ -56,7 +56,7 @@ from cers.settings import OfficeHours
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_VERSION = "1"  # bump when what is summarised changes: the tables are rebuilt
+SUMMARY_VERSION = "2"  # bump when what is summarised changes: the tables are rebuilt
 
 # What the bot writes (domain.yml, actions/triage.py, actions/status.py); tests/unit checks these
 # against the actions' own constants.
@@ -72,6 +72,9 @@ STATUS_ACTION = "action_facility_status"
 STATUS_FAILURES_SLOT = "status_failures"
 MAX_STATUS_FAILURES = 3
 OFFERS_GUIDE_KEY = "offers_guide"
+# How a check ended, on the bot message that ended it (actions/state.py STATUS_OUTCOME: shown,
+# not_found, locked, blocked, unavailable); older events lack it and are read from the texts.
+STATUS_OUTCOME_KEY = "status_outcome"
 STATUS_SHOWN_GUIDE = "update_business_info"
 NOT_FOUND_PREFIX = "I couldn't find a facility with that CERS ID and ZIP code."
 UNAVAILABLE_PREFIX = "Sorry, I can't look up facility records right now."
@@ -86,6 +89,7 @@ OUTCOMES = (  # key, label
 STATUS_OUTCOMES = (
     ("shown", "Status shown"),
     ("not_found", "Wrong pair or unknown ID"),
+    ("locked", "Refused: that CERS ID or client is locked"),
     ("not_an_id", "Not a CERS ID or ZIP code"),
     ("locked_out", "Locked out (third failed try)"),
     ("refused_locked", "Asked again after a lock-out"),
@@ -236,6 +240,21 @@ def status_outcome(failures: Optional[float], bots: Sequence[dict]) -> Optional[
 
     A wrong CERS ID / ZIP pair and an unknown CERS ID get the same reply and the same events by
     design (nobody can probe which IDs exist), so they are one outcome here too."""
+    recorded = next(
+        (
+            str((bot.get("metadata") or {}).get(STATUS_OUTCOME_KEY))
+            for bot in bots
+            if (bot.get("metadata") or {}).get(STATUS_OUTCOME_KEY)
+        ),
+        None,
+    )
+    locked_out = failures is not None and failures >= MAX_STATUS_FAILURES
+    if recorded == "blocked":
+        return "locked_out" if failures is not None else "refused_locked"
+    if recorded in ("not_found", "locked"):
+        return "locked_out" if locked_out else recorded
+    if recorded in ("shown", "unavailable"):
+        return recorded
     texts = [str(bot.get("text") or "") for bot in bots]
     if any((bot.get("metadata") or {}).get(OFFERS_GUIDE_KEY) == STATUS_SHOWN_GUIDE for bot in bots):
         return "shown"

@@ -172,6 +172,7 @@ def test_how_conversations_ended(store):
 def test_status_checks_by_outcome_public_only(store):
     status = {key: count for key, _, count in store[0].figures(*NOVEMBER, TITLES).status}
     assert status == {
+        "locked": 0,
         "shown": 1,
         "not_found": 2,
         "not_an_id": 1,
@@ -179,6 +180,19 @@ def test_status_checks_by_outcome_public_only(store):
         "refused_locked": 1,
         "unavailable": 0,
     }
+
+
+def test_status_outcome_recorded_by_the_action_wins():
+    def said(outcome):
+        return [{"text": "any words", "metadata": {"status_outcome": outcome}}]
+
+    assert status_outcome(None, said("shown")) == "shown"
+    assert status_outcome(1.0, said("not_found")) == "not_found"
+    assert status_outcome(2.0, said("locked")) == "locked"
+    assert status_outcome(3.0, said("not_found")) == "locked_out"
+    assert status_outcome(3.0, said("blocked")) == "locked_out"
+    assert status_outcome(None, said("blocked")) == "refused_locked"
+    assert status_outcome(None, said("unavailable")) == "unavailable"
 
 
 def test_status_outcome_rules():
@@ -280,6 +294,9 @@ def test_constants_match_what_the_actions_write():
     assert triage.NLU_FALLBACK == summary_module.UNSURE_INTENT
     assert triage.NONE_OF_THESE_PAYLOAD == "/" + summary_module.NONE_OF_THESE_INTENT
     assert summary_module.STAFF_CHANNELS == roles.STAFF_CHANNELS
+    assert state.STATUS_OUTCOME == summary_module.STATUS_OUTCOME_KEY
+    recorded = {state.SHOWN, state.NOT_FOUND, state.LOCKED, state.BLOCKED, state.UNAVAILABLE}
+    assert recorded - {"blocked"} <= {key for key, _ in summary_module.STATUS_OUTCOMES}
 
 
 def test_the_dashboard_core_imports_no_rasa():
