@@ -19,6 +19,7 @@ A turn that raises (the lock store or the tracker store cannot be reached: Redis
 down) ends with one message saying the assistant is having trouble, with the office's phone;
 the stores fail fast (about a second or two), so that message comes within 3 seconds.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,8 +57,10 @@ def message_id_of(metadata: Any) -> Optional[Text]:
 
 def trouble_text() -> Text:
     office = load_office()
-    return (f"Sorry, I'm having trouble right now. Please try again in a minute, "
-            f"or call {office.name} at {office.phone}.")
+    return (
+        f"Sorry, I'm having trouble right now. Please try again in a minute, "
+        f"or call {office.name} at {office.phone}."
+    )
 
 
 async def _recorded(message: UserMessage, handle: Handler) -> Sent:
@@ -225,8 +228,10 @@ class Guard:
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            logger.error(f"Message of '{message.sender_id}' not handled ({type(error).__name__}: {error}): "
-                         f"the person is told the assistant is having trouble")
+            logger.error(
+                f"Message of '{message.sender_id}' not handled ({type(error).__name__}: {error}): "
+                f"the person is told the assistant is having trouble"
+            )
             try:
                 await message.output_channel.send_text_message(message.sender_id, trouble_text())
             except Exception as send_error:

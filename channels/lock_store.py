@@ -31,6 +31,7 @@ in the tracker, then lets Rasa handle the message, which takes it again). Redis 
 asynchronous with short timeouts: when Redis is down, taking a lock fails within about a second
 (the channel then says the bot is having trouble) instead of blocking the server.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -53,8 +54,9 @@ logger = logging.getLogger(__name__)
 KEY_PREFIX = "cers:lock:"
 # (conversation, task) of the locks the current task holds: the lock is reentrant within the task
 # that took it, not in tasks it starts (they copy its context, and must wait like anyone else).
-_held: contextvars.ContextVar[FrozenSet[Tuple[Text, Any]]] = contextvars.ContextVar("cers_locks_held",
-                                                                                    default=frozenset())
+_held: contextvars.ContextVar[FrozenSet[Tuple[Text, Any]]] = contextvars.ContextVar(
+    "cers_locks_held", default=frozenset()
+)
 
 # Redis's clock, in milliseconds, so that replicas' clocks do not matter.
 _NOW = """
@@ -63,7 +65,9 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
 # KEYS: counter, queue (token by number), expiries (token -> ms); ARGV: token, lifetime ms, keys' TTL ms.
-ISSUE = _NOW + """
+ISSUE = (
+    _NOW
+    + """
 local number = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], number, ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], now + tonumber(ARGV[2]))
@@ -72,11 +76,14 @@ redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[3])
 return number
 """
+)
 
 # KEYS: queue, expiries; ARGV: token, lifetime ms, keys' TTL ms.
 # 1: served (expiry pushed back); 0: waiting behind a live ticket (expiry pushed back);
 # -1: this ticket is gone (it expired, or Redis lost it).
-TRY = _NOW + """
+TRY = (
+    _NOW
+    + """
 local mine = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if mine <= now or not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   redis.call('ZREM', KEYS[1], ARGV[1])
@@ -95,6 +102,7 @@ while true do
   redis.call('HDEL', KEYS[2], head)
 end
 """
+)
 
 # KEYS: queue, expiries; ARGV: token.
 RELEASE = """
@@ -112,9 +120,16 @@ class RedisTicketLockStore(LockStore):
 
     reentrant = True  # channels/dedup.py relies on it
 
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, *, url: Optional[Text] = None,
-                 lock_lifetime: Optional[float] = None, socket_timeout: float = 1.0,
-                 max_wait: Optional[float] = None, **_: Any) -> None:
+    def __init__(
+        self,
+        endpoint_config: Optional[EndpointConfig] = None,
+        *,
+        url: Optional[Text] = None,
+        lock_lifetime: Optional[float] = None,
+        socket_timeout: float = 1.0,
+        max_wait: Optional[float] = None,
+        **_: Any,
+    ) -> None:
         """url: the Redis (endpoints' `url`, else REDIS_URL); lock_lifetime: seconds (else
         TICKET_LOCK_LIFETIME); max_wait: how long a message may wait for its turn before it fails
         (default: ten lifetimes, at least a minute)."""
@@ -125,8 +140,9 @@ class RedisTicketLockStore(LockStore):
         self.lifetime = float(lock_lifetime or config.get("lock_lifetime") or ticket_lock_lifetime())
         self.max_wait = float(max_wait or config.get("max_wait") or max(60.0, 10 * self.lifetime))
         timeout = float(config.get("socket_timeout") or socket_timeout)
-        self.redis = aioredis.Redis.from_url(self.url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                             health_check_interval=30)
+        self.redis = aioredis.Redis.from_url(
+            self.url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30
+        )
         self._issue = self.redis.register_script(ISSUE)
         self._try = self.redis.register_script(TRY)
         self._release = self.redis.register_script(RELEASE)
@@ -150,8 +166,9 @@ class RedisTicketLockStore(LockStore):
         return max(1, int(seconds * 1000))
 
     @asynccontextmanager
-    async def lock(self, conversation_id: Text, lock_lifetime: Optional[float] = None,
-                   wait_time_in_seconds: float = 0.05) -> AsyncGenerator[TicketLock, None]:
+    async def lock(
+        self, conversation_id: Text, lock_lifetime: Optional[float] = None, wait_time_in_seconds: float = 0.05
+    ) -> AsyncGenerator[TicketLock, None]:
         """Holds the conversation's lock for the `async with` block; reentrant within a task.
 
         Raises LockError when Redis cannot be reached, when this message's ticket expired, or
@@ -185,8 +202,9 @@ class RedisTicketLockStore(LockStore):
             except Exception as error:  # the ticket expires by itself
                 logger.warning(f"Could not release the lock of conversation '{conversation_id}': {error}")
 
-    async def _wait_for_turn(self, conversation_id: Text, token: Text, number: int, lifetime: float,
-                             ttl: int, poll: float) -> None:
+    async def _wait_for_turn(
+        self, conversation_id: Text, token: Text, number: int, lifetime: float, ttl: int, poll: float
+    ) -> None:
         _, queue, expires = self._keys(conversation_id)
         started = time.monotonic()
         poll = max(0.01, min(poll, 0.05))
@@ -197,14 +215,17 @@ class RedisTicketLockStore(LockStore):
                 raise LockError(f"Could not take the lock of conversation '{conversation_id}': {error}") from error
             if state == 1:
                 if time.monotonic() - started > 0.5:
-                    logger.debug(f"Ticket {number} of conversation '{conversation_id}' served after "
-                                 f"{time.monotonic() - started:.1f} s")
+                    logger.debug(
+                        f"Ticket {number} of conversation '{conversation_id}' served after "
+                        f"{time.monotonic() - started:.1f} s"
+                    )
                 return
             if state == -1:
                 raise LockError(f"Ticket {number} of conversation '{conversation_id}' expired while waiting")
             if time.monotonic() - started > self.max_wait:
-                raise LockError(f"Ticket {number} of conversation '{conversation_id}' waited more than "
-                                f"{self.max_wait:g} s")
+                raise LockError(
+                    f"Ticket {number} of conversation '{conversation_id}' waited more than " f"{self.max_wait:g} s"
+                )
             await asyncio.sleep(poll)
             poll = min(poll * 1.5, 0.25)
 

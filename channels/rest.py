@@ -7,6 +7,7 @@ A request may carry `"metadata": {"message_id": "..."}`: a client that resends a
 same id (after a timeout, a lost connection, a replica that died) gets the reply already given,
 not a second turn; a turn that fails gets a "having trouble" reply (channels/dedup.py).
 """
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -16,10 +17,10 @@ from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint
 from sanic.request import Request
 
+from cers import roles
 from channels.clients import client_of_request
 from channels.dedup import MESSAGE_ID, Guard, message_id_of
 from channels.text import clean_user_text
-from cers import roles
 
 # The metadata key for the client's address; actions/status.py counts failed checks per client with it.
 CLIENT = "client"

@@ -19,6 +19,7 @@
 - Replies: up to 25 buttons (Slack's limit for an actions block; Rasa gives up above 5),
   and no `as_user` (refused by Slack apps with bot tokens).
 """
+
 from __future__ import annotations
 
 import json
@@ -35,11 +36,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from cers import roles
 from cers.settings import redis_url
 from channels.config import env, missing, off_blueprint
 from channels.dedup import Guard
 from channels.text import clean_user_text
-from cers import roles
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +60,9 @@ class SeenEvents:
     def first_time(self, event_id: str) -> bool:
         """True the first time an id is seen; later calls (retries) are False."""
         now = time.monotonic()
-        while self._seen and (len(self._seen) >= self.max_size
-                              or next(iter(self._seen.values())) < now - self.keep_seconds):
+        while self._seen and (
+            len(self._seen) >= self.max_size or next(iter(self._seen.values())) < now - self.keep_seconds
+        ):
             self._seen.popitem(last=False)
         if event_id in self._seen:
             return False
@@ -103,8 +105,14 @@ def seen_events():
 class StaffSlackBot(SlackBot):
     """Rasa's Slack output with a configurable API address, more buttons, and no as_user."""
 
-    def __init__(self, token: Text, slack_channel: Optional[Text] = None, thread_id: Optional[Text] = None,
-                 proxy: Optional[Text] = None, api_url: Optional[Text] = None) -> None:
+    def __init__(
+        self,
+        token: Text,
+        slack_channel: Optional[Text] = None,
+        thread_id: Optional[Text] = None,
+        proxy: Optional[Text] = None,
+        api_url: Optional[Text] = None,
+    ) -> None:
         super().__init__(token, slack_channel, thread_id, proxy)
         if api_url:
             self.client = AsyncWebClient(token, base_url=api_url, proxy=proxy)
@@ -113,13 +121,18 @@ class StaffSlackBot(SlackBot):
         kwargs.pop("as_user", None)
         await super()._post_message(channel, **kwargs)
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         recipient = self.slack_channel or recipient_id
         blocks: List[Dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
         elements = [
-            {"type": "button", "text": {"type": "plain_text", "text": button["title"][:75]},
-             "value": button["payload"], "action_id": f"choice_{index}"}
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": button["title"][:75]},
+                "value": button["payload"],
+                "action_id": f"choice_{index}",
+            }
             for index, button in enumerate(buttons[:MAX_BUTTONS])
         ]
         if elements:
@@ -167,8 +180,14 @@ class StaffSlackInput(SlackInput):
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
         return StaffSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_url)
 
-    async def process_message(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                              text: Text, sender_id: Optional[Text], metadata: Optional[Dict]) -> Any:
+    async def process_message(
+        self,
+        request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: Text,
+        sender_id: Optional[Text],
+        metadata: Optional[Dict],
+    ) -> Any:
         event_id = _event_id(request)
         retry = request.headers.get(self.retry_num_header)
         if (retry and not event_id) or (event_id and not await self.seen_events.first_time(event_id)):
@@ -191,8 +210,11 @@ class StaffSlackInput(SlackInput):
         # text or {"challenge": ...}; Rasa answers a JSON string. The signature is checked first.
         @webhook.middleware("request")
         async def url_verification(request: Request) -> Optional[HTTPResponse]:
-            if (request.method == "POST" and request.path.endswith("/webhook")
-                    and request.headers.get("content-type") == "application/json"):
+            if (
+                request.method == "POST"
+                and request.path.endswith("/webhook")
+                and request.headers.get("content-type") == "application/json"
+            ):
                 body = request.json or {}
                 if body.get("type") == "url_verification":
                     if not self.is_request_from_slack_authentic(request):

@@ -42,6 +42,7 @@ trouble, channels/dedup.py) instead of going on from an empty tracker: see fail_
 `python -m channels.tracker_store --create-tables URL` creates the events table (scripts/cluster.sh
 runs it once, before the replicas start).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -100,8 +101,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that remembers conversations (checked against the database) and keeps
     database work off the event loop. See the module docstring."""
 
-    def __init__(self, *args: Any, cache_size: int = 200, db_threads: Optional[int] = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cache_size: int = 200, db_threads: Optional[int] = None, **kwargs: Any) -> None:
         """Takes SQLTrackerStore's arguments, and (both optional, in endpoints.yml):
 
         cache_size: how many conversations to remember, the most recently used (an event takes
@@ -134,8 +134,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self.engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         # SQLite takes one writer at a time anyway; PostgreSQL serves several connections.
-        self._executor = ThreadPoolExecutor(max_workers=int(db_threads or (1 if sqlite else 4)),
-                                            thread_name_prefix="tracker-store")
+        self._executor = ThreadPoolExecutor(
+            max_workers=int(db_threads or (1 if sqlite else 4)), thread_name_prefix="tracker-store"
+        )
 
     # ---------------------------------------------------------------- helpers
     async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
@@ -149,16 +150,22 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def _rows_and_last_id(self, db: Any, sender_id: Text) -> tuple:
         table = self.SQLEvent
-        return tuple(db.query(sa.func.count(table.id), sa.func.max(table.id))
-                     .filter(table.sender_id == sender_id).one())
+        return tuple(
+            db.query(sa.func.count(table.id), sa.func.max(table.id)).filter(table.sender_id == sender_id).one()
+        )
 
     def _read(self, db: Any, sender_id: Text) -> StoredSession:
         """All the sender's rows in one statement (one consistent snapshot), filtered as Rasa does."""
         table = self.SQLEvent
-        rows = (db.query(table.id, table.type_name, table.timestamp, table.data)
-                .filter(table.sender_id == sender_id).order_by(table.id).all())
-        starts = [row.timestamp for row in rows
-                  if row.type_name == SessionStarted.type_name and row.timestamp is not None]
+        rows = (
+            db.query(table.id, table.type_name, table.timestamp, table.data)
+            .filter(table.sender_id == sender_id)
+            .order_by(table.id)
+            .all()
+        )
+        starts = [
+            row.timestamp for row in rows if row.type_name == SessionStarted.type_name and row.timestamp is not None
+        ]
         session_start = max(starts) if starts else None
         session = [(row.timestamp, parsed(row.data)) for row in rows if in_session(row.timestamp, session_start)]
         return StoredSession(len(rows), max((row.id for row in rows), default=None), session_start, session)
@@ -211,7 +218,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             stored = self._current(db, sender_id, known)
             # As SQLTrackerStore: the tracker's events past the latest stored session's rows.
             rows = []
-            for event in list(tracker.events)[len(stored.session):]:
+            for event in list(tracker.events)[len(stored.session) :]:
                 data = event.as_dict()
                 row = self.SQLEvent(
                     sender_id=sender_id,
@@ -230,13 +237,16 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return stored
         # What reading the rows back would give, without reading them: Rasa's session filter
         # over the rows known plus the new ones, the new ones parsed from the JSON just stored.
-        starts = [stored.session_start] + [timestamp for (_, type_name, timestamp, _) in new_rows
-                                           if type_name == SessionStarted.type_name]
+        starts = [stored.session_start] + [
+            timestamp for (_, type_name, timestamp, _) in new_rows if type_name == SessionStarted.type_name
+        ]
         session_start = max((start for start in starts if start is not None), default=None)
-        session = [(timestamp, event) for (timestamp, event) in stored.session
-                   if in_session(timestamp, session_start)]  # all of them unless a new session began
-        session += [(timestamp, parsed(data)) for (_, _, timestamp, data) in new_rows
-                    if in_session(timestamp, session_start)]
+        session = [
+            (timestamp, event) for (timestamp, event) in stored.session if in_session(timestamp, session_start)
+        ]  # all of them unless a new session began
+        session += [
+            (timestamp, parsed(data)) for (_, _, timestamp, data) in new_rows if in_session(timestamp, session_start)
+        ]
         last_id = max(row_id for (row_id, *_) in new_rows)  # ids only grow
         if stored.last_id is not None:
             last_id = max(last_id, stored.last_id)
@@ -279,8 +289,10 @@ def fail_loudly() -> None:
     if getattr(original, "cers_fails_loudly", False):
         return
     if rasa.__version__ != PATCHED_RASA_VERSION:
-        logger.warning(f"Rasa {rasa.__version__}, not {PATCHED_RASA_VERSION}: tracker store errors fall back "
-                       f"to Rasa's in-memory tracker store (channels/tracker_store.py, fail_loudly)")
+        logger.warning(
+            f"Rasa {rasa.__version__}, not {PATCHED_RASA_VERSION}: tracker store errors fall back "
+            f"to Rasa's in-memory tracker store (channels/tracker_store.py, fail_loudly)"
+        )
         return
 
     def create_tracker_store(store: Any, domain: Any) -> Any:
@@ -306,8 +318,12 @@ def main(argv: Optional[List[Text]] = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m channels.tracker_store", description=__doc__.splitlines()[0])
-    parser.add_argument("--create-tables", metavar="URL", required=True,
-                        help="the tracker store's database (SQLAlchemy URL): create its table when missing")
+    parser.add_argument(
+        "--create-tables",
+        metavar="URL",
+        required=True,
+        help="the tracker store's database (SQLAlchemy URL): create its table when missing",
+    )
     args = parser.parse_args(argv)
     create_tables(args.create_tables)
     print(f"tracker store table ready in {sa.engine.make_url(args.create_tables).render_as_string(hide_password=True)}")

@@ -24,6 +24,7 @@ Differences from Rasa's SocketIOInput (credentials.yml keeps its settings):
   replica died reconnects through haproxy to another one and asks for its session again: the
   conversation is in the database, nothing is lost.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,13 +43,13 @@ from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncRedisManager, AsyncServer
 
-from cers.settings import redis_url
-from channels.config import env
-from channels.clients import client_address
-from channels.dedup import MESSAGE_ID, Guard, message_id_of
-from channels.text import clean_user_text
 from cers import roles
+from cers.settings import redis_url
+from channels.clients import client_address
+from channels.config import env
+from channels.dedup import MESSAGE_ID, Guard, message_id_of
 from channels.rest import CLIENT
+from channels.text import clean_user_text
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +79,9 @@ def widget_script() -> str:
     for part in parts:
         if not part.exists():
             raise FileNotFoundError(f"{part} is missing (run `make setup`, which runs `npm ci` in web/)")
-    return _bundle(tuple((str(part), part.stat().st_mtime) for part in parts),
-                   json.dumps(widget_config(), ensure_ascii=True))
+    return _bundle(
+        tuple((str(part), part.stat().st_mtime) for part in parts), json.dumps(widget_config(), ensure_ascii=True)
+    )
 
 
 @lru_cache(maxsize=4)
@@ -118,10 +120,16 @@ class WidgetBlueprint(SocketBlueprint):
                 script = widget_script()
             except FileNotFoundError as error:
                 logger.error(str(error))
-                return response.text("// the chat widget is not installed on this server\n",
-                                     status=503, content_type="application/javascript")
-            return response.text(script, content_type="application/javascript; charset=utf-8",
-                                 headers={"Cache-Control": "public, max-age=300"})
+                return response.text(
+                    "// the chat widget is not installed on this server\n",
+                    status=503,
+                    content_type="application/javascript",
+                )
+            return response.text(
+                script,
+                content_type="application/javascript; charset=utf-8",
+                headers={"Cache-Control": "public, max-age=300"},
+            )
 
         async def serve_config(_: Request) -> HTTPResponse:
             return response.json(widget_config(), headers={"Access-Control-Allow-Origin": "*"})
@@ -138,8 +146,9 @@ class WidgetInput(SocketIOInput):
         return roles.WIDGET
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origins(),
-                          client_manager=shared_client_manager())
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=allowed_origins(), client_manager=shared_client_manager()
+        )
         webhook = WidgetBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         guard = Guard(on_new_message)

@@ -1,4 +1,5 @@
 """The cluster under test: where scripts/cluster.sh keeps it, its URLs, and what the tests do to it."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,15 @@ class Cluster:
     replicas: List[str] = field(default_factory=lambda: ["rasa-1", "rasa-2"])
 
     def script(self, *args: str, timeout: float = 420) -> None:
-        result = subprocess.run([str(SCRIPT), *args], cwd=ROOT, env=self.env, timeout=timeout,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        result = subprocess.run(
+            [str(SCRIPT), *args],
+            cwd=ROOT,
+            env=self.env,
+            timeout=timeout,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         if result.returncode:
             raise RuntimeError(f"scripts/cluster.sh {' '.join(args)} failed:\n{result.stdout[-3000:]}")
 
@@ -58,8 +66,9 @@ class Cluster:
         engine = sa.create_engine(TRACKER_STORE_URL, future=True)
         try:
             with engine.connect() as connection:
-                rows = connection.execute(sa.text(
-                    "select type_name, data from events where sender_id = :s order by id"), {"s": sender}).all()
+                rows = connection.execute(
+                    sa.text("select type_name, data from events where sender_id = :s order by id"), {"s": sender}
+                ).all()
         finally:
             engine.dispose()
         out = []

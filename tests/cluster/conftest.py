@@ -4,6 +4,7 @@ These tests run with `make test-cluster` (CERS_CLUSTER_TESTS=1), not with `make 
 their own PostgreSQL, Redis, haproxy on port 5005 and two replicas. `make test` runs only
 test_single_process_*.py from here (message ids on one process, with the suite's live servers).
 """
+
 from __future__ import annotations
 
 import os
@@ -27,10 +28,15 @@ def cluster():
         pytest.skip("the cluster tests run with `make test-cluster`")
     fakes = FakeApis().start()
     env = base_env(
-        CLUSTER_DIR=str(CLUSTER_DIR), REPLICAS="2", TICKET_LOCK_LIFETIME=str(LOCK_LIFETIME),
+        CLUSTER_DIR=str(CLUSTER_DIR),
+        REPLICAS="2",
+        TICKET_LOCK_LIFETIME=str(LOCK_LIFETIME),
         # The public rate limits would refuse this load (abuse-resistance): off for these tests.
-        RATE_LIMIT_PER_SENDER="0", RATE_LIMIT_PER_IP="0", TRUSTED_PROXIES="127.0.0.1",
-        CERS_TODAY="2026-11-23", STAFF_API_TOKEN=STAFF_TOKEN,
+        RATE_LIMIT_PER_SENDER="0",
+        RATE_LIMIT_PER_IP="0",
+        TRUSTED_PROXIES="127.0.0.1",
+        CERS_TODAY="2026-11-23",
+        STAFF_API_TOKEN=STAFF_TOKEN,
     )
     env.update(channel_env(fakes.url, public_base_url=BOT_URL))
     for name in ("REDIS_URL", "DATABASE_URL", "TRACKER_STORE_URL", "ACTION_SERVER_URL"):

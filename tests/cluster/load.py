@@ -1,4 +1,5 @@
 """Conversations over REST through haproxy, as fast as replies come, retrying with the same message_id: the load of the cluster tests."""
+
 from __future__ import annotations
 
 import asyncio
@@ -70,16 +71,19 @@ class Load:
         return longest
 
 
-async def send_until_answered(session: aiohttp.ClientSession, url: str, sender: str, text: str,
-                              message_id: str, load: Load, deadline: float) -> List[str]:
+async def send_until_answered(
+    session: aiohttp.ClientSession, url: str, sender: str, text: str, message_id: str, load: Load, deadline: float
+) -> List[str]:
     """Sends the message until it is answered (not a "having trouble" reply), with the same id."""
     while True:
         sent = time.monotonic()
         texts: List[str] = []
         try:
-            async with session.post(url + "/webhooks/rest/webhook", timeout=aiohttp.ClientTimeout(total=60),
-                                    json={"sender": sender, "message": text,
-                                          "metadata": {"message_id": message_id}}) as response:
+            async with session.post(
+                url + "/webhooks/rest/webhook",
+                timeout=aiohttp.ClientTimeout(total=60),
+                json={"sender": sender, "message": text, "metadata": {"message_id": message_id}},
+            ) as response:
                 if response.status != 200:
                     outcome = f"http {response.status}"
                 else:
@@ -96,20 +100,27 @@ async def send_until_answered(session: aiohttp.ClientSession, url: str, sender: 
             load.answered[message_id] = texts
             return texts
         if time.monotonic() > deadline:
-            raise AssertionError(f"{sender}: message {message_id} not answered before the deadline "
-                                 f"(last attempt: {outcome})")
+            raise AssertionError(
+                f"{sender}: message {message_id} not answered before the deadline " f"(last attempt: {outcome})"
+            )
         await asyncio.sleep(0.25 if outcome.startswith(("http", "Client", "Server")) else 0.5)
 
 
-async def converse(session: aiohttp.ClientSession, url: str, sender: str, load: Load, deadline: float,
-                   messages: List[str] = MESSAGES) -> None:
+async def converse(
+    session: aiohttp.ClientSession, url: str, sender: str, load: Load, deadline: float, messages: List[str] = MESSAGES
+) -> None:
     for index, text in enumerate(messages):
         await send_until_answered(session, url, sender, text, f"{sender}-{index}", load, deadline)
 
 
-async def run_load(url: str, conversations: int, load: Load, hang_limit: float,
-                   during: Optional[Callable[[Load], "asyncio.Future"]] = None,
-                   prefix: str = "load") -> List[str]:
+async def run_load(
+    url: str,
+    conversations: int,
+    load: Load,
+    hang_limit: float,
+    during: Optional[Callable[[Load], "asyncio.Future"]] = None,
+    prefix: str = "load",
+) -> List[str]:
     """`conversations` conversations at once, each sending MESSAGES; `during(load)` runs alongside
     (e.g. kills a replica). Returns the senders."""
     senders = [f"{prefix}-{uuid.uuid4().hex[:10]}" for _ in range(conversations)]

@@ -1,4 +1,5 @@
 """50 conversations at once through haproxy over both replicas, then the same with a replica killed: every message stored once, in order, each answered."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,10 @@ def test_fifty_conversations_over_both_replicas_each_message_once_in_order(whole
     senders = asyncio.run(run_load(cluster.url, CONVERSATIONS, load, HANG_LIMIT))
     seconds = time.monotonic() - started
     served = {name: count - before.get(name, 0) for name, count in cluster.served().items()}
-    print(f"\n{len(load.answers())} messages in {seconds:.1f} s ({len(load.answers()) / seconds:.1f}/s), "
-          f"longest wait {load.longest_wait():.2f} s, per replica {served}")
+    print(
+        f"\n{len(load.answers())} messages in {seconds:.1f} s ({len(load.answers()) / seconds:.1f}/s), "
+        f"longest wait {load.longest_wait():.2f} s, per replica {served}"
+    )
     assert len(load.answers()) == CONVERSATIONS * 10
     assert not load.failures()  # with every replica up, nothing needed a retry
     assert all(served.get(name, 0) > 50 for name in cluster.replicas), served  # both replicas took a share
@@ -41,8 +44,10 @@ def test_a_replica_killed_under_load_loses_and_repeats_nothing(whole_cluster):
     senders = asyncio.run(run_load(cluster.url, CONVERSATIONS, load, HANG_LIMIT, during=kill_a_replica))
     killed = marks["killed"]
     after = load.answers_between(killed, killed + LOCK_LIFETIME)
-    print(f"\nkilled rasa-1 after 150 answers; {after} answers in the {LOCK_LIFETIME} s after; "
-          f"longest wait for an answer {load.longest_wait():.2f} s; failed attempts {load.failures()}")
+    print(
+        f"\nkilled rasa-1 after 150 answers; {after} answers in the {LOCK_LIFETIME} s after; "
+        f"longest wait for an answer {load.longest_wait():.2f} s; failed attempts {load.failures()}"
+    )
     assert len(load.answers()) == CONVERSATIONS * 10
     # Clients noticed (connections cut, 502s from haproxy) and retried with the same message_id ...
     assert load.failures()

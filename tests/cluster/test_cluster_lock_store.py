@@ -1,4 +1,5 @@
 """channels.lock_store.RedisTicketLockStore on the cluster's Redis: one message at a time per conversation across replicas, in ticket order; a dead holder's lock expires, a live one's does not; Redis down fails fast."""
+
 from __future__ import annotations
 
 import asyncio

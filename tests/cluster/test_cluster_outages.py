@@ -1,4 +1,5 @@
 """Redis restarted, then PostgreSQL restarted, under load: while one is down the bot says it is having trouble (with the phone) within 3 s, and replies resume once it is back, nothing lost."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,9 +34,11 @@ def test_replies_resume_after_a_restart_and_trouble_is_said_meanwhile(whole_clus
     while_down = [a for a in load.attempts if down <= a.sent and a.done <= restarting]
     troubles = [a for a in while_down if a.outcome == "trouble"]
     slowest = max((a.done - a.sent for a in while_down), default=0)
-    print(f"\n{store} down {restarting - down:.1f} s, back after {up - restarting:.1f} s: "
-          f"{len(while_down)} attempts while down ({len(troubles)} 'having trouble', slowest {slowest:.2f} s); "
-          f"{load.answers_between(restarting, float('inf'))} answers after; outcomes {load.failures()}")
+    print(
+        f"\n{store} down {restarting - down:.1f} s, back after {up - restarting:.1f} s: "
+        f"{len(while_down)} attempts while down ({len(troubles)} 'having trouble', slowest {slowest:.2f} s); "
+        f"{load.answers_between(restarting, float('inf'))} answers after; outcomes {load.failures()}"
+    )
     assert troubles, "nobody was told the assistant is having trouble"
     assert all(PHONE in " ".join(a.texts) for a in troubles)
     assert slowest < 3, "a message hung while the store was down"

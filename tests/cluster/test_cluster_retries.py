@@ -1,4 +1,5 @@
 """Retries across replicas: a message_id sent again, to any replica, gets the reply already given; a Slack event retried to another replica is not answered twice."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,11 @@ from tests.fake_apis import slack_headers
 
 
 def post(url: str, sender: str, message: str, message_id: str) -> list:
-    response = requests.post(url + "/webhooks/rest/webhook", timeout=60,
-                             json={"sender": sender, "message": message, "metadata": {"message_id": message_id}})
+    response = requests.post(
+        url + "/webhooks/rest/webhook",
+        timeout=60,
+        json={"sender": sender, "message": message, "metadata": {"message_id": message_id}},
+    )
     response.raise_for_status()
     return [reply.get("text") for reply in response.json()]
 
@@ -47,13 +51,25 @@ def test_the_same_message_to_both_replicas_at_once_is_handled_once(whole_cluster
 
 
 def slack_event(user: str, channel: str, text: str, event_id: str) -> bytes:
-    return json.dumps({
-        "token": "legacy-verification-token", "team_id": "T0CERS", "api_app_id": "A0CERS",
-        "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
-        "authorizations": [{"user_id": "UBOT", "is_bot": True}],
-        "event": {"type": "message", "channel_type": "im", "user": user, "channel": channel,
-                  "text": text, "ts": f"{time.time():.6f}"},
-    }).encode()
+    return json.dumps(
+        {
+            "token": "legacy-verification-token",
+            "team_id": "T0CERS",
+            "api_app_id": "A0CERS",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"user_id": "UBOT", "is_bot": True}],
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "user": user,
+                "channel": channel,
+                "text": text,
+                "ts": f"{time.time():.6f}",
+            },
+        }
+    ).encode()
 
 
 def test_a_slack_retry_reaching_the_other_replica_is_not_answered_twice(whole_cluster):
@@ -65,8 +81,9 @@ def test_a_slack_retry_reaching_the_other_replica_is_not_answered_twice(whole_cl
         headers = slack_headers(body)
         if attempt:
             headers.update({"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_error"})
-        response = requests.post(cluster.replica_url(name) + "/webhooks/slack/webhook", data=body,
-                                 headers=headers, timeout=30)
+        response = requests.post(
+            cluster.replica_url(name) + "/webhooks/slack/webhook", data=body, headers=headers, timeout=30
+        )
         assert response.status_code == 200
     posts = cluster.fakes.wait_for(lambda: cluster.fakes.slack_posts(channel), count=1, settle=3.0)
     assert len(posts) == 1, posts

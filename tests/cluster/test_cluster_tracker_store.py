@@ -1,4 +1,5 @@
 """The tracker store with several replicas on one database: a save on top of rows another replica wrote is refused, and a database error reaches the channel instead of Rasa's silent in-memory fallback."""
+
 from __future__ import annotations
 
 import asyncio

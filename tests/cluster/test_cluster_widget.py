@@ -1,4 +1,5 @@
 """A widget conversation (socket.io, through haproxy) goes on when its replica is killed: the client reconnects to another replica, and the conversation is intact."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,6 +18,7 @@ async def next_reply(replies: asyncio.Queue, containing: str, timeout: float) ->
             reply = await replies.get()
             if containing in (reply.get("text") or ""):
                 return reply
+
     return await asyncio.wait_for(wait(), timeout)
 
 
@@ -24,8 +26,9 @@ async def widget_through_a_replica_death(cluster) -> dict:
     # The client keeps haproxy's CERSBOT cookie (for 127.0.0.1 too), as a browser on the bot's own
     # domain does; long-polling, as the suite's aiohttp is too old for the websocket client.
     http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=1,
-                                  http_session=http, handle_sigint=False)
+    client = socketio.AsyncClient(
+        reconnection=True, reconnection_delay=0.5, reconnection_delay_max=1, http_session=http, handle_sigint=False
+    )
     confirmed: asyncio.Queue = asyncio.Queue()
     replies: asyncio.Queue = asyncio.Queue()
     state = {"session": None, "connects": 0}
@@ -44,8 +47,9 @@ async def widget_through_a_replica_death(cluster) -> dict:
     await client.connect(cluster.url, transports=["polling"], socketio_path="/socket.io")
     try:
         session = state["session"] = await asyncio.wait_for(confirmed.get(), 30)
-        await client.emit("user_uttered", {"message": "how do I add a user?", "session_id": session,
-                                           "message_id": uuid.uuid4().hex})
+        await client.emit(
+            "user_uttered", {"message": "how do I add a user?", "session_id": session, "message_id": uuid.uuid4().hex}
+        )
         first = await next_reply(replies, "Add a Person", 30)
         # Its turn saved (a replica killed in the middle of a turn loses the turn: the widget does
         # not send a message again by itself), then its replica dies.
@@ -56,11 +60,17 @@ async def widget_through_a_replica_death(cluster) -> dict:
         before = replica()
         cluster.kill(before)
         again = await asyncio.wait_for(confirmed.get(), 30 + LOCK_LIFETIME)
-        await client.emit("user_uttered", {"message": "/affirm", "session_id": again,
-                                           "message_id": uuid.uuid4().hex})
+        await client.emit("user_uttered", {"message": "/affirm", "session_id": again, "message_id": uuid.uuid4().hex})
         step = await next_reply(replies, "Step 1 of 3", 30 + LOCK_LIFETIME)
-        return {"session": session, "again": again, "before": before, "after": replica(),
-                "first": first, "step": step, "connects": state["connects"]}
+        return {
+            "session": session,
+            "again": again,
+            "before": before,
+            "after": replica(),
+            "first": first,
+            "step": step,
+            "connects": state["connects"],
+        }
     finally:
         await client.eio.disconnect(abort=True)
         await http.close()
@@ -69,8 +79,10 @@ async def widget_through_a_replica_death(cluster) -> dict:
 def test_a_widget_conversation_survives_its_replica(whole_cluster):
     cluster = whole_cluster
     result = asyncio.run(widget_through_a_replica_death(cluster))
-    print(f"\nwidget on {result['before']}, killed; reconnected to {result['after']} "
-          f"({result['connects']} connections)")
+    print(
+        f"\nwidget on {result['before']}, killed; reconnected to {result['after']} "
+        f"({result['connects']} connections)"
+    )
     assert result["again"] == result["session"]  # the same conversation
     assert result["after"] != result["before"]
     assert result["connects"] >= 2
@@ -97,8 +109,9 @@ async def two_tabs_on_two_replicas(cluster) -> tuple:
         session = await asyncio.wait_for(first[1].get(), 30)
         await second[0].emit("session_request", {"session_id": session})
         assert await asyncio.wait_for(second[1].get(), 30) == session
-        await first[0].emit("user_uttered", {"message": "what is a cers id?", "session_id": session,
-                                             "message_id": uuid.uuid4().hex})
+        await first[0].emit(
+            "user_uttered", {"message": "what is a cers id?", "session_id": session, "message_id": uuid.uuid4().hex}
+        )
         mine = await next_reply(first[2], "8 digits", 30)
         other = await next_reply(second[2], "8 digits", 30)
         return mine, other

@@ -1,4 +1,5 @@
 """Message ids on one process (`make run`, no REDIS_URL): a message sent again with the same message_id gets the reply already given, even while the first is still being answered; run by `make test` with the suite's live servers."""
+
 from __future__ import annotations
 
 import uuid
@@ -9,8 +10,11 @@ import sqlalchemy as sa
 
 
 def post(url: str, sender: str, message: str, message_id: str) -> list:
-    response = requests.post(url + "/webhooks/rest/webhook", timeout=60,
-                             json={"sender": sender, "message": message, "metadata": {"message_id": message_id}})
+    response = requests.post(
+        url + "/webhooks/rest/webhook",
+        timeout=60,
+        json={"sender": sender, "message": message, "metadata": {"message_id": message_id}},
+    )
     response.raise_for_status()
     return [reply.get("text") for reply in response.json()]
 
@@ -19,9 +23,12 @@ def user_messages(live, sender: str) -> list:
     engine = sa.create_engine(f"sqlite:///{live['work'] / 'conversations.db'}", future=True)
     try:
         with engine.connect() as connection:
-            return list(connection.execute(sa.text(
-                "select data from events where sender_id = :s and type_name = 'user' order by id"),
-                {"s": sender}).scalars())
+            return list(
+                connection.execute(
+                    sa.text("select data from events where sender_id = :s and type_name = 'user' order by id"),
+                    {"s": sender},
+                ).scalars()
+            )
     finally:
         engine.dispose()
 
@@ -49,7 +56,8 @@ def test_the_same_message_sent_several_times_at_once_is_handled_once(live):
 def test_messages_without_an_id_are_each_answered(live):
     url, sender = live["rasa"].url, f"noid-{uuid.uuid4().hex[:10]}"
     for _ in range(2):
-        response = requests.post(url + "/webhooks/rest/webhook", json={"sender": sender, "message": "hi there"},
-                                 timeout=60)
+        response = requests.post(
+            url + "/webhooks/rest/webhook", json={"sender": sender, "message": "hi there"}, timeout=60
+        )
         assert response.json()
     assert len(user_messages(live, sender)) == 2
