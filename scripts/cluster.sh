@@ -30,7 +30,6 @@ export DATABASE_URL="postgresql+psycopg2://postgres@127.0.0.1:$PG_PORT/cers"
 export TRACKER_STORE_URL="postgresql+psycopg2://postgres@127.0.0.1:$PG_PORT/cers_conversations"
 export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-5}
 export TRUSTED_PROXIES=${TRUSTED_PROXIES:-127.0.0.1}
-export SANIC_PROXIES_COUNT=1  # request.remote_addr: the client haproxy names in X-Forwarded-For
 export RASA_TELEMETRY_ENABLED=${RASA_TELEMETRY_ENABLED:-false}
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore}
