@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, create_engine, delete, func, select
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, create_engine, delete, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
@@ -52,7 +52,8 @@ class StaffUserRow(Base):
 class StaffSessionRow(Base):
     __tablename__ = "staff_sessions"
     token_hash = Column(String(64), primary_key=True)
-    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False)
+    __table_args__ = (Index("ix_staff_sessions_user_id", "user_id"),)
     created_at = Column(DateTime, nullable=False)
     last_seen_at = Column(DateTime, nullable=False)
     expires_at = Column(DateTime, nullable=False)
@@ -65,6 +66,9 @@ class SignInAttemptRow(Base):
     address = Column(String(64), nullable=False)
     at = Column(DateTime, nullable=False)
     succeeded = Column(Boolean, nullable=False)
+    # As migration 0003 makes them: sign-in limits count recent attempts per name and per address.
+    __table_args__ = (Index("ix_staff_sign_in_attempts_name_at", "name", "at"),
+                      Index("ix_staff_sign_in_attempts_address_at", "address", "at"))
 
 
 class SchemaNotReady(RuntimeError):

@@ -198,7 +198,7 @@ def test_common_cases_fit_306_characters_on_sms_for_names_up_to_40_characters():
 def test_every_status_template_is_used_with_placeholders_the_code_fills():
     known = {"facility", "name", "cers_id", "count", "element", "elements", "due", "left", "change", "date",
              "saved_on", "days", "details", "programs", "submissions", "number", "city", "summary", "span",
-             "example_id", "example_zip", "tries", "call_office", "query", "address"}
+             "example_id", "example_zip", "tries", "call_office", "query", "address", "until", "failures"}
     for key, text in templates("status").items():
         assert placeholders(text) <= known, key
 
