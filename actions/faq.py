@@ -1,4 +1,5 @@
 """FAQ answers that need a computation: the annual due date with the days left."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from cers.dates import days_left, format_date, format_month_day, next_annual_due, plural_days
 from cers.settings import load_office, today
 from cers.templates import office_values, render
-
 
 # After the due date, for this many days the answer says plainly that a business that has not
 # submitted is late, and offers the status check.
@@ -37,10 +37,14 @@ def annual_due_date_answer(day) -> str:
     left = days_left(day, due)
     paragraphs = [say("rule", every_year=format_month_day(office.annual_due_month, office.annual_due_day))]
     if in_late_period(day):
-        paragraphs.append(say("late", passed=format_date(dt.date(day.year, office.annual_due_month,
-                                                                 office.annual_due_day))))
-    paragraphs.append(say("next_today", due=format_date(due)) if left == 0 else
-                      say("next_in", due=format_date(due), days=plural_days(left)))
+        paragraphs.append(
+            say("late", passed=format_date(dt.date(day.year, office.annual_due_month, office.annual_due_day)))
+        )
+    paragraphs.append(
+        say("next_today", due=format_date(due))
+        if left == 0
+        else say("next_in", due=format_date(due), days=plural_days(left))
+    )
     paragraphs.append(say("changes"))
     paragraphs.append(say("next_step", call_office=office_values(office)["call_office"]))
     return "\n\n".join(paragraphs)
@@ -54,6 +58,8 @@ class ActionAnnualDueDate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         day = today()
-        buttons = [{"title": say("status_button"), "payload": "/check_facility_status"}] if in_late_period(day) else None
+        buttons = (
+            [{"title": say("status_button"), "payload": "/check_facility_status"}] if in_late_period(day) else None
+        )
         dispatcher.utter_message(text=annual_due_date_answer(day), buttons=buttons)
         return []

@@ -1,4 +1,5 @@
 """Starts the action server (`python -m actions.serve --port 5055`): rasa_sdk's server, with this project's services made once at start-up."""
+
 from __future__ import annotations
 
 import argparse

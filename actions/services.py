@@ -1,4 +1,5 @@
 """What the action server holds for its whole life, made once at start-up (actions/serve.py): the facility store and the threads it runs on."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +35,13 @@ def make_ledger(store: FacilityStore) -> Ledger:
 class Services:
     """The facility store, the status-check limits, and the worker threads their synchronous calls run on."""
 
-    def __init__(self, store: FacilityStore, workers: int = 4, owns_store: bool = True,
-                 verification: Optional[Verification] = None):
+    def __init__(
+        self,
+        store: FacilityStore,
+        workers: int = 4,
+        owns_store: bool = True,
+        verification: Optional[Verification] = None,
+    ):
         self.store = store
         self.owns_store = owns_store  # a store handed in (tests) is its giver's to close
         self.verification = verification or Verification(make_ledger(store))
@@ -55,8 +61,9 @@ class Services:
         """question(store) on a worker thread, within STORE_DEADLINE_SECONDS; LookupFailed otherwise."""
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(loop.run_in_executor(self.executor, question, self.store),
-                                          STORE_DEADLINE_SECONDS)
+            return await asyncio.wait_for(
+                loop.run_in_executor(self.executor, question, self.store), STORE_DEADLINE_SECONDS
+            )
         except asyncio.TimeoutError:
             logger.warning("facility database: no answer within %s s", STORE_DEADLINE_SECONDS)
             raise LookupFailed("timeout") from None

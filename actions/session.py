@@ -3,6 +3,7 @@
 The domain's responses say {office_name}, {office_phone}... so a change to office.yml reaches
 every answer without retraining; only this action reads the file.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -48,9 +49,7 @@ class ActionSessionStart(Action):
     def name(self) -> Text:
         return "action_session_start"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = [SessionStarted()]
         # Carry over what the conversation already knew (e.g. an open walkthrough).
         for key, value in tracker.current_slot_values().items():

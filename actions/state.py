@@ -1,4 +1,5 @@
 """The conversation's state, in one place: every slot the actions read or set, and what the bot's last message offered."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,8 +63,9 @@ class Offer:
     def of_message(cls, event: Dict[Text, Any]) -> "Offer":
         """The offer recorded on a bot event: ours in its metadata, or its topic's guide."""
         metadata = event.get("metadata") or {}
-        offer = cls(metadata.get(OFFERS_GUIDE), metadata.get(RESUMES_GUIDE), metadata.get(SHOWS_STEP),
-                    metadata.get(ASKS))
+        offer = cls(
+            metadata.get(OFFERS_GUIDE), metadata.get(RESUMES_GUIDE), metadata.get(SHOWS_STEP), metadata.get(ASKS)
+        )
         if offer == cls():
             topic = topic_answered_by(metadata.get("utter_action"))
             return cls(guide=topic.guide) if topic else offer
@@ -108,19 +110,28 @@ def guide_offered_earlier(tracker: Tracker) -> Optional[str]:
 
 # ---------------------------------------------------------------- the walkthrough in progress
 
+
 def guide_progress(tracker: Tracker) -> GuideProgress:
     step = tracker.get_slot(SLOT_GUIDE_STEP)
     try:
         index = int(float(step)) if step is not None else 0
     except (TypeError, ValueError):
         index = 0
-    return GuideProgress(guide_id=tracker.get_slot(SLOT_GUIDE_ID) or None, step=index,
-                         open=bool(tracker.get_slot(SLOT_GUIDE_OPEN)), paused=bool(tracker.get_slot(SLOT_GUIDE_PAUSED)))
+    return GuideProgress(
+        guide_id=tracker.get_slot(SLOT_GUIDE_ID) or None,
+        step=index,
+        open=bool(tracker.get_slot(SLOT_GUIDE_OPEN)),
+        paused=bool(tracker.get_slot(SLOT_GUIDE_PAUSED)),
+    )
 
 
 def guide_events(progress: GuideProgress) -> List[Dict[Text, Any]]:
-    return [SlotSet(SLOT_GUIDE_ID, progress.guide_id), SlotSet(SLOT_GUIDE_STEP, float(progress.step)),
-            SlotSet(SLOT_GUIDE_OPEN, progress.open), SlotSet(SLOT_GUIDE_PAUSED, progress.paused)]
+    return [
+        SlotSet(SLOT_GUIDE_ID, progress.guide_id),
+        SlotSet(SLOT_GUIDE_STEP, float(progress.step)),
+        SlotSet(SLOT_GUIDE_OPEN, progress.open),
+        SlotSet(SLOT_GUIDE_PAUSED, progress.paused),
+    ]
 
 
 def pause_guide_events(tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -136,6 +147,7 @@ def guide_paused(tracker: Tracker) -> bool:
 
 # ---------------------------------------------------------------- the status check in progress
 
+
 @dataclass(frozen=True)
 class StatusCheck:
     open: bool = False
@@ -150,22 +162,35 @@ class StatusCheck:
             failures = int(float(tracker.get_slot(SLOT_STATUS_FAILURES) or 0))
         except (TypeError, ValueError):
             failures = 0
-        return cls(bool(tracker.get_slot(SLOT_STATUS_OPEN)), tracker.get_slot(SLOT_STATUS_CERS_ID) or None,
-                   tracker.get_slot(SLOT_STATUS_ZIP) or None, failures,
-                   tuple(tracker.get_slot(SLOT_STATUS_CHOICES) or ()))
+        return cls(
+            bool(tracker.get_slot(SLOT_STATUS_OPEN)),
+            tracker.get_slot(SLOT_STATUS_CERS_ID) or None,
+            tracker.get_slot(SLOT_STATUS_ZIP) or None,
+            failures,
+            tuple(tracker.get_slot(SLOT_STATUS_CHOICES) or ()),
+        )
 
 
-def status_waiting(cers_id: Optional[str] = None, zip_code: Optional[str] = None,
-                   choices: Optional[list] = None) -> List[Dict[Text, Any]]:
+def status_waiting(
+    cers_id: Optional[str] = None, zip_code: Optional[str] = None, choices: Optional[list] = None
+) -> List[Dict[Text, Any]]:
     """The check waits for an answer, keeping what it has."""
-    return [SlotSet(SLOT_STATUS_OPEN, True), SlotSet(SLOT_STATUS_CERS_ID, cers_id), SlotSet(SLOT_STATUS_ZIP, zip_code),
-            SlotSet(SLOT_STATUS_CHOICES, choices)]
+    return [
+        SlotSet(SLOT_STATUS_OPEN, True),
+        SlotSet(SLOT_STATUS_CERS_ID, cers_id),
+        SlotSet(SLOT_STATUS_ZIP, zip_code),
+        SlotSet(SLOT_STATUS_CHOICES, choices),
+    ]
 
 
 def status_closed() -> List[Dict[Text, Any]]:
     """The check is over (answered, stopped, dropped): nothing pending; only the failure count stays."""
-    return [SlotSet(SLOT_STATUS_OPEN, False), SlotSet(SLOT_STATUS_CERS_ID, None), SlotSet(SLOT_STATUS_ZIP, None),
-            SlotSet(SLOT_STATUS_CHOICES, None)]
+    return [
+        SlotSet(SLOT_STATUS_OPEN, False),
+        SlotSet(SLOT_STATUS_CERS_ID, None),
+        SlotSet(SLOT_STATUS_ZIP, None),
+        SlotSet(SLOT_STATUS_CHOICES, None),
+    ]
 
 
 def status_failed(failures: int) -> List[Dict[Text, Any]]:
@@ -173,6 +198,7 @@ def status_failed(failures: int) -> List[Dict[Text, Any]]:
 
 
 # ---------------------------------------------------------------- the latest message
+
 
 def is_staff(tracker: Tracker) -> bool:
     # Only the channel the server authenticated decides this, never the message or its metadata.

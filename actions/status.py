@@ -1,4 +1,5 @@
 """Facility status in the chat: the public check by CERS ID and site ZIP, and staff look-ups and lists (reads the tracker, asks cers/, replies)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -63,8 +64,13 @@ UNLOCK = re.compile(r"^\s*unlock\b", re.IGNORECASE)
 
 def say(template: str, office: Office | None = None, **values: Any) -> str:
     """A sentence of the status check (cers/templates/status.yml, check.*)."""
-    values = {"example_id": EXAMPLE_ID, "example_zip": EXAMPLE_ZIP, "tries": MAX_FAILURES,
-              **(office_values(office) if office else {}), **values}
+    values = {
+        "example_id": EXAMPLE_ID,
+        "example_zip": EXAMPLE_ZIP,
+        "tries": MAX_FAILURES,
+        **(office_values(office) if office else {}),
+        **values,
+    }
     return render("status", f"check.{template}", **values)
 
 
@@ -86,8 +92,9 @@ def local_time(moment: dt.datetime, office: Office) -> str:
 async def tell_staff_of(locks: Sequence[Lock], office: Office) -> None:
     for lock in locks:
         template = "notice_cers_id" if lock.kind == CERS_ID else "notice_client"
-        await services().notify_staff(say(template, cers_id=lock.key, failures=lock.failures,
-                                          until=local_time(lock.until, office)))
+        await services().notify_staff(
+            say(template, cers_id=lock.key, failures=lock.failures, until=local_time(lock.until, office))
+        )
 
 
 def asked_last_turn(tracker: Tracker) -> bool:
@@ -96,6 +103,7 @@ def asked_last_turn(tracker: Tracker) -> bool:
 
 
 # ---------------------------------------------------------------- the public check (CERS ID + ZIP)
+
 
 async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     office = load_office()
@@ -149,12 +157,17 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
             events += status_failed(failures)
             if failures >= MAX_FAILURES:
                 return end(f"{say('not_found')} {say('too_many', office)}", outcome)
-            dispatcher.utter_message(text=f"{say('not_found')} {say('send_again', office)}",
-                                     **ASKING.metadata(), **{STATUS_OUTCOME: outcome})
+            dispatcher.utter_message(
+                text=f"{say('not_found')} {say('send_again', office)}", **ASKING.metadata(), **{STATUS_OUTCOME: outcome}
+            )
             return events + status_waiting()
         status = records.evaluate(today(), office.annual_due_month, office.annual_due_day)
-        dispatcher.utter_message(text=status_reply(status, staff=False), buttons=offer_buttons(),
-                                 **Offer(guide=UPDATE_GUIDE).metadata(), **{STATUS_OUTCOME: SHOWN})
+        dispatcher.utter_message(
+            text=status_reply(status, staff=False),
+            buttons=offer_buttons(),
+            **Offer(guide=UPDATE_GUIDE).metadata(),
+            **{STATUS_OUTCOME: SHOWN},
+        )
         return events + status_closed()
 
     if numbers.found:
@@ -170,11 +183,19 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
 
 # ---------------------------------------------------------------- staff look-ups
 
+
 def choice_text(matches: Sequence[Match], query: str, more: bool) -> str:
     lines = [say("staff_choices_more" if more else "staff_choices", count=len(matches), query=query)]
-    lines += [say("staff_choice", number=number, name=m.name, cers_id=m.cers_id,
-                  address=", ".join(part for part in (m.street, m.city) if part))
-              for number, m in enumerate(matches, 1)]
+    lines += [
+        say(
+            "staff_choice",
+            number=number,
+            name=m.name,
+            cers_id=m.cers_id,
+            address=", ".join(part for part in (m.street, m.city) if part),
+        )
+        for number, m in enumerate(matches, 1)
+    ]
     lines.append(say("staff_reply_number"))
     if more:
         lines.append(say("staff_narrow"))
@@ -202,8 +223,9 @@ async def staff_lookup(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
             text = status_reply(status, staff=True)
             lock = await services().run(lambda: services().verification.lock_of(cers_id))
             if lock:
-                text += "\n" + say("staff_locked", cers_id=cers_id, failures=lock.failures,
-                                    until=local_time(lock.until, office))
+                text += "\n" + say(
+                    "staff_locked", cers_id=cers_id, failures=lock.failures, until=local_time(lock.until, office)
+                )
             dispatcher.utter_message(text=text)
         return events + status_closed()
 
@@ -234,10 +256,13 @@ async def staff_lookup(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         if clear_winner(matches):
             return await show(matches[0].cers_id)
         shown = list(matches[:CHOICE_LIMIT])
-        buttons = [{"title": say("staff_choice_button", number=n, name=m.name, city=m.city), "payload": m.cers_id}
-                   for n, m in enumerate(shown, 1)]
-        dispatcher.utter_message(text=choice_text(shown, query, more=len(matches) > CHOICE_LIMIT), buttons=buttons,
-                                 **ASKING.metadata())
+        buttons = [
+            {"title": say("staff_choice_button", number=n, name=m.name, city=m.city), "payload": m.cers_id}
+            for n, m in enumerate(shown, 1)
+        ]
+        dispatcher.utter_message(
+            text=choice_text(shown, query, more=len(matches) > CHOICE_LIMIT), buttons=buttons, **ASKING.metadata()
+        )
         return events + status_waiting(choices=[m.cers_id for m in shown])
     except LookupFailed:
         dispatcher.utter_message(text=say("unavailable", office))
@@ -246,8 +271,9 @@ async def staff_lookup(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
 
 # ---------------------------------------------------------------- the actions
 
+
 class ActionFacilityStatus(Action):
-    """"Am I up to date?", a CERS ID or ZIP, a facility's name (staff), or a number from a list."""
+    """ "Am I up to date?", a CERS ID or ZIP, a facility's name (staff), or a number from a list."""
 
     def name(self) -> Text:
         return ACTION_STATUS
@@ -259,7 +285,7 @@ class ActionFacilityStatus(Action):
 
 
 class ActionStopFacilityStatus(Action):
-    """"stop" while a status check waits: end the check, or the walkthrough if one started since."""
+    """ "stop" while a status check waits: end the check, or the walkthrough if one started since."""
 
     def name(self) -> Text:
         return "action_stop_facility_status"
@@ -295,8 +321,9 @@ class ActionListOverdueFacilities(Action):
             return []
         office, day = load_office(), today()
         try:
-            result = await services().ask_store(lambda store: store.overdue(
-                day, LIST_LIMIT, office.annual_due_month, office.annual_due_day))
+            result = await services().ask_store(
+                lambda store: store.overdue(day, LIST_LIMIT, office.annual_due_month, office.annual_due_day)
+            )
         except LookupFailed:
             dispatcher.utter_message(text=say("unavailable", office))
             return []
@@ -317,8 +344,9 @@ class ActionListDueSoonFacilities(Action):
         office, day = load_office(), today()
         days = parse_days(text_of(tracker))
         try:
-            result = await services().ask_store(lambda store: store.due_within(
-                day, days, LIST_LIMIT, office.annual_due_month, office.annual_due_day))
+            result = await services().ask_store(
+                lambda store: store.due_within(day, days, LIST_LIMIT, office.annual_due_month, office.annual_due_day)
+            )
         except LookupFailed:
             dispatcher.utter_message(text=say("unavailable", office))
             return []

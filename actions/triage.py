@@ -1,4 +1,5 @@
 """Actions for the replies that must never depend on a good guess: an emergency (911 first, in Spanish too) and a message the bot was not sure about ("Did you mean ...")."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Text

@@ -1,4 +1,5 @@
 """Rasa actions for step-by-step walkthroughs: read the tracker (actions/state.py), run the engine in cers/guides, reply."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -111,7 +112,7 @@ class ActionWalkthroughCommand(Action):
 
 
 class ActionAffirm(Action):
-    """"Yes": start the guide just offered, resume a paused one, go on with an open one, or just OK."""
+    """ "Yes": start the guide just offered, resume a paused one, go on with an open one, or just OK."""
 
     def name(self) -> Text:
         return "action_affirm"

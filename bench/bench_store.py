@@ -4,6 +4,7 @@ Usage: python bench/bench_store.py [--facilities N] [--skip-postgres]   (make be
 Runs on SQLite and on a throwaway PostgreSQL (scripts/postgres_for_tests.sh, or BENCH_POSTGRES_URL),
 prints a table and writes it to bench/results/store.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,23 +24,48 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cers import deadlines  # noqa: E402
-from cers.status_reply import status_reply  # noqa: E402
 from cers.facilities.importer import import_folder  # noqa: E402
 from cers.facilities.store import FacilityStore  # noqa: E402
+from cers.status_reply import status_reply  # noqa: E402
 
 TODAY = dt.date(2027, 2, 15)
-CITIES = [("Quincy", "95971"), ("Chester", "96020"), ("Portola", "96122"), ("Greenville", "95947"),
-          ("Graeagle", "96103"), ("Meadow Valley", "95956"), ("Taylorsville", "95983"), ("Crescent Mills", "95934")]
-FIRST = ("Feather River Sierra Almanor Plumas Bucks Lake Indian Valley Spanish Creek Mohawk Wolf Creek Butte "
-         "Lassen Beckwourth Johnsville Eureka Lights Creek Keddie Twain Spring Garden Cromberg Blairsden "
-         "Clio Vinton Hallelujah Canyon Dam Prattville Westwood Hamilton Branch Genesee Antelope Round").split()
-KINDS = ("Auto Body, Auto Repair, Fuel Stop, Propane, Hardware, Lumber, Sawmill, Ready Mix, Dental Clinic, "
-         "Medical Clinic, Veterinary Hospital, Dry Cleaners, Printing, Marina, Lodge, Feed & Supply, Tire & Brake, "
-         "Water Plant, Market, Garage, Equipment Rental, Aggregate, Ranch Supply, Bakery, Brewery, Welding, "
-         "Machine Shop, Pool Supply, Nursery, Golf Maintenance").split(", ")
+CITIES = [
+    ("Quincy", "95971"),
+    ("Chester", "96020"),
+    ("Portola", "96122"),
+    ("Greenville", "95947"),
+    ("Graeagle", "96103"),
+    ("Meadow Valley", "95956"),
+    ("Taylorsville", "95983"),
+    ("Crescent Mills", "95934"),
+]
+FIRST = (
+    "Feather River Sierra Almanor Plumas Bucks Lake Indian Valley Spanish Creek Mohawk Wolf Creek Butte "
+    "Lassen Beckwourth Johnsville Eureka Lights Creek Keddie Twain Spring Garden Cromberg Blairsden "
+    "Clio Vinton Hallelujah Canyon Dam Prattville Westwood Hamilton Branch Genesee Antelope Round"
+).split()
+KINDS = (
+    "Auto Body, Auto Repair, Fuel Stop, Propane, Hardware, Lumber, Sawmill, Ready Mix, Dental Clinic, "
+    "Medical Clinic, Veterinary Hospital, Dry Cleaners, Printing, Marina, Lodge, Feed & Supply, Tire & Brake, "
+    "Water Plant, Market, Garage, Equipment Rental, Aggregate, Ranch Supply, Bakery, Brewery, Welding, "
+    "Machine Shop, Pool Supply, Nursery, Golf Maintenance"
+).split(", ")
 SUFFIX = ["", "", "", " Inc", " LLC", " Co", " & Sons", " Services", " Center", " West", " North"]
-STREETS = ["Main St", "Lawrence St", "Crescent St", "Bucks Lake Rd", "Highway 70", "Highway 89", "Highway 36",
-           "Commercial St", "Gulling St", "First Ave", "Railroad Ave", "Peninsula Dr", "Quincy Junction Rd"]
+STREETS = [
+    "Main St",
+    "Lawrence St",
+    "Crescent St",
+    "Bucks Lake Rd",
+    "Highway 70",
+    "Highway 89",
+    "Highway 36",
+    "Commercial St",
+    "Gulling St",
+    "First Ave",
+    "Railroad Ave",
+    "Peninsula Dr",
+    "Quincy Junction Rd",
+]
 
 
 def generate(folder: Path, count: int, rng: random.Random) -> list[tuple[str, str]]:
@@ -54,8 +80,17 @@ def generate(folder: Path, count: int, rng: random.Random) -> list[tuple[str, st
             city, zip_code = rng.choice(CITIES)
             name = f"{rng.choice(FIRST)} {rng.choice(KINDS)}{rng.choice(SUFFIX)}"
             programs = ["HMBP"] + rng.sample(["UST", "APSA", "HW", "CALARP"], rng.randint(0, 2))
-            writer.writerow([cers_id, name, f"{rng.randint(1, 19999)} {rng.choice(STREETS)}", city, zip_code,
-                             f"(530) 555-{rng.randint(0, 9999):04d}", ";".join(programs)])
+            writer.writerow(
+                [
+                    cers_id,
+                    name,
+                    f"{rng.randint(1, 19999)} {rng.choice(STREETS)}",
+                    city,
+                    zip_code,
+                    f"(530) 555-{rng.randint(0, 9999):04d}",
+                    ";".join(programs),
+                ]
+            )
             facilities.append((cers_id, name))
             elements_for[cers_id] = deadlines.required_elements(programs)
     statuses = ["Accepted"] * 6 + ["Submitted", "Under Review", "Not Accepted", "Draft"]
@@ -68,15 +103,21 @@ def generate(folder: Path, count: int, rng: random.Random) -> list[tuple[str, st
                 status = rng.choice(statuses)
                 on = dt.date(2024, 9, 1) + dt.timedelta(days=rng.randint(0, 890))
                 reviewed = on + dt.timedelta(days=rng.randint(1, 40)) if status in ("Accepted", "Not Accepted") else ""
-                writer.writerow([cers_id, elements[k % len(elements)], status, on.isoformat(),
-                                 reviewed and reviewed.isoformat()])
+                writer.writerow(
+                    [cers_id, elements[k % len(elements)], status, on.isoformat(), reviewed and reviewed.isoformat()]
+                )
     with open(folder / "changes.csv", "w", newline="") as c_handle:
         writer = csv.writer(c_handle)
         writer.writerow(["cers_id", "change", "changed_on"])
         for cers_id, _ in rng.sample(facilities, count // 5):
             on = dt.date(2026, 6, 1) + dt.timedelta(days=rng.randint(0, 260))
-            writer.writerow([cers_id, rng.choice(["ownership", "address", "new hazardous material", "new generator"]),
-                             on.isoformat()])
+            writer.writerow(
+                [
+                    cers_id,
+                    rng.choice(["ownership", "address", "new hazardous material", "new generator"]),
+                    on.isoformat(),
+                ]
+            )
     return facilities
 
 
@@ -88,7 +129,7 @@ def typo(name: str, rng: random.Random) -> str:
     word = words[longest]
     if len(word) > 4:
         cut = rng.randint(1, len(word) - 2)
-        words[longest] = word[:cut] + word[cut + 1:]
+        words[longest] = word[:cut] + word[cut + 1 :]
     return " ".join(words)
 
 
@@ -116,19 +157,25 @@ def run(backend: str, url: str, folder: Path, facilities, rng: random.Random, lo
     ids = [rng.choice(facilities)[0] for _ in range(lookups)]
     for cers_id in ids[:20]:
         store.get(cers_id)  # warm the connection pool
-    by_id = [timed(lambda: status_reply(store.get(i).evaluate(TODAY))) for i in ids]
+    by_id = [timed(lambda i=i: status_reply(store.get(i).evaluate(TODAY))) for i in ids]
     index_seconds = timed(lambda: store.search("warm up"))
     queries = [typo(rng.choice(facilities)[1], rng) for _ in range(lookups)]
-    by_name = [timed(lambda: store.search(q, 5)) for q in queries]
+    by_name = [timed(lambda q=q: store.search(q, 5)) for q in queries]
     hits = sum(1 for q in queries[:200] if store.search(q, 5))
     lists = [timed(lambda: store.overdue(TODAY, 20)) for _ in range(5)]
     soon = [timed(lambda: store.due_within(TODAY, 30, 20)) for _ in range(5)]
     overdue_total = store.overdue(TODAY, 1).total
     store.dispose()
     return {
-        "backend": backend, "import": import_seconds, "reimport": reimport_seconds,
-        "id": percentiles(by_id), "name": percentiles(by_name), "index": index_seconds,
-        "overdue": percentiles(lists), "soon": percentiles(soon), "hit_rate": hits / min(200, len(queries)),
+        "backend": backend,
+        "import": import_seconds,
+        "reimport": reimport_seconds,
+        "id": percentiles(by_id),
+        "name": percentiles(by_name),
+        "index": index_seconds,
+        "overdue": percentiles(lists),
+        "soon": percentiles(soon),
+        "hit_rate": hits / min(200, len(queries)),
         "overdue_total": overdue_total,
     }
 
@@ -188,7 +235,8 @@ def main() -> int:
         lines.append(
             f"| {r['backend']} | {r['import']:.1f} s | {r['reimport']:.1f} s | {r['id'][0]:.2f} / {r['id'][1]:.2f} ms | "
             f"{r['name'][0]:.2f} / {r['name'][1]:.2f} ms | {r['index']:.2f} s | "
-            f"{r['overdue'][0]:.0f} / {r['overdue'][1]:.0f} ms | {r['soon'][0]:.0f} / {r['soon'][1]:.0f} ms |")
+            f"{r['overdue'][0]:.0f} / {r['overdue'][1]:.0f} ms | {r['soon'][0]:.0f} / {r['soon'][1]:.0f} ms |"
+        )
     lines += [
         "",
         "By ID: `FacilityStore.get` + `deadlines.evaluate` + `status_reply` (the whole status answer). "

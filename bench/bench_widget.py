@@ -6,6 +6,7 @@ on free ports. Prints the median in ms; --json prints every number.
 
     .venv/bin/python bench/bench_widget.py [--rounds 20] [--json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,7 @@ MODEL = ROOT / "models" / "cers.tar.gz"
 
 
 def measure(rounds: int) -> dict:
-    subprocess.run([str(ROOT / "scripts" / "browser_for_tests.sh")], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([str(ROOT / "scripts" / "browser_for_tests.sh")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory(prefix="cers-bench-widget-") as work:
         env = base_env()
         actions = action_server(env).start()
@@ -35,12 +35,22 @@ def measure(rounds: int) -> dict:
             endpoints = write_endpoints(Path(work) / "endpoints.yml", actions.url, f"sqlite:///{work}/conversations.db")
             rasa = rasa_server(env, MODEL, ROOT / "credentials.yml", endpoints, extra_args=["--cors", "*"])
             servers.append(rasa.start())
-            demo = Server(name="demo-page", env=env, health_path="/",
-                          args=[sys.executable, "scripts/serve_demo.py", "--port", "{port}", "--bot-url", rasa.url])
+            demo = Server(
+                name="demo-page",
+                env=env,
+                health_path="/",
+                args=[sys.executable, "scripts/serve_demo.py", "--port", "{port}", "--bot-url", rasa.url],
+            )
             servers.append(demo.start())
-            run = subprocess.run(["node", "bench/widget_latency.mjs"], cwd=ROOT / "web", check=True,
-                                 capture_output=True, text=True, timeout=900,
-                                 env={**os.environ, "DEMO_URL": demo.url + "/", "ROUNDS": str(rounds)})
+            run = subprocess.run(
+                ["node", "bench/widget_latency.mjs"],
+                cwd=ROOT / "web",
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=900,
+                env={**os.environ, "DEMO_URL": demo.url + "/", "ROUNDS": str(rounds)},
+            )
             return json.loads(run.stdout.strip().splitlines()[-1])
         finally:
             for server in reversed(servers):
@@ -56,8 +66,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"widget: Enter to rendered reply, median of {result['rounds']}: {result['median_ms']:.0f} ms "
-              f"(min {result['min_ms']:.0f}, max {result['max_ms']:.0f})")
+        print(
+            f"widget: Enter to rendered reply, median of {result['rounds']}: {result['median_ms']:.0f} ms "
+            f"(min {result['min_ms']:.0f}, max {result['max_ms']:.0f})"
+        )
 
 
 if __name__ == "__main__":

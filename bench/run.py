@@ -4,6 +4,7 @@ pipelines.
 
 Prints a table and writes it into README.md between the BENCHMARK markers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,13 +36,28 @@ RASA = str(ROOT / ".venv" / "bin" / "rasa")
 PY = str(ROOT / ".venv" / "bin" / "python")
 
 OUR_MESSAGES = [
-    "how do I add a user?", "when is it due", "hi", "what is a cers id",
-    "how do i log in", "what's your phone number", "how do I update my business information",
-    "thanks", "who has to submit", "i forgot my pasword",
+    "how do I add a user?",
+    "when is it due",
+    "hi",
+    "what is a cers id",
+    "how do i log in",
+    "what's your phone number",
+    "how do I update my business information",
+    "thanks",
+    "who has to submit",
+    "i forgot my pasword",
 ]
 INIT_MESSAGES = [
-    "hi", "I am sad", "yes", "great", "no", "are you a bot?", "bye", "hello there",
-    "I'm feeling very good", "not really",
+    "hi",
+    "I am sad",
+    "yes",
+    "great",
+    "no",
+    "are you a bot?",
+    "bye",
+    "hello there",
+    "I'm feeling very good",
+    "not really",
 ]
 
 
@@ -51,8 +67,9 @@ def log(message: str) -> None:
 
 def timed(args: List[str], cwd: Path, env=None) -> float:
     started = time.perf_counter()
-    subprocess.run(args, cwd=cwd, env=env or base_env(), check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    subprocess.run(
+        args, cwd=cwd, env=env or base_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
     return time.perf_counter() - started
 
 
@@ -60,8 +77,9 @@ def timed(args: List[str], cwd: Path, env=None) -> float:
 def train_ours() -> float:
     out = WORK / "models"
     shutil.rmtree(out, ignore_errors=True)
-    return timed([RASA, "train", "--fixed-model-name", "cers", "--out", str(out), "--force",
-                  "--num-threads", "2"], ROOT)
+    return timed(
+        [RASA, "train", "--fixed-model-name", "cers", "--out", str(out), "--force", "--num-threads", "2"], ROOT
+    )
 
 
 def init_bot() -> Path:
@@ -72,9 +90,15 @@ def init_bot() -> Path:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         log("creating and training the `rasa init` bot (once; a few minutes)...")
-        subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(folder)], cwd=folder,
-                       env=base_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                       timeout=3600)
+        subprocess.run(
+            [RASA, "init", "--no-prompt", "--init-dir", str(folder)],
+            cwd=folder,
+            env=base_env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            timeout=3600,
+        )
         for old in (folder / "models").glob("*.tar.gz"):
             old.unlink()
         timed([RASA, "train", "--fixed-model-name", "init", "--out", "models"], folder)
@@ -119,13 +143,17 @@ def baseline_server(folder: Path, env: Dict[str, str], endpoints: Path) -> Serve
     """This bot's Rasa server as another checkout (folder) runs it: its launcher, code and model."""
     python = folder / ".venv" / "bin" / "python"
     # Started from that folder, so that `channels` (launcher, policies, tracker store) is its own.
-    command = (f"cd {shlex.quote(str(folder))} && exec {shlex.quote(str(python))} -m channels.serve run "
-               f"--model models/cers.tar.gz --credentials credentials.yml "
-               f"--endpoints {shlex.quote(str(endpoints))} --port {{port}}")
+    command = (
+        f"cd {shlex.quote(str(folder))} && exec {shlex.quote(str(python))} -m channels.serve run "
+        f"--model models/cers.tar.gz --credentials credentials.yml "
+        f"--endpoints {shlex.quote(str(endpoints))} --port {{port}}"
+    )
     return Server(name="baseline-rasa-server", env=env, health_path="/", args=["bash", "-c", command])
 
 
-def latency_side_by_side(rounds: int, per_conversation: int, baseline: Optional[Path] = None) -> Dict[str, Dict[str, float]]:
+def latency_side_by_side(
+    rounds: int, per_conversation: int, baseline: Optional[Path] = None
+) -> Dict[str, Dict[str, float]]:
     """This bot against the `rasa init` bot or, with baseline, against this bot as another
     checkout (e.g. a git worktree of an earlier commit, with its own model) runs it."""
     env = base_env(CERS_TODAY="2026-11-23")
@@ -133,21 +161,35 @@ def latency_side_by_side(rounds: int, per_conversation: int, baseline: Optional[
     endpoints = write_endpoints(WORK / "endpoints.yml", actions.url, f"sqlite:///{WORK}/bench-conversations.db")
     ours = rasa_server(env, ROOT / "models" / "cers.tar.gz", ROOT / "credentials.yml", endpoints).start()
     if baseline is not None:  # the same action server; a conversation database of its own
-        baseline_endpoints = write_endpoints(WORK / "endpoints-baseline.yml", actions.url,
-                                             f"sqlite:///{WORK}/baseline-conversations.db")
+        baseline_endpoints = write_endpoints(
+            WORK / "endpoints-baseline.yml", actions.url, f"sqlite:///{WORK}/baseline-conversations.db"
+        )
         theirs = baseline_server(baseline, env, baseline_endpoints).start()
         bots = {"ours": (ours, OUR_MESSAGES), "baseline": (theirs, OUR_MESSAGES)}
     else:
         init_model = init_bot()
         init_folder = init_model.parent.parent
-        theirs = Server(name="init-bot", env=base_env(), health_path="/",
-                        args=[RASA, "run", "--model", str(init_model), "--port", "{port}",
-                              "--credentials", str(init_folder / "credentials.yml"),
-                              "--endpoints", str(init_folder / "endpoints.yml")]).start()
+        theirs = Server(
+            name="init-bot",
+            env=base_env(),
+            health_path="/",
+            args=[
+                RASA,
+                "run",
+                "--model",
+                str(init_model),
+                "--port",
+                "{port}",
+                "--credentials",
+                str(init_folder / "credentials.yml"),
+                "--endpoints",
+                str(init_folder / "endpoints.yml"),
+            ],
+        ).start()
         bots = {"ours": (ours, OUR_MESSAGES), "init": (theirs, INIT_MESSAGES)}
     samples: Dict[str, Dict[str, List[float]]] = {name: {} for name in bots}
     try:
-        for name, (server, messages) in bots.items():  # warm up both
+        for _name, (server, messages) in bots.items():  # warm up both
             load_run(server.url + "/webhooks/rest/webhook", messages, 2, 10)
         for round_number in range(rounds):
             order = list(bots) if round_number % 2 == 0 else list(reversed(list(bots)))
@@ -164,8 +206,9 @@ def latency_side_by_side(rounds: int, per_conversation: int, baseline: Optional[
         ours.stop()
         theirs.stop()
         actions.stop()
-    summary = {name: {key: statistics.median(values) for key, values in metrics.items()}
-               for name, metrics in samples.items()}
+    summary = {
+        name: {key: statistics.median(values) for key, values in metrics.items()} for name, metrics in samples.items()
+    }
     for name in summary:
         summary[name]["rss_mb"] = memory[name]
     return summary
@@ -175,18 +218,24 @@ def latency_side_by_side(rounds: int, per_conversation: int, baseline: Optional[
 def time_to_first_answer() -> float:
     """From `make run` to the first correct answer (model already trained)."""
     action_port, rasa_port = free_port(), free_port()
-    env = base_env(ACTION_PORT=str(action_port), RASA_PORT=str(rasa_port),
-                   ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
-                   TRACKER_STORE_URL=f"sqlite:///{WORK}/startup-conversations.db")
+    env = base_env(
+        ACTION_PORT=str(action_port),
+        RASA_PORT=str(rasa_port),
+        ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
+        TRACKER_STORE_URL=f"sqlite:///{WORK}/startup-conversations.db",
+    )
     started = time.perf_counter()
-    process = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         while time.perf_counter() - started < 300:
             try:
-                replies = requests.post(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
-                                        json={"sender": "startup", "message": "how do I add a user?"},
-                                        timeout=10).json()
+                replies = requests.post(
+                    f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+                    json={"sender": "startup", "message": "how do I add a user?"},
+                    timeout=10,
+                ).json()
                 if any("Add a Person" in r.get("text", "") for r in replies):
                     return time.perf_counter() - started
             except requests.RequestException:
@@ -203,8 +252,10 @@ def time_to_first_answer() -> float:
 
 # ------------------------------------------------------------------ NLU variants
 PREVIOUS_PIPELINE = [  # the pipeline before issue 8: lemma and character n-gram counts, logistic regression
-    {"name": "SpacyNLP", "model": "build/spacy_en_lookup"}, {"name": "SpacyTokenizer"},
-    {"name": "RegexFeaturizer"}, {"name": "CountVectorsFeaturizer", "use_lemma": True},
+    {"name": "SpacyNLP", "model": "build/spacy_en_lookup"},
+    {"name": "SpacyTokenizer"},
+    {"name": "RegexFeaturizer"},
+    {"name": "CountVectorsFeaturizer", "use_lemma": True},
     {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5, "use_lemma": False},
     {"name": "LogisticRegressionClassifier", "max_iter": 300},
 ]
@@ -223,20 +274,39 @@ def nlu_variants() -> Dict[str, Dict]:
         if component["name"].endswith("CersIntentClassifier"):
             component["sentence_embeddings"] = False
     previous = dict(ours, pipeline=PREVIOUS_PIPELINE + tail)
-    variants = {"this config (SVM, words + characters + MiniLM embedding)": ours,
-                "the same without the embedding": no_embeddings,
-                "previous config (logistic regression on counts)": previous}
+    variants = {
+        "this config (SVM, words + characters + MiniLM embedding)": ours,
+        "the same without the embedding": no_embeddings,
+        "previous config (logistic regression on counts)": previous,
+    }
     scores = {}
     for label, config in variants.items():
         folder = WORK / "nlu" / re.sub(r"\W+", "-", label).strip("-")[:40]
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-        seconds = timed([RASA, "train", "nlu", "--config", str(folder / "config.yml"), "--nlu", "data",
-                         "--out", str(folder), "--fixed-model-name", "nlu"], ROOT)
+        seconds = timed(
+            [
+                RASA,
+                "train",
+                "nlu",
+                "--config",
+                str(folder / "config.yml"),
+                "--nlu",
+                "data",
+                "--out",
+                str(folder),
+                "--fixed-model-name",
+                "nlu",
+            ],
+            ROOT,
+        )
         figures, _ = evaluate(str(folder / "nlu.tar.gz"), emergencies=False, show=lambda line: None)
         scores[label] = {"train_s": seconds, **figures}
-        log(f"  NLU {label}: " + ", ".join(f"{name} {f['accuracy']:.3f}" for name, f in figures.items())
-            + f", {figures['strangers']['parse_ms']:.1f} ms per parse, trained in {seconds:.0f} s")
+        log(
+            f"  NLU {label}: "
+            + ", ".join(f"{name} {f['accuracy']:.3f}" for name, f in figures.items())
+            + f", {figures['strangers']['parse_ms']:.1f} ms per parse, trained in {seconds:.0f} s"
+        )
     return scores
 
 
@@ -250,41 +320,65 @@ def report(results: dict) -> str:
     latency = results.get("latency")
     if latency:
         ours, init = latency["ours"], latency["init"]
-        lines.append(f"- Rasa server resident memory after the runs: {ours['rss_mb']:.0f} MB (init bot: {init['rss_mb']:.0f} MB)")
-        lines += ["", "REST webhook, medians over alternating rounds:", "",
-                  "| | this bot | `rasa init` bot | ratio | target |", "|---|---|---|---|---|"]
-        for key, label, target in (("p50@1", "p50, 1 conversation (ms)", "≤ 0.4"),
-                                   ("p95@1", "p95, 1 conversation (ms)", ""),
-                                   ("p50@20", "p50, 20 concurrent (ms)", "≤ 0.4"),
-                                   ("p95@20", "p95, 20 concurrent (ms)", ""),
-                                   ("throughput@1", "throughput, 1 conversation (msg/s)", "≥ 2.5"),
-                                   ("throughput@20", "throughput, 20 concurrent (msg/s)", "≥ 2.5")):
+        lines.append(
+            f"- Rasa server resident memory after the runs: {ours['rss_mb']:.0f} MB (init bot: {init['rss_mb']:.0f} MB)"
+        )
+        lines += [
+            "",
+            "REST webhook, medians over alternating rounds:",
+            "",
+            "| | this bot | `rasa init` bot | ratio | target |",
+            "|---|---|---|---|---|",
+        ]
+        for key, label, target in (
+            ("p50@1", "p50, 1 conversation (ms)", "≤ 0.4"),
+            ("p95@1", "p95, 1 conversation (ms)", ""),
+            ("p50@20", "p50, 20 concurrent (ms)", "≤ 0.4"),
+            ("p95@20", "p95, 20 concurrent (ms)", ""),
+            ("throughput@1", "throughput, 1 conversation (msg/s)", "≥ 2.5"),
+            ("throughput@20", "throughput, 20 concurrent (msg/s)", "≥ 2.5"),
+        ):
             lines.append(f"| {label} | {ours[key]:.1f} | {init[key]:.1f} | {ours[key] / init[key]:.2f} | {target} |")
     nlu = results.get("nlu")
     if nlu and all(isinstance(v, dict) for v in nlu.values()):
-        lines += ["", "NLU variants, same training data, accuracy on each held-out set (a \"Did you mean\" "
-                  "counts as wrong) and the mean time to parse one message of the strangers' set (in-process):", "",
-                  "| pipeline | strangers | strangers, second | Part C | project | parse (ms) | NLU training |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            'NLU variants, same training data, accuracy on each held-out set (a "Did you mean" '
+            "counts as wrong) and the mean time to parse one message of the strangers' set (in-process):",
+            "",
+            "| pipeline | strangers | strangers, second | Part C | project | parse (ms) | NLU training |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for label, f in nlu.items():
             second = f.get("strangers_second", {}).get("accuracy")
-            lines.append(f"| {label} | {f['strangers']['accuracy']:.3f} | "
-                         + (f"{second:.3f}" if second is not None else "-")
-                         + f" | {f['programs']['accuracy']:.3f} | {f['project']['accuracy']:.3f} | "
-                         f"{f['strangers']['parse_ms']:.1f} | {f['train_s']:.0f} s |")
+            lines.append(
+                f"| {label} | {f['strangers']['accuracy']:.3f} | "
+                + (f"{second:.3f}" if second is not None else "-")
+                + f" | {f['programs']['accuracy']:.3f} | {f['project']['accuracy']:.3f} | "
+                f"{f['strangers']['parse_ms']:.1f} | {f['train_s']:.0f} s |"
+            )
     return "\n".join(lines)
 
 
 def baseline_report(latency: dict, baseline: str) -> str:
     ours, before = latency["ours"], latency["baseline"]
-    lines = [f"Measured on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, by `python -m bench.run "
-             f"--baseline {baseline}` run from {ROOT}: both servers side by side (same machine, same action "
-             f"server, alternating rounds), medians:", "",
-             "| | this checkout | baseline | ratio |", "|---|---|---|---|"]
-    for key, label in (("p50@1", "p50, 1 conversation (ms)"), ("p95@1", "p95, 1 conversation (ms)"),
-                       ("p50@20", "p50, 20 concurrent (ms)"), ("p95@20", "p95, 20 concurrent (ms)"),
-                       ("throughput@1", "throughput, 1 conversation (msg/s)"),
-                       ("throughput@20", "throughput, 20 concurrent (msg/s)"), ("rss_mb", "resident memory (MB)")):
+    lines = [
+        f"Measured on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, by `python -m bench.run "
+        f"--baseline {baseline}` run from {ROOT}: both servers side by side (same machine, same action "
+        f"server, alternating rounds), medians:",
+        "",
+        "| | this checkout | baseline | ratio |",
+        "|---|---|---|---|",
+    ]
+    for key, label in (
+        ("p50@1", "p50, 1 conversation (ms)"),
+        ("p95@1", "p95, 1 conversation (ms)"),
+        ("p50@20", "p50, 20 concurrent (ms)"),
+        ("p95@20", "p95, 20 concurrent (ms)"),
+        ("throughput@1", "throughput, 1 conversation (msg/s)"),
+        ("throughput@20", "throughput, 20 concurrent (msg/s)"),
+        ("rss_mb", "resident memory (MB)"),
+    ):
         lines.append(f"| {label} | {ours[key]:.1f} | {before[key]:.1f} | {ours[key] / before[key]:.2f} |")
     return "\n".join(lines)
 
@@ -304,10 +398,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--messages", type=int, default=20, help="messages per conversation per run")
     parser.add_argument("--only", choices=["train", "startup", "latency", "nlu"], action="append")
-    parser.add_argument("--baseline", type=Path, metavar="FOLDER",
-                        help="only latency and throughput, against this bot as FOLDER runs it (another "
-                             "checkout with its own models/cers.tar.gz and .venv) instead of the `rasa init` "
-                             "bot; written into README.md between the BENCHMARK-BASELINE markers")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FOLDER",
+        help="only latency and throughput, against this bot as FOLDER runs it (another "
+        "checkout with its own models/cers.tar.gz and .venv) instead of the `rasa init` "
+        "bot; written into README.md between the BENCHMARK-BASELINE markers",
+    )
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     if args.baseline:
@@ -327,8 +425,11 @@ def main() -> int:
     steps = {
         "train": ("training time...", "train_s", train_ours),
         "startup": ("time from `make run` to the first answer...", "startup_s", time_to_first_answer),
-        "latency": ("latency and throughput, side by side with the `rasa init` bot...", "latency",
-                    lambda: latency_side_by_side(args.rounds, args.messages)),
+        "latency": (
+            "latency and throughput, side by side with the `rasa init` bot...",
+            "latency",
+            lambda: latency_side_by_side(args.rounds, args.messages),
+        ),
         "nlu": ("NLU accuracy and parse time for three pipelines...", "nlu", nlu_variants),
     }
     for part in parts:

@@ -1,10 +1,23 @@
 """The one date formatter and the annual due date arithmetic shared by every answer."""
+
 from __future__ import annotations
 
 import datetime as dt
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def format_clock(time: dt.time) -> str:

@@ -1,4 +1,5 @@
 """The facility deadline rules of facility-status.md: records and today in, a structured status out (no sentences, no Rasa, no database)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,17 +53,41 @@ CHANGE_ELEMENTS = {
 # How offices type those change types in changes.csv (lower case, plurals made singular), tried
 # in this order: the first whose words all appear in the text wins.
 CHANGE_PHRASES = (
-    ("emergency contact", ("emergency contact", "24 hour contact", "24hr contact", "emergency phone",
-                           "after hour contact")),
+    (
+        "emergency contact",
+        ("emergency contact", "24 hour contact", "24hr contact", "emergency phone", "after hour contact"),
+    ),
     ("primary contact", ("primary contact", "main contact", "contact")),
     ("ownership", ("change of ownership", "ownership", "new owner", "owner", "sold", "sale")),
     ("operator", ("change of operator", "new operator", "operator")),
     ("business name", ("new business name", "business name", "name change", "dba", "d b a", "name")),
-    ("site layout", ("site layout", "site map", "layout change", "layout", "map", "moved tank",
-                     "tank moved", "moved storage", "storage moved")),
+    (
+        "site layout",
+        (
+            "site layout",
+            "site map",
+            "layout change",
+            "layout",
+            "map",
+            "moved tank",
+            "tank moved",
+            "moved storage",
+            "storage moved",
+        ),
+    ),
     ("address", ("new address", "address", "moved", "relocated", "relocation", "move")),
-    ("new hazardous material", ("new hazardous material", "new chemical", "added chemical",
-                                "chemical added", "new material", "hazardous material added", "chemical")),
+    (
+        "new hazardous material",
+        (
+            "new hazardous material",
+            "new chemical",
+            "added chemical",
+            "chemical added",
+            "new material",
+            "hazardous material added",
+            "chemical",
+        ),
+    ),
 )
 
 
@@ -276,8 +301,11 @@ def change_met_on(change: Change, required: Sequence[str], submittals: Iterable[
     if element is not None and element not in required:
         element = None  # the facility does not file that element: any submission meets the change
     dates = [
-        s.date for s in submittals
-        if s.is_submission and s.element in required and s.date >= change.changed_on
+        s.date
+        for s in submittals
+        if s.is_submission
+        and s.element in required
+        and s.date >= change.changed_on
         and (element is None or s.element == element)
     ]
     return min(dates) if dates else None
@@ -332,8 +360,16 @@ def evaluate(
             continue
         called_for = change_element(change.change)
         due = change.changed_on + dt.timedelta(days=UPDATE_DAYS)
-        updates.append(ChangeUpdate(change.change, change.changed_on, called_for if called_for in required else None, due,
-                                    _deadline_state(due, today), (due - today).days))
+        updates.append(
+            ChangeUpdate(
+                change.change,
+                change.changed_on,
+                called_for if called_for in required else None,
+                due,
+                _deadline_state(due, today),
+                (due - today).days,
+            )
+        )
 
     corrections = []
     for element in required:
@@ -341,8 +377,11 @@ def evaluate(
         fix_by = correction_due(sub) if sub else None
         if sub is not None and fix_by is not None:
             due = fix_by
-            corrections.append(Correction(element, sub.date, sub.reviewed_on or sub.date, due,
-                                          _deadline_state(due, today), (due - today).days))
+            corrections.append(
+                Correction(
+                    element, sub.date, sub.reviewed_on or sub.date, due, _deadline_state(due, today), (due - today).days
+                )
+            )
 
     drafts = []
     for element in required:

@@ -6,6 +6,7 @@ someone (or names such an event, like "gas leak") and does not place it in the p
 hypothetical, in a question about the rules, or in a CERS topic that only shares the words
 ("emergency response plan", "leak detection", "fire department inspection").
 """
+
 from __future__ import annotations
 
 import re
@@ -172,14 +173,19 @@ _PAST_OR_HYPOTHETICAL = [
     r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b",
     r"\b(?:yesterday|the other day|previously|in the past|a while back|back in)\b",
     r"\bin (?:19|20)\d\d\b",
-    r"\b(?:we|i|they) had (?:a|an|some|one|two|that|this)\b", r"\bthere (?:was|were) (?:a|an|some)\b",
-    r"\b(?:cleaned|cleaning) (?:it )?up\b", r"\b(?:already|been) (?:cleaned|fixed|stopped|contained|"
-    r"repaired|handled|reported|taken care)\b", r"\bwas (?:fixed|contained|stopped|repaired)\b",
-    r"\b(?:what|wat) if\b", r"\bin case\b", r"\bif (?:ever|we|i|you|there|a|an|our|one|someone|"
+    r"\b(?:we|i|they) had (?:a|an|some|one|two|that|this)\b",
+    r"\bthere (?:was|were) (?:a|an|some)\b",
+    r"\b(?:cleaned|cleaning) (?:it )?up\b",
+    r"\b(?:already|been) (?:cleaned|fixed|stopped|contained|" r"repaired|handled|reported|taken care)\b",
+    r"\bwas (?:fixed|contained|stopped|repaired)\b",
+    r"\b(?:what|wat) if\b",
+    r"\bin case\b",
+    r"\bif (?:ever|we|i|you|there|a|an|our|one|someone|"
     r"somebody|something|anything|they|it|the|my|your|employees?|a tank)\b",
     r"\b(?:should|would|could) (?:we|i|they|employees|staff|someone) (?:ever )?(?:have|get|"
     r"experience|discover|find|see|notice)\b",
-    r"\bhypothetical", r"\b(?:say|suppose|supposing|imagine) (?:we|there|a|our)\b",
+    r"\bhypothetical",
+    r"\b(?:say|suppose|supposing|imagine) (?:we|there|a|our)\b",
     r"\b(?:explosion|fire|flame|spark)[- ]?(?:proof|resistant|rated)\b",
     r"\b(?:boss|manager|owner|supervisor|customer|coworker|wife|husband|he|she|they|i|i'?m|we) "
     r"(?:is |was |are |am |'?re )?(?:so |totally |absolutely |just )?fuming\b",
@@ -187,7 +193,10 @@ _PAST_OR_HYPOTHETICAL = [
     r"\b(?:sales|business|orders|demand|prices|costs|population|customers|growth|traffic) "
     r"(?:have |has )?(?:exploded|blew up|blown up|on fire)\b",
     r"\b(?:could|might|may|would|will|can|ever) (?:\w+ )?(?:leak|spill|catch fire|explode|release|burn|"
-    r"rupture|fail)\b", r"\b(?:someday|some day|one day)\b", r"\bblow(?:s|ing)? up at\b|\bblew up at\b", r"\bblast from the past\b",
+    r"rupture|fail)\b",
+    r"\b(?:someday|some day|one day)\b",
+    r"\bblow(?:s|ing)? up at\b|\bblew up at\b",
+    r"\bblast from the past\b",
     r"\bevacuation (?:routes?|plans?|maps?|procedures?|drills?)\b",
 ]
 
@@ -199,9 +208,11 @@ _RULES_OR_TOPIC = [
     r"(?:be )?(?:report|notif|tell|call|list|includ|declar|count)\w*",
     r"\b(?:is|are|would|does) (?:a |an |that |this |it |small |minor )?[\w\s]{0,25}"
     r"(?:reportable|something (?:i|we) report|counted|considered|count as)\b",
-    r"\bhave to be reported\b", r"\bmust (?:i |we )?(?:be )?report\w*\b", r"\breporting (?:rules?|"
-    r"requirements?|thresholds?|quantit\w+|obligations?|form|process|deadline)\b",
-    r"\bhow (?:big|large|bad|serious|small)\b", r"\b(?:gets?|be|is|are) reported\b",
+    r"\bhave to be reported\b",
+    r"\bmust (?:i |we )?(?:be )?report\w*\b",
+    r"\breporting (?:rules?|" r"requirements?|thresholds?|quantit\w+|obligations?|form|process|deadline)\b",
+    r"\bhow (?:big|large|bad|serious|small)\b",
+    r"\b(?:gets?|be|is|are) reported\b",
     r"\b(?:thresholds?|reportable quantit\w+|how much|how many (?:gallons|pounds|lbs|cubic)|"
     r"what counts|counts? as|what qualifies|what is considered|definition)\b",
     r"\b(?:plans?|procedures?|training|drills?|policy|policies|program|checklist|template|"
@@ -220,7 +231,8 @@ _RULES_OR_TOPIC = [
     r"exploded|is a disaster|is burning)\b",
     r"\b(?:on fire|killing me|blew up|exploded)\b[\w\s,'-]{0,15}\b(?:cers|login|website|portal|"
     r"page|screen|inbox|phone|emails?)\b",
-    r"\bfor (?:the )?future\b", r"\bjust (?:in case|wondering|curious|asking)\b",
+    r"\bfor (?:the )?future\b",
+    r"\bjust (?:in case|wondering|curious|asking)\b",
     r"\b(?:does|do|should|must|would) [\w\s'-]{0,40}\b(?:go|goes|belong|be listed|be included|be "
     r"reported|count) (?:in|into|on|under|anywhere|somewhere)\b",
     r"\b(?:how|what) (?:do|should|would) (?:i|we) (?:list|enter|report|put|include|show|declare)\b",
@@ -279,9 +291,7 @@ def describes_emergency(text: str) -> bool:
     parts = clauses(normalised)
     # Clause by clause; then the whole message, for a description split by a comma ("the ammonia
     # line, it's leaking") -- the whole message's past or rules words still count against it.
-    return any(clause_is_emergency(clause) for clause in parts) or (
-        len(parts) > 1 and clause_is_emergency(normalised)
-    )
+    return any(clause_is_emergency(clause) for clause in parts) or (len(parts) > 1 and clause_is_emergency(normalised))
 
 
 def explicitly_not_now(text: str) -> bool:
@@ -308,7 +318,9 @@ _HAZARD_WORDS_RE = re.compile(
 )
 
 
-_NAMED_AND_MOVING_RE = re.compile(rf"\b{_SUBSTANCE_NAMED}\b.*\b{_ACTIVE_VERB}\b|\b{_ACTIVE_VERB}\b.*\b{_SUBSTANCE_NAMED}\b")
+_NAMED_AND_MOVING_RE = re.compile(
+    rf"\b{_SUBSTANCE_NAMED}\b.*\b{_ACTIVE_VERB}\b|\b{_ACTIVE_VERB}\b.*\b{_SUBSTANCE_NAMED}\b"
+)
 
 
 def mentions_hazard(text: str) -> bool:

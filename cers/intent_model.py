@@ -12,6 +12,7 @@ embedding too. A message the first is sure about (confidence >= cascade_confiden
 the held-out messages) takes its answer; the others are embedded and go to the second. On the
 held-out sets this gives the second model's accuracy (measured: the same to the third decimal).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -50,8 +51,7 @@ def _word_vectorizer() -> TfidfVectorizer:
 
 
 def _char_vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                           dtype=np.float32)
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32)
 
 
 @dataclass
@@ -81,8 +81,9 @@ class IntentModel:
     def _svm(self) -> LinearSVC:
         return LinearSVC(C=self.settings.svm_c, class_weight="balanced", random_state=42)
 
-    def fit(self, texts: Sequence[str], words: Sequence[Sequence[str]], intents: Sequence[str],
-            embed: Optional[Embed]) -> None:
+    def fit(
+        self, texts: Sequence[str], words: Sequence[Sequence[str]], intents: Sequence[str], embed: Optional[Embed]
+    ) -> None:
         if len(set(intents)) < 2:
             raise ValueError("the intent classifier needs examples of at least two intents")
         features = self.text_features(texts, words, fit=True)
@@ -92,8 +93,7 @@ class IntentModel:
         if embed is not None:
             self.full_svm = self._svm().fit(self.with_embeddings(features, embed(list(texts))), list(intents))
 
-    def rank(self, texts: Sequence[str], words: Sequence[Sequence[str]],
-             embed: Optional[Embed]) -> List[Ranking]:
+    def rank(self, texts: Sequence[str], words: Sequence[Sequence[str]], embed: Optional[Embed]) -> List[Ranking]:
         """For each text, (intent, confidence) pairs, best first, at most ranking_length of them."""
         if self.fast_svm is None:
             raise RuntimeError("the intent model is not trained")
@@ -114,8 +114,10 @@ class IntentModel:
         """Softmax of the SVM's margins at the model's temperature: (messages, intents)."""
         key = "full" if svm is self.full_svm else "fast"
         if key not in self._transposed:
-            self._transposed[key] = (np.ascontiguousarray(svm.coef_.T, dtype=np.float32),
-                                     svm.intercept_.astype(np.float32))
+            self._transposed[key] = (
+                np.ascontiguousarray(svm.coef_.T, dtype=np.float32),
+                svm.intercept_.astype(np.float32),
+            )
         weights, intercept = self._transposed[key]
         margins = np.asarray(features @ weights, dtype=np.float64) + intercept
         scaled = (margins - margins.max(axis=1, keepdims=True)) * self.settings.temperature

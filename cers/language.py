@@ -1,4 +1,5 @@
 """Tells a message written in Spanish from one in English, and a Spanish emergency, so that until the bot speaks Spanish it can say so in both languages (and "call 911" in both)."""
+
 from __future__ import annotations
 
 import re

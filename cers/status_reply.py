@@ -1,4 +1,5 @@
 """The facility status reply for a phone screen: a verdict first, then each thing to do as an action, from templates/status.yml."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,7 +29,7 @@ class ToDo:
 
 
 def change_words(change: str) -> str:
-    """"Change of ownership" -> "ownership": the spec's change type when the text is one, else the text."""
+    """ "Change of ownership" -> "ownership": the spec's change type when the text is one, else the text."""
     kind = change_type(change)
     text = kind or change.strip()
     return text[:1].lower() + text[1:]
@@ -45,8 +46,11 @@ def things_to_do(status: FacilityStatus) -> List[ToDo]:
         if element.state != State.CURRENT:
             reasons.append(ToDo("annual", element.state, element.element, element.due, element.days_left))
     for update in status.changes:
-        reasons.append(ToDo("change", update.state, update.element, update.due, update.days_left,
-                            change=change_words(update.change)))
+        reasons.append(
+            ToDo(
+                "change", update.state, update.element, update.due, update.days_left, change=change_words(update.change)
+            )
+        )
     for fix in status.corrections:
         reasons.append(ToDo("correction", fix.state, fix.element, fix.due, fix.days_left))
     reasons.sort(key=urgency)
@@ -73,8 +77,13 @@ def left(days: int) -> str:
 def item_line(item: ToDo) -> str:
     state = "overdue" if item.state == State.OVERDUE else "due"
     kind = "change_any" if item.kind == "change" and not item.element else item.kind
-    line = say(f"item.{kind}_{state}", element=item.element or "", due=format_date(item.due),
-               left=left(item.days_left), change=item.change)
+    line = say(
+        f"item.{kind}_{state}",
+        element=item.element or "",
+        due=format_date(item.due),
+        left=left(item.days_left),
+        change=item.change,
+    )
     for other in item.also:
         line += " " + say(f"covers.{other.kind}", change=other.change, due=format_date(other.due))
     return line
@@ -95,8 +104,9 @@ def verdict(status: FacilityStatus, items: Sequence[ToDo]) -> str:
 def item_lines(status: FacilityStatus, items: Sequence[ToDo]) -> List[str]:
     """The things to do; after the last overdue annual element, that submitting now covers the next date too."""
     lines = []
-    late_annual = [item for item in items
-                   if any(r.kind == "annual" and r.state == State.OVERDUE for r in (item,) + item.also)]
+    late_annual = [
+        item for item in items if any(r.kind == "annual" and r.state == State.OVERDUE for r in (item,) + item.also)
+    ]
     for item in items:
         lines.append(item_line(item))
         if late_annual and item is late_annual[-1]:
@@ -110,11 +120,16 @@ def staff_details(status: FacilityStatus) -> List[str]:
     address = ", ".join(p for p in (facility.street, f"{facility.city} {facility.zip}".strip()) if p)
     programs = say("staff.programs", programs=", ".join(facility.programs) or say("staff.no_programs"))
     details = " · ".join(p for p in (address, facility.phone, programs) if p)
-    submissions = "; ".join(say("staff.submission", element=e.element, date=format_date(e.last_submitted))
-                            if e.last_submitted else say("staff.never", element=e.element) for e in status.elements)
+    submissions = "; ".join(
+        say("staff.submission", element=e.element, date=format_date(e.last_submitted))
+        if e.last_submitted
+        else say("staff.never", element=e.element)
+        for e in status.elements
+    )
     lines = [say("staff.on_file", details=details), say("staff.last_submitted", submissions=submissions)]
-    lines += [say("staff.not_accepted", element=fix.element, date=format_date(fix.reviewed_on))
-              for fix in status.corrections]
+    lines += [
+        say("staff.not_accepted", element=fix.element, date=format_date(fix.reviewed_on)) for fix in status.corrections
+    ]
     return lines
 
 
@@ -139,6 +154,7 @@ def status_reply(status: FacilityStatus, staff: bool = False) -> str:
 
 # ---------------------------------------------------------------- staff lists
 
+
 def overdue_summary(status: FacilityStatus) -> str:
     """One facility's overdue things on one line, for the staff list."""
     return _summary([reason for reason in reasons(status) if reason.state == State.OVERDUE], "overdue")
@@ -147,25 +163,37 @@ def overdue_summary(status: FacilityStatus) -> str:
 def due_summary(status: FacilityStatus, days: int) -> str:
     """One facility's things due within `days`, on one line, for the staff list."""
     horizon = status.today + dt.timedelta(days=days)
-    return _summary([reason for reason in reasons(status) if reason.state == State.DUE and reason.due <= horizon], "due")
+    return _summary(
+        [reason for reason in reasons(status) if reason.state == State.DUE and reason.due <= horizon], "due"
+    )
 
 
 def reasons(status: FacilityStatus) -> List[ToDo]:
     """Every deadline on its own, most urgent first (the staff lists name each)."""
-    return sorted((reason for item in things_to_do(status) for reason in (replace(item, also=()),) + item.also),
-                  key=urgency)
+    return sorted(
+        (reason for item in things_to_do(status) for reason in (replace(item, also=()),) + item.also), key=urgency
+    )
 
 
 def _summary(items: Sequence[ToDo], state: str) -> str:
-    """"annual A, B (due ...); ownership update (due ...)": annual elements of one date together."""
+    """ "annual A, B (due ...); ownership update (due ...)": annual elements of one date together."""
     parts: List[str] = []
     annual = [item for item in items if item.kind == "annual"]
     for item in items:
         if item.kind == "annual" and item is not annual[0]:
             continue
-        elements = ", ".join(i.element or "" for i in annual) if item.kind == "annual" else (item.element or "any element")
-        parts.append(say(f"list.{item.kind}_{state}", elements=elements, change=item.change,
-                         due=format_date(item.due), days=plural_days(item.days_left)))
+        elements = (
+            ", ".join(i.element or "" for i in annual) if item.kind == "annual" else (item.element or "any element")
+        )
+        parts.append(
+            say(
+                f"list.{item.kind}_{state}",
+                elements=elements,
+                change=item.change,
+                due=format_date(item.due),
+                days=plural_days(item.days_left),
+            )
+        )
     return "; ".join(parts)
 
 
@@ -182,8 +210,9 @@ def list_reply(kind: str, total: int, items: Sequence, today: dt.date, days: int
         lines.append(say("list.first_by_name", count=len(items)) if total > len(items) else say("list.by_name"))
     for number, item in enumerate(items, 1):
         summary = overdue_summary(item.status) if kind == "overdue" else due_summary(item.status, days)
-        lines.append(say("list.row", number=number, name=item.name, cers_id=item.cers_id, city=item.city,
-                         summary=summary))
+        lines.append(
+            say("list.row", number=number, name=item.name, cers_id=item.cers_id, city=item.city, summary=summary)
+        )
     if items:
         lines.append(say("list.footer"))
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """Composed replies are data: named templates in cers/templates/*.yml, filled in here (a change of wording needs no Python)."""
+
 from __future__ import annotations
 
 import string

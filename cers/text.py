@@ -1,4 +1,5 @@
 """Reading what people type, one way each: words, CERS IDs and ZIP codes, numbered choices, spans of days."""
+
 from __future__ import annotations
 
 import re
@@ -12,11 +13,13 @@ EXAMPLE_ID = "12345678"
 EXAMPLE_ZIP = "12345"
 
 # Function words that never tell what a message is about; callers add the words of their own task.
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about am an and any anything are at be by can could did do does for get give how i im in into is it
 its just let lets like me my need needs now of on onto our please s so some tell that the their them
 there this to up us via want wanna we what whats when where which who will with would you your
-""".split())
+""".split()
+)
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -58,7 +61,7 @@ def _joined_id(groups: Sequence[Tuple[str, int, int]], start: int, text: str) ->
         digits, begin, _ = groups[index]
         if len(digits) > 4:
             break
-        if index > start and text[groups[index - 1][2]:begin] not in _ID_PART_SEPARATORS:
+        if index > start and text[groups[index - 1][2] : begin] not in _ID_PART_SEPARATORS:
             break
         joined += digits
         if len(joined) > 9:
@@ -79,8 +82,7 @@ def find_numbers(text: str) -> Numbers:
     while index < len(groups):
         digits, _, end = groups[index]
         following = groups[index + 1] if index + 1 < len(groups) else None
-        if (len(digits) == 5 and following and len(following[0]) == 4
-                and text[end:following[1]].strip() == "-"):
+        if len(digits) == 5 and following and len(following[0]) == 4 and text[end : following[1]].strip() == "-":
             zip_code = zip_code or digits  # ZIP+4: "95971-1234"
             index += 2
             continue
@@ -111,7 +113,8 @@ def looks_like_a_try(text: str, numbers: Numbers) -> bool:
 
 def mentions_zip(text: str) -> bool:
     return bool(re.search(r"\bzip", text or "", re.IGNORECASE)) and not re.search(
-        r"\b(cers|id)\b", text or "", re.IGNORECASE)
+        r"\b(cers|id)\b", text or "", re.IGNORECASE
+    )
 
 
 # ---------------------------------------------------------------- choices and spans
@@ -125,8 +128,20 @@ def parse_choice(text: str) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
-_WORD_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8,
-                 "ten": 10, "twelve": 12, "few": 3, "couple of": 2}
+_WORD_NUMBERS = {
+    "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "eight": 8,
+    "ten": 10,
+    "twelve": 12,
+    "few": 3,
+    "couple of": 2,
+}
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 
 
@@ -146,10 +161,12 @@ def parse_days(text: str, default: int = DEFAULT_DAYS) -> int:
 
 
 # Words around a facility's name in a staff question ("what's the status of ... ?"); the rest is the name.
-STATUS_QUERY_WORDS = STOPWORDS | frozenset("""
+STATUS_QUERY_WORDS = STOPWORDS | frozenset(
+    """
 check cers compliance compliant current date details doing facility find id info information look
 lookup number pull record report show site status
-""".split())
+""".split()
+)
 
 
 def staff_query(text: str) -> str:

@@ -1,4 +1,5 @@
 """The topic table (cers/topics.yml): each one-reply topic's intent, "Did you mean" title, answer, offered guide and walkthrough behaviour, and the rules made from it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,9 +47,14 @@ def topics() -> Dict[str, Topic]:
         title = entry.get("title")
         if title is not None and (not isinstance(title, str) or not title.strip()):
             raise TopicError(f"{where}: title must be a text")
-        table[intent] = Topic(intent=intent, title=title, answer=str(entry.get("answer") or f"utter_{intent}"),
-                              guide=entry.get("guide"), interrupts=bool(entry.get("interrupts", True)),
-                              own_rules=bool(entry.get("own_rules", False)))
+        table[intent] = Topic(
+            intent=intent,
+            title=title,
+            answer=str(entry.get("answer") or f"utter_{intent}"),
+            guide=entry.get("guide"),
+            interrupts=bool(entry.get("interrupts", True)),
+            own_rules=bool(entry.get("own_rules", False)),
+        )
     return table
 
 
@@ -85,14 +91,20 @@ def topic_rules() -> List[dict]:
     for topic in topics().values():
         if topic.own_rules:
             continue
-        rules.append({"rule": f"topic {topic.intent}",
-                      "steps": [{"intent": topic.intent}, {"action": topic.answer}]})
+        rules.append({"rule": f"topic {topic.intent}", "steps": [{"intent": topic.intent}, {"action": topic.answer}]})
         if topic.interrupts:
-            rules.append({"rule": f"topic {topic.intent} during a walkthrough",
-                          "condition": [{"slot_was_set": [{GUIDE_OPEN_SLOT: True}]}],
-                          "steps": [{"intent": topic.intent}, {"action": topic.answer},
-                                    {"action": OFFER_CONTINUE_ACTION},
-                                    {"slot_was_set": [{GUIDE_OPEN_SLOT: False}]}]})
+            rules.append(
+                {
+                    "rule": f"topic {topic.intent} during a walkthrough",
+                    "condition": [{"slot_was_set": [{GUIDE_OPEN_SLOT: True}]}],
+                    "steps": [
+                        {"intent": topic.intent},
+                        {"action": topic.answer},
+                        {"action": OFFER_CONTINUE_ACTION},
+                        {"slot_was_set": [{GUIDE_OPEN_SLOT: False}]},
+                    ],
+                }
+            )
     return rules
 
 

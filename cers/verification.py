@@ -1,4 +1,5 @@
 """Limits on public status checks that hold across conversations: failed CERS ID + ZIP pairs counted per CERS ID and per client, and the locks they cause."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,6 +32,7 @@ class Limits:
 
 def limits_from_settings() -> Limits:
     """VERIFY_LIMIT_PER_CERS_ID (10), VERIFY_LIMIT_PER_CLIENT (20), VERIFY_WINDOW_MINUTES (60), VERIFY_LOCK_MINUTES (60)."""
+
     def number(name: str, default: int) -> int:
         value = env(name, str(default))
         try:
@@ -41,9 +43,12 @@ def limits_from_settings() -> Limits:
             raise SettingsError(f"{name}={value!r} cannot be negative")
         return parsed
 
-    return Limits(number("VERIFY_LIMIT_PER_CERS_ID", 10), number("VERIFY_LIMIT_PER_CLIENT", 20),
-                  dt.timedelta(minutes=max(number("VERIFY_WINDOW_MINUTES", 60), 1)),
-                  dt.timedelta(minutes=max(number("VERIFY_LOCK_MINUTES", 60), 1)))
+    return Limits(
+        number("VERIFY_LIMIT_PER_CERS_ID", 10),
+        number("VERIFY_LIMIT_PER_CLIENT", 20),
+        dt.timedelta(minutes=max(number("VERIFY_WINDOW_MINUTES", 60), 1)),
+        dt.timedelta(minutes=max(number("VERIFY_LOCK_MINUTES", 60), 1)),
+    )
 
 
 @dataclass(frozen=True)
@@ -109,13 +114,18 @@ class SqlLedger:
         locks = []
         with self.engine.begin() as conn:
             conn.execute(delete(FailedCheck).where(FailedCheck.at < moment - self.limits.window * 24))
-            for kind, key, limit in ((CERS_ID, cers_id, self.limits.per_cers_id),
-                                     (CLIENT, client_key(client), self.limits.per_client)):
+            for kind, key, limit in (
+                (CERS_ID, cers_id, self.limits.per_cers_id),
+                (CLIENT, client_key(client), self.limits.per_client),
+            ):
                 if not limit:
                     continue
                 conn.execute(FailedCheck.__table__.insert().values(kind=kind, key=key, at=moment))
-                count = conn.execute(select(func.count()).select_from(FailedCheck).where(
-                    FailedCheck.kind == kind, FailedCheck.key == key, FailedCheck.at > since)).scalar_one()
+                count = conn.execute(
+                    select(func.count())
+                    .select_from(FailedCheck)
+                    .where(FailedCheck.kind == kind, FailedCheck.key == key, FailedCheck.at > since)
+                ).scalar_one()
                 if count >= limit and self._locked_until(conn, kind, key, moment) is None:
                     until = moment + self.limits.lock
                     conn.execute(delete(CheckLock).where(CheckLock.kind == kind, CheckLock.key == key))
@@ -131,8 +141,9 @@ class SqlLedger:
     def lock_on(self, kind: str, key: str, now: dt.datetime) -> Optional[Lock]:
         key = client_key(key) if kind == CLIENT else key
         with self.engine.connect() as conn:
-            row = conn.execute(select(CheckLock.until, CheckLock.failures).where(
-                CheckLock.kind == kind, CheckLock.key == key)).first()
+            row = conn.execute(
+                select(CheckLock.until, CheckLock.failures).where(CheckLock.kind == kind, CheckLock.key == key)
+            ).first()
         if row is None or row.until <= _naive_utc(now):
             return None
         return Lock(kind, key, _aware(row.until), row.failures)
@@ -163,8 +174,10 @@ class RedisLedger:
         stamp = now.timestamp()
         window = self.limits.window.total_seconds()
         locks = []
-        for kind, key, limit in ((CERS_ID, cers_id, self.limits.per_cers_id),
-                                 (CLIENT, client_key(client), self.limits.per_client)):
+        for kind, key, limit in (
+            (CERS_ID, cers_id, self.limits.per_cers_id),
+            (CLIENT, client_key(client), self.limits.per_client),
+        ):
             if not limit:
                 continue
             failures, lock = self._keys(kind, key)
@@ -177,8 +190,9 @@ class RedisLedger:
             if count >= limit:
                 until = now + self.limits.lock
                 # SET NX: only the failure that crosses the limit makes the lock (and its notice).
-                if self.redis.set(lock, f"{until.timestamp()}:{count}", nx=True,
-                                  ex=int(self.limits.lock.total_seconds())):
+                if self.redis.set(
+                    lock, f"{until.timestamp()}:{count}", nx=True, ex=int(self.limits.lock.total_seconds())
+                ):
                     locks.append(Lock(kind, key, until.astimezone(dt.timezone.utc), count))
         return locks
 
@@ -211,8 +225,13 @@ class Verification:
         """Count a failed pair; the locks it causes, each logged (the caller tells the office)."""
         locks = self.ledger.record_failure(cers_id, client, now or dt.datetime.now(dt.timezone.utc))
         for lock in locks:
-            logger.warning("status checks locked: %s %s until %s UTC after %d failed tries",
-                           lock.kind, lock.key, lock.until.strftime("%Y-%m-%d %H:%M"), lock.failures)
+            logger.warning(
+                "status checks locked: %s %s until %s UTC after %d failed tries",
+                lock.kind,
+                lock.key,
+                lock.until.strftime("%Y-%m-%d %H:%M"),
+                lock.failures,
+            )
         return locks
 
     def lock_of(self, cers_id: str, now: Optional[dt.datetime] = None) -> Optional[Lock]:

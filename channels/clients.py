@@ -1,4 +1,5 @@
 """Who is on the other end of a public request: the client's address, believing X-Forwarded-For only from TRUSTED_PROXIES."""
+
 from __future__ import annotations
 
 import ipaddress

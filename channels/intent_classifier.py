@@ -1,4 +1,5 @@
 """The project's intent classifier as a Rasa component (registered with the recipe, named in config.yml): it feeds cers/intent_model.py the pipeline's tokens and the message's sentence embedding, and sets the intent and its ranking."""
+
 from __future__ import annotations
 
 import logging
@@ -11,11 +12,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from rasa.nlu.constants import TOKENS_NAMES
 
 from cers.intent_model import IntentModel, IntentModelSettings
 
@@ -40,9 +41,7 @@ def _words(message: Message) -> List[str]:
     return [token.text for token in tokens]
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class CersIntentClassifier(GraphComponent, IntentClassifier):
     """Words, character n-grams and a sentence embedding into a linear SVM (cers/intent_model.py)."""
 
@@ -62,23 +61,35 @@ class CersIntentClassifier(GraphComponent, IntentClassifier):
             "cascade_confidence": defaults.cascade_confidence,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[IntentModel] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[IntentModel] = None,
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self.model = model or IntentModel(IntentModelSettings(
-            embedding_weight=float(self.config["embedding_weight"]),
-            svm_c=float(self.config["svm_c"]),
-            temperature=float(self.config["temperature"]),
-            ranking_length=int(self.config["ranking_length"]),
-            cascade_confidence=float(self.config["cascade_confidence"]),
-        ))
+        self.model = model or IntentModel(
+            IntentModelSettings(
+                embedding_weight=float(self.config["embedding_weight"]),
+                svm_c=float(self.config["svm_c"]),
+                temperature=float(self.config["temperature"]),
+                ranking_length=int(self.config["ranking_length"]),
+                cascade_confidence=float(self.config["cascade_confidence"]),
+            )
+        )
         self.encoder = _encoder(bool(self.config["sentence_embeddings"]))
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "CersIntentClassifier":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "CersIntentClassifier":
         return cls(config, model_storage, resource)
 
     @property
@@ -89,8 +100,7 @@ class CersIntentClassifier(GraphComponent, IntentClassifier):
         examples = [ex for ex in training_data.intent_examples if ex.get(TEXT) and ex.get(INTENT)]
         texts = [ex.get(TEXT) for ex in examples]
         logger.info("Training the intent model on %d examples", len(texts))
-        self.model.fit(texts, [_words(ex) for ex in examples], [ex.get(INTENT) for ex in examples],
-                       self._embed)
+        self.model.fit(texts, [_words(ex) for ex in examples], [ex.get(INTENT) for ex in examples], self._embed)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self.model, directory / MODEL_FILE)
         return self._resource
@@ -110,8 +120,14 @@ class CersIntentClassifier(GraphComponent, IntentClassifier):
         return training_data
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "CersIntentClassifier":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "CersIntentClassifier":
         try:
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(directory / MODEL_FILE)

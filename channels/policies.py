@@ -1,4 +1,5 @@
 """Rasa's RulePolicy with its per-message work remembered, registered with Rasa's recipe and named in config.yml, so that `rasa test`, `rasa shell` and the server all predict with this same code."""
+
 from __future__ import annotations
 
 import itertools
@@ -12,8 +13,14 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, Restarted, SessionStarted,
-                                     UserUtteranceReverted)
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+)
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -43,9 +50,15 @@ class CachedRulePolicy(RulePolicy):
     as their policy (PolicyPrediction uses the class name), e.g. in the tracker store's events.
     """
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 execution_context: ExecutionContext, featurizer: Optional[TrackerFeaturizer] = None,
-                 lookup: Optional[Dict] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Optional[TrackerFeaturizer] = None,
+        lookup: Optional[Dict] = None,
+    ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer, lookup)
         self._remembering = True
         self._rule_tables: Dict[int, _RuleTable] = {}
@@ -72,16 +85,21 @@ class CachedRulePolicy(RulePolicy):
             table = self._rule_tables[id(lookup)] = _RuleTable(self, lookup)
         return table.possible_keys(lookup, states, turns)
 
-    def _prediction_states(self, tracker: DialogueStateTracker, domain: Domain,
-                           use_text_for_last_user_input: bool = False,
-                           rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
+    def _prediction_states(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        use_text_for_last_user_input: bool = False,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+    ) -> List[State]:
         # A tracker with its own past_states (training's TrackerWithCachedStates) keeps it.
         if not self._remembering or type(tracker).past_states is not DialogueStateTracker.past_states:
             return super()._prediction_states(tracker, domain, use_text_for_last_user_input, rule_only_data)
         # Rasa's featurizer does the rest (history slicing, text or intent for the last message)
         # on the states carried on.
-        return super()._prediction_states(_WithKnownStates(tracker, self._states), domain,
-                                          use_text_for_last_user_input, rule_only_data)
+        return super()._prediction_states(
+            _WithKnownStates(tracker, self._states), domain, use_text_for_last_user_input, rule_only_data
+        )
 
 
 def _hashable_state(state: State) -> Any:
@@ -131,8 +149,12 @@ class _StatesSoFar:
         self.replay: Any = None
 
     def continues(self, domain: Domain, omit_unset_slots: bool, events: Any) -> bool:
-        return (self.domain is domain and self.omit_unset_slots == omit_unset_slots
-                and 0 < self.events_seen <= len(events) and events[self.events_seen - 1] is self.last_event)
+        return (
+            self.domain is domain
+            and self.omit_unset_slots == omit_unset_slots
+            and 0 < self.events_seen <= len(events)
+            and events[self.events_seen - 1] is self.last_event
+        )
 
     def add(self, new_events: List[Any]) -> None:
         """Domain.states_for_tracker_history's loop (generate_all_prior_trackers), for more events."""
@@ -142,7 +164,9 @@ class _StatesSoFar:
             self.replay.update(event)
 
     def state(self) -> State:
-        return self.domain._clean_state(self.domain.get_active_state(self.replay, omit_unset_slots=self.omit_unset_slots))
+        return self.domain._clean_state(
+            self.domain.get_active_state(self.replay, omit_unset_slots=self.omit_unset_slots)
+        )
 
 
 class _TrackerStates:
@@ -162,8 +186,11 @@ class _TrackerStates:
         new_events = None
         if so_far is not None and so_far.continues(domain, omit_unset_slots, events):
             new_events = list(itertools.islice(events, so_far.events_seen, None))
-            if any(isinstance(e, REWRITES_HISTORY) or (isinstance(e, ActionExecuted) and e.action_name in so_far.loop_names)
-                   for e in new_events):
+            if any(
+                isinstance(e, REWRITES_HISTORY)
+                or (isinstance(e, ActionExecuted) and e.action_name in so_far.loop_names)
+                for e in new_events
+            ):
                 new_events = None
         if new_events is None:  # from the start, as Rasa does
             so_far = _StatesSoFar(domain, omit_unset_slots)
@@ -174,8 +201,9 @@ class _TrackerStates:
         so_far.add(new_events)
         so_far.events_seen, so_far.last_event = len(events), events[-1] if len(events) else None
         # New dicts each time, as Rasa's: callers edit the states they get.
-        return [{kind: dict(sub_state) for kind, sub_state in state.items()}
-                for state in so_far.states + [so_far.state()]]
+        return [
+            {kind: dict(sub_state) for kind, sub_state in state.items()} for state in so_far.states + [so_far.state()]
+        ]
 
     def _remember(self, tracker: DialogueStateTracker, so_far: _StatesSoFar) -> None:
         key = id(tracker)
@@ -201,8 +229,13 @@ class _WithKnownStates:
     def __init__(self, tracker: DialogueStateTracker, states: _TrackerStates) -> None:
         self._tracker, self._states = tracker, states
 
-    def past_states(self, domain: Domain, omit_unset_slots: bool = False, ignore_rule_only_turns: bool = False,
-                    rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
+    def past_states(
+        self,
+        domain: Domain,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+    ) -> List[State]:
         if ignore_rule_only_turns:  # the ML policies' variant (not RulePolicy's): Rasa's code
             return self._tracker.past_states(domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         return self._states.states(self._tracker, domain, omit_unset_slots)

@@ -30,6 +30,7 @@ replace private parts of Rasa that may change in any release; rather than run pa
 was never compared with the new Rasa (or run silently slower without them), whoever upgrades
 Rasa re-runs tests/unit/test_speed_*.py against it and updates RASA_VERSION.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -109,7 +110,8 @@ def _run_graph_in_order(self, inputs: Dict[Text, Any] = None, targets: List[Text
         if isinstance(value, str) and value in node_names:  # as DaskGraphRunner._add_inputs_to_graph
             raise GraphRunError(
                 f"Input value '{value}' clashes with a node name. Make sure that none of the input "
-                f"names passed to the `run` method are the same as node names in the graph schema.")
+                f"names passed to the `run` method are the same as node names in the graph schema."
+            )
         results[name] = (name, value)
     try:
         for name, node, parents in steps:
@@ -160,7 +162,8 @@ def apply() -> None:
     if rasa.__version__ != RASA_VERSION:
         raise UnsupportedRasaVersion(
             f"channels/rasa_patches.py replaces parts of Rasa {RASA_VERSION} and refuses Rasa "
-            f"{rasa.__version__}: run tests/unit/test_speed_*.py against it, then update RASA_VERSION.")
+            f"{rasa.__version__}: run tests/unit/test_speed_*.py against it, then update RASA_VERSION."
+        )
     if _replaced:
         return
     import rasa.core.run

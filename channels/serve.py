@@ -1,4 +1,5 @@
 """Runs Rasa's command line (`python -m channels.serve run ...`) with channels.rasa_patches applied."""
+
 import sys
 
 from channels import rasa_patches

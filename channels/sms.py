@@ -22,6 +22,7 @@
 - HELP (or INFO) gets a short description and the office's phone, without going to the bot.
   STOP/START are Twilio's own opt-out keywords: Twilio answers them before they reach us.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,8 +41,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 
-from cers.settings import env
 from cers import roles
+from cers.settings import env
 from cers.text import parse_choice
 from channels.config import missing
 from channels.text import EMPTY_MESSAGE, clean_user_text
@@ -58,10 +59,24 @@ EMPTY_REPLY = "Your message was empty. Please type your question as text, or rep
 
 # ------------------------------------------------------------------ formatting (pure)
 _PLAIN = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
-    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u2022": "-",
-    "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u200b": "",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2033": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2012": "-",
+    "\u2212": "-",
+    "\u2022": "-",
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u200b": "",
 }
 
 
@@ -113,7 +128,7 @@ def _pack(text: str, room: int, level: int = 0) -> List[str]:
     if len(text) <= room:
         return [text]
     if level == len(_LEVELS):
-        return [text[i:i + room] for i in range(0, len(text), room)]
+        return [text[i : i + room] for i in range(0, len(text), room)]
     pattern, joiner = _LEVELS[level]
     pieces: List[str] = []
     for piece in pattern.split(text):
@@ -192,8 +207,7 @@ def twilio_signature(url: str, fields: Fields, auth_token: str) -> str:
     values_by_name: Dict[str, Set[str]] = {}
     for name, value in fields:
         values_by_name.setdefault(name, set()).add(value)
-    signed = url + "".join(name + value for name in sorted(values_by_name)
-                           for value in sorted(values_by_name[name]))
+    signed = url + "".join(name + value for name in sorted(values_by_name) for value in sorted(values_by_name[name]))
     digest = hmac.new(auth_token.encode("utf-8"), signed.encode("utf-8"), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
 
@@ -212,8 +226,10 @@ def signature_matches(url: str, fields: Fields, auth_token: str, signature: str)
     if not signature or not auth_token:
         return False
     given = signature.strip().encode("utf-8")
-    matches = [hmac.compare_digest(twilio_signature(variant, fields, auth_token).encode("ascii"), given)
-               for variant in url_variants(url)]
+    matches = [
+        hmac.compare_digest(twilio_signature(variant, fields, auth_token).encode("ascii"), given)
+        for variant in url_variants(url)
+    ]
     return any(matches)
 
 
@@ -234,8 +250,9 @@ class SmsOutput(TwilioOutput):
     def name(cls) -> Text:
         return roles.SMS
 
-    def __init__(self, account_sid: Text, auth_token: Text, twilio_number: Text,
-                 api_base: Optional[Text] = None) -> None:
+    def __init__(
+        self, account_sid: Text, auth_token: Text, twilio_number: Text, api_base: Optional[Text] = None
+    ) -> None:
         super().__init__(account_sid, auth_token, twilio_number)
         if api_base:
             self.api.base_url = api_base.rstrip("/")
@@ -257,12 +274,14 @@ class SmsOutput(TwilioOutput):
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.send_plain(recipient_id, plain_text(text))
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         await self.send_plain(recipient_id, f"{plain_text(text)}\n\n{numbered_choices(buttons)}")
 
-    async def send_quick_replies(self, recipient_id: Text, text: Text,
-                                 quick_replies: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
@@ -281,11 +300,22 @@ class SmsInput(TwilioInput):
         needs = missing(CLASS_PATH)
         if needs:
             logger.info(f"SMS channel off: {', '.join(needs)} not set")
-        return cls(env("TWILIO_ACCOUNT_SID"), env("TWILIO_AUTH_TOKEN"), env("TWILIO_NUMBER"),
-                   debug_mode=False, enabled=not needs)
+        return cls(
+            env("TWILIO_ACCOUNT_SID"),
+            env("TWILIO_AUTH_TOKEN"),
+            env("TWILIO_NUMBER"),
+            debug_mode=False,
+            enabled=not needs,
+        )
 
-    def __init__(self, account_sid: Optional[Text], auth_token: Optional[Text],
-                 twilio_number: Optional[Text], debug_mode: bool = False, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        account_sid: Optional[Text],
+        auth_token: Optional[Text],
+        twilio_number: Optional[Text],
+        debug_mode: bool = False,
+        enabled: bool = True,
+    ) -> None:
         super().__init__(account_sid, auth_token, twilio_number, debug_mode)
         self.enabled = enabled
         self.public_base_url = env("PUBLIC_BASE_URL").rstrip("/")
@@ -302,8 +332,9 @@ class SmsInput(TwilioInput):
     def is_signed(self, request: Request, fields: Fields) -> bool:
         """Whether X-Twilio-Signature verifies over the URL and every posted field."""
         try:
-            return signature_matches(self.signed_url(request), fields, self.auth_token or "",
-                                     request.headers.get("X-Twilio-Signature", ""))
+            return signature_matches(
+                self.signed_url(request), fields, self.auth_token or "", request.headers.get("X-Twilio-Signature", "")
+            )
         except Exception as error:  # noqa: BLE001 (e.g. a malformed PUBLIC_BASE_URL: refuse, and say why)
             logger.error(f"SMS webhook: could not check a signature: {error!r}")
             return False
@@ -324,8 +355,7 @@ class SmsInput(TwilioInput):
 
         return webhook
 
-    async def handle(self, request: Request,
-                     on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def handle(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
         """One incoming SMS: checked, then answered (HELP, media, blank) or passed to the bot."""
         fields = posted_fields(request.body)
         if not self.is_signed(request, fields):
@@ -351,8 +381,9 @@ class SmsInput(TwilioInput):
             payload = await self._choice(request, sender, number)
             text = payload or text
         try:
-            await on_new_message(UserMessage(text, out_channel, sender, input_channel=self.name(),
-                                             metadata=self.get_metadata(request)))
+            await on_new_message(
+                UserMessage(text, out_channel, sender, input_channel=self.name(), metadata=self.get_metadata(request))
+            )
         except Exception as error:  # noqa: BLE001 (answer Twilio anyway; the error is logged)
             logger.exception(f"SMS webhook: could not handle a message: {error}")
         return response.text("", status=204)
@@ -364,4 +395,3 @@ class SmsInput(TwilioInput):
         if tracker is None:
             return None
         return choice_payload([event.as_dict() for event in tracker.events], number)
-

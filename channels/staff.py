@@ -11,6 +11,7 @@ request must carry `Authorization: Bearer <STAFF_API_TOKEN>`:
 
 The token is read from the environment when the server starts (restart it after a change).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -21,10 +22,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from cers import roles
 from cers.settings import env
 from channels.config import off_blueprint
 from channels.rest import RestInput
-from cers import roles
 
 TOKEN_VARIABLE = "STAFF_API_TOKEN"
 
@@ -36,8 +37,9 @@ def check_authorization(header: Optional[str], token: str) -> Optional[HTTPRespo
     scheme, _, given = (header or "").strip().partition(" ")
     # compare_digest takes as long for a wrong token as for a right one: no timing hints.
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        return response.json({"error": "Unauthorized"}, status=401,
-                             headers={"WWW-Authenticate": 'Bearer realm="staff"'})
+        return response.json(
+            {"error": "Unauthorized"}, status=401, headers={"WWW-Authenticate": 'Bearer realm="staff"'}
+        )
     return None
 
 

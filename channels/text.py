@@ -1,4 +1,5 @@
 """Cleans what a person typed before the bot reads it, the same way on every channel."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,6 @@ def clean_user_text(text: Optional[str]) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = _CONTROL.sub(" ", text[: MAX_MESSAGE_CHARS * 4])
-    text = "".join(
-        " " if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co") else char for char in text
-    )
+    text = "".join(" " if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co") else char for char in text)
     text = re.sub(r"\s+", " ", text).strip()[:MAX_MESSAGE_CHARS].strip()
     return text or EMPTY_MESSAGE

@@ -1,4 +1,5 @@
 """Rasa reads the topic rules from the topic table (cers/topics.yml) through this importer, named in config.yml: no rules file to keep in step."""
+
 from __future__ import annotations
 
 from typing import Optional

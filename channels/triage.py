@@ -5,6 +5,7 @@ the classifier was unsure or sure of something else. The classifier's own guesse
 intent_ranking (after the override) for the record. The rules live in cers/emergency.py and
 cers/language.py; this module only applies them.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -39,9 +40,7 @@ def triage_intent(text: Optional[Text]) -> Optional[Text]:
     return None
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class TriageOverride(GraphComponent):
     """Sets report_emergency or non_english when cers/ says so; leaves other messages alone."""
 
@@ -61,9 +60,7 @@ class TriageOverride(GraphComponent):
             intent = triage_intent(text)
             if intent:
                 override(message, intent)
-            elif guessed(message) == EMERGENCY_INTENT and (
-                explicitly_not_now(text) or not mentions_hazard(text)
-            ):
+            elif guessed(message) == EMERGENCY_INTENT and (explicitly_not_now(text) or not mentions_hazard(text)):
                 demote_emergency(message)
         return messages
 
@@ -73,11 +70,7 @@ class TriageOverride(GraphComponent):
 
 def override(message: Message, intent: Text) -> None:
     chosen = {INTENT_NAME_KEY: intent, "confidence": 1.0}
-    ranking = [
-        guess
-        for guess in message.get(INTENT_RANKING_KEY) or []
-        if guess.get(INTENT_NAME_KEY) != intent
-    ]
+    ranking = [guess for guess in message.get(INTENT_RANKING_KEY) or [] if guess.get(INTENT_NAME_KEY) != intent]
     message.set(INTENT, chosen, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
 

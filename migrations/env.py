@@ -1,11 +1,12 @@
 """Alembic environment: migrates the connection the store hands over, or DATABASE_URL from the command line."""
+
 from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from cers.facilities.store import Base, database_url
 import cers.verification  # noqa: F401,E402 (its tables are on the same metadata)
+from cers.facilities.store import Base, database_url
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,8 +14,9 @@ target_metadata = Base.metadata
 
 def run_migrations(connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table instead.
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
+    )
     with context.begin_transaction():
         context.run_migrations()
 

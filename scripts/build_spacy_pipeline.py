@@ -3,6 +3,7 @@
 spaCy's trained models are downloaded from GitHub, which this kind of machine cannot reach;
 spacy-lookups-data ships the English lemma table, which is all the pipeline needs.
 """
+
 import sys
 from pathlib import Path
 

@@ -291,7 +291,7 @@ start_all() {
 
 stop_one() {
   local name=$1 pid
-  if [[ $name == postgres ]]; then stop_postgres; return; fi
+  if [[ $name == postgres ]]; then stop_postgres; return 0; fi
   pid=$(pid_of "$name")
   if [[ -n $pid ]] && running "$name"; then
     kill -TERM "$pid" 2>/dev/null || true
@@ -330,6 +330,7 @@ The CERS help assistant is running as a cluster: $REPLICAS Rasa replicas behind 
          -d '{"sender": "me", "message": "how do I add a user?", "metadata": {"message_id": "m1"}}'
   The website chat widget: $(http_ok "http://127.0.0.1:$DEMO_PORT/" && echo "open the demo page http://localhost:$DEMO_PORT/" || echo "(demo page not started)")
   Replicas: $(for n in $(seq 1 "$REPLICAS"); do printf 'rasa-%s :%s (actions :%s)  ' "$n" $((5010 + n)) $((5055 + n)); done)
+$("$PY" -m channels.config credentials.yml --rasa-url "http://localhost:$BOT_PORT" --demo-url "http://localhost:$DEMO_PORT/" 2>/dev/null | sed 's/^/  /')
   PostgreSQL 127.0.0.1:$PG_PORT (databases cers, cers_conversations), Redis 127.0.0.1:$REDIS_PORT
   Pids and logs: $DIR/<name>.pid, <name>.log
   Press Ctrl-C to stop all of it.

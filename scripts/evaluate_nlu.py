@@ -7,6 +7,7 @@ Exits 1 when a figure is below its floor, when a held-out message is also a trai
 (after lowercasing and removing punctuation), when a set marked no_shared_runs shares five
 consecutive words with a training example, or when an emergency message is missed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,14 +53,14 @@ def load_examples(path: str) -> List[Tuple[str, str]]:
 
 def shared_run(text: str, training_ngrams: set, n: int = 5) -> bool:
     words = normalise(text).split()
-    return any(tuple(words[i:i + n]) in training_ngrams for i in range(len(words) - n + 1))
+    return any(tuple(words[i : i + n]) in training_ngrams for i in range(len(words) - n + 1))
 
 
 def ngrams(texts, n: int = 5) -> set:
     found = set()
     for text in texts:
         words = normalise(text).split()
-        found.update(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+        found.update(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
     return found
 
 
@@ -90,8 +91,9 @@ def load_emergency_set(path: Path) -> Tuple[List[str], List[str]]:
     return urgent, other
 
 
-def evaluate(model: str, floors_path: str = str(FLOORS_FILE), training: str = "data/nlu",
-             emergencies: bool = True, show=print) -> Tuple[Dict[str, Dict], List[str]]:
+def evaluate(
+    model: str, floors_path: str = str(FLOORS_FILE), training: str = "data/nlu", emergencies: bool = True, show=print
+) -> Tuple[Dict[str, Dict], List[str]]:
     """Scores a model on every held-out set (and the emergency sets): (figures, failures)."""
     from rasa.core.agent import Agent
 
@@ -109,36 +111,47 @@ def evaluate(model: str, floors_path: str = str(FLOORS_FILE), training: str = "d
         predicted = asyncio.run(predict(agent, [text for text, _ in examples]))
         parse_ms = (time.perf_counter() - started) * 1000 / max(len(examples), 1)
         result = score_heldout(name, examples, predicted, training_texts, training_ngrams)
-        show(f"\n--- held-out set '{name}' ({spec['file']}): {result['messages']} messages, "
-             f"{result['intents']} intents")
+        show(
+            f"\n--- held-out set '{name}' ({spec['file']}): {result['messages']} messages, "
+            f"{result['intents']} intents"
+        )
         for text, truth, guess in result["errors"]:
             show(f"  wrong: {text!r}: expected {truth}, got {guess}")
-        show(f"accuracy {result['accuracy']:.3f} (floor {spec['min_accuracy']}), "
-             f"macro-F1 {result['macro_f1']:.3f}"
-             + (f" (floor {spec['min_macro_f1']})" if "min_macro_f1" in spec else "")
-             + f", did-you-mean rate {result['did_you_mean_rate']:.3f}, "
-             f"messages sharing 5 consecutive words with training: {result['sharing_5_words']}, "
-             f"{parse_ms:.1f} ms per parse")
+        show(
+            f"accuracy {result['accuracy']:.3f} (floor {spec['min_accuracy']}), "
+            f"macro-F1 {result['macro_f1']:.3f}"
+            + (f" (floor {spec['min_macro_f1']})" if "min_macro_f1" in spec else "")
+            + f", did-you-mean rate {result['did_you_mean_rate']:.3f}, "
+            f"messages sharing 5 consecutive words with training: {result['sharing_5_words']}, "
+            f"{parse_ms:.1f} ms per parse"
+        )
         if result["equal_to_training"]:
-            failures.append(f"{name}: {len(result['equal_to_training'])} held-out messages are training "
-                            f"examples: {result['equal_to_training'][:5]}")
+            failures.append(
+                f"{name}: {len(result['equal_to_training'])} held-out messages are training "
+                f"examples: {result['equal_to_training'][:5]}"
+            )
         if spec.get("no_shared_runs") and result["sharing_5_words"]:
-            failures.append(f"{name}: {result['sharing_5_words']} held-out messages share 5 consecutive words with "
-                            f"a training example (rewrite or drop those training examples)")
+            failures.append(
+                f"{name}: {result['sharing_5_words']} held-out messages share 5 consecutive words with "
+                f"a training example (rewrite or drop those training examples)"
+            )
         if result["accuracy"] < spec["min_accuracy"]:
             failures.append(f"{name}: accuracy {result['accuracy']:.3f} < {spec['min_accuracy']}")
         if result["macro_f1"] < spec.get("min_macro_f1", 0.0):
             failures.append(f"{name}: macro-F1 {result['macro_f1']:.3f} < {spec['min_macro_f1']}")
-        report[name] = {k: result[k] for k in ("messages", "accuracy", "macro_f1", "did_you_mean_rate",
-                                               "sharing_5_words")}
+        report[name] = {
+            k: result[k] for k in ("messages", "accuracy", "macro_f1", "did_you_mean_rate", "sharing_5_words")
+        }
         report[name]["parse_ms"] = parse_ms
 
     for path in floors["emergency_sets"] if emergencies else []:
         urgent, other = load_emergency_set(Path(path))
         missed = [t for t, p in zip(urgent, asyncio.run(predict(agent, urgent))) if p != EMERGENCY]
         false_alarms = [t for t, p in zip(other, asyncio.run(predict(agent, other))) if p == EMERGENCY]
-        show(f"\n--- emergency set {path}: {len(urgent) - len(missed)}/{len(urgent)} emergencies get 911 "
-             f"first; {len(false_alarms)}/{len(other)} other messages wrongly do")
+        show(
+            f"\n--- emergency set {path}: {len(urgent) - len(missed)}/{len(urgent)} emergencies get 911 "
+            f"first; {len(false_alarms)}/{len(other)} other messages wrongly do"
+        )
         for text in missed:
             show(f"  MISSED: {text!r}")
         for text in false_alarms:
@@ -147,8 +160,12 @@ def evaluate(model: str, floors_path: str = str(FLOORS_FILE), training: str = "d
             failures.append(f"{path}: {len(missed)} emergencies missed")
         if false_alarms:
             failures.append(f"{path}: {len(false_alarms)} non-emergencies answered as emergencies")
-        report[Path(path).stem] = {"emergencies": len(urgent), "missed": len(missed),
-                                   "others": len(other), "false_alarms": len(false_alarms)}
+        report[Path(path).stem] = {
+            "emergencies": len(urgent),
+            "missed": len(missed),
+            "others": len(other),
+            "false_alarms": len(false_alarms),
+        }
     return report, failures
 
 

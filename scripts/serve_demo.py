@@ -2,6 +2,7 @@
 
 python scripts/serve_demo.py --port 8080 --bot-url http://localhost:5005
 """
+
 from __future__ import annotations
 
 import argparse

@@ -6,6 +6,7 @@ Reads the tracker store's events table (TRACKER_STORE_URL, SQLite by default): e
 message whose intent was nlu_fallback ("Did you mean" was offered) and the guesses Rasa recorded
 with it. The office's dashboard will show the same list.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Shared fixtures: one action server and one Rasa server for all conversation tests."""
+
 from __future__ import annotations
 
 import uuid
@@ -46,12 +47,23 @@ def live(tmp_path_factory):
     # the SMS and Slack channels are on, with test secrets (tests/fake_apis.py).
     fakes = FakeApis().start()
     # --cors "*" as scripts/run.sh does (the widget's demo page is on another origin).
-    rasa = rasa_server(base_env(CERS_TODAY=TODAY, STAFF_API_TOKEN=STAFF_TOKEN), MODEL,
-                       ROOT / "credentials.yml", endpoints, extra_args=["--cors", "*"])
+    rasa = rasa_server(
+        base_env(CERS_TODAY=TODAY, STAFF_API_TOKEN=STAFF_TOKEN),
+        MODEL,
+        ROOT / "credentials.yml",
+        endpoints,
+        extra_args=["--cors", "*"],
+    )
     rasa.env.update(channel_env(fakes.url, public_base_url=rasa.url))
     rasa.start()
-    yield {"rasa": rasa, "actions": actions, "work": work, "fakes": fakes,
-           "database_url": database_url, "staff_token": STAFF_TOKEN}
+    yield {
+        "rasa": rasa,
+        "actions": actions,
+        "work": work,
+        "fakes": fakes,
+        "database_url": database_url,
+        "staff_token": STAFF_TOKEN,
+    }
     rasa.stop()
     actions.stop()
     fakes.stop()

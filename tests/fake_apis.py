@@ -4,6 +4,7 @@ The live Rasa server is started with TWILIO_API_BASE and SLACK_API_URL pointing 
 with test credentials (channel_env); the tests sign their webhook requests with the same
 secrets (twilio_signature, slack_headers) and read back the recorded messages.
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,14 +44,17 @@ def twilio_signature(url: str, params: Dict[str, str], auth_token: str = TWILIO_
     return base64.b64encode(hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()).decode()
 
 
-def slack_headers(body: bytes, secret: str = SLACK_SIGNING_SECRET, timestamp: Optional[int] = None,
-                  content_type: str = "application/json") -> Dict[str, str]:
+def slack_headers(
+    body: bytes,
+    secret: str = SLACK_SIGNING_SECRET,
+    timestamp: Optional[int] = None,
+    content_type: str = "application/json",
+) -> Dict[str, str]:
     """X-Slack-Signature and X-Slack-Request-Timestamp as Slack computes them."""
     timestamp = int(time.time()) if timestamp is None else timestamp
     base = f"v0:{timestamp}:".encode() + body
     signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": str(timestamp),
-            "X-Slack-Signature": signature}
+    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature}
 
 
 class FakeApis:
@@ -82,8 +86,11 @@ class FakeApis:
     def slack_posts(self, channel: str) -> List[dict]:
         """chat.postMessage calls for `channel`, in order."""
         with self._lock:
-            return [c["body"] for c in self.calls
-                    if c["api"] == "slack" and c["method"] == "chat.postMessage" and c["body"].get("channel") == channel]
+            return [
+                c["body"]
+                for c in self.calls
+                if c["api"] == "slack" and c["method"] == "chat.postMessage" and c["body"].get("channel") == channel
+            ]
 
     def wait_for(self, get: Callable[[], list], count: int = 1, timeout: float = 30, settle: float = 0.0) -> list:
         """`get()` once it returns at least `count` items (then waits `settle` seconds for more)."""
@@ -111,11 +118,16 @@ class FakeApis:
                 path = self.path.split("?")[0]
                 if path.startswith("/twilio/"):
                     call = {"api": "twilio", "path": path, "body": body, "auth": self.headers.get("Authorization")}
-                    reply = {"sid": f"SM{len(fake.calls):032d}", "to": body.get("To"), "from": body.get("From"),
-                             "body": body.get("Body"), "status": "queued"}
+                    reply = {
+                        "sid": f"SM{len(fake.calls):032d}",
+                        "to": body.get("To"),
+                        "from": body.get("From"),
+                        "body": body.get("Body"),
+                        "status": "queued",
+                    }
                     status = 201
                 elif path.startswith("/slack/api/"):
-                    method = path[len("/slack/api/"):]
+                    method = path[len("/slack/api/") :]
                     call = {"api": "slack", "method": method, "body": body, "auth": self.headers.get("Authorization")}
                     reply = {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
                     status = 200

@@ -1,4 +1,5 @@
 """Starts and stops the action server and the Rasa server for the conversation tests."""
+
 from __future__ import annotations
 
 import os
@@ -61,7 +62,11 @@ class Server:
         args = [arg.replace("{port}", str(self.port)) for arg in self.args]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                args,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         wait_until_up(self.url + self.health_path, self.process, self.log)
@@ -87,8 +92,10 @@ def write_endpoints(path: Path, action_url: str, tracker_store_url: str) -> Path
     import yaml
 
     store_type = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]["type"]
-    path.write_text(f"action_endpoint:\n  url: {action_url}/webhook\n"
-                    f"tracker_store:\n  type: {store_type}\n  url: {tracker_store_url}\n")
+    path.write_text(
+        f"action_endpoint:\n  url: {action_url}/webhook\n"
+        f"tracker_store:\n  type: {store_type}\n  url: {tracker_store_url}\n"
+    )
     return path
 
 
@@ -118,12 +125,26 @@ def action_server(env: Dict[str, str]) -> Server:
     )
 
 
-def rasa_server(env: Dict[str, str], model: Path, credentials: Path, endpoints: Path,
-                extra_args: List[str] = ()) -> Server:
+def rasa_server(
+    env: Dict[str, str], model: Path, credentials: Path, endpoints: Path, extra_args: List[str] = ()
+) -> Server:
     return Server(
         name="rasa-server",
-        args=[str(VENV_BIN / "python"), "-m", "channels.serve", "run", "--model", str(model), "--port", "{port}",
-              "--credentials", str(credentials), "--endpoints", str(endpoints), *extra_args],
+        args=[
+            str(VENV_BIN / "python"),
+            "-m",
+            "channels.serve",
+            "run",
+            "--model",
+            str(model),
+            "--port",
+            "{port}",
+            "--credentials",
+            str(credentials),
+            "--endpoints",
+            str(endpoints),
+            *extra_args,
+        ],
         env=env,
         health_path="/",
     )
@@ -132,8 +153,9 @@ def rasa_server(env: Dict[str, str], model: Path, credentials: Path, endpoints: 
 class Chat:
     """Talks to the REST webhook as one person (one sender id)."""
 
-    def __init__(self, base_url: str, sender: str, path: str = "/webhooks/rest/webhook",
-                 headers: Optional[Dict[str, str]] = None):
+    def __init__(
+        self, base_url: str, sender: str, path: str = "/webhooks/rest/webhook", headers: Optional[Dict[str, str]] = None
+    ):
         self.base_url = base_url
         self.sender = sender
         self.path = path
@@ -144,8 +166,10 @@ class Chat:
 
     def send(self, message: str, timeout: float = 30) -> List[dict]:
         response = requests.post(
-            self.base_url + self.path, json={"sender": self.sender, "message": message},
-            headers=self.headers, timeout=timeout,
+            self.base_url + self.path,
+            json={"sender": self.sender, "message": message},
+            headers=self.headers,
+            timeout=timeout,
         )
         response.raise_for_status()
         return response.json()

@@ -20,7 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, create_engine, delete, func, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    create_engine,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
@@ -67,8 +79,10 @@ class SignInAttemptRow(Base):
     at = Column(DateTime, nullable=False)
     succeeded = Column(Boolean, nullable=False)
     # As migration 0003 makes them: sign-in limits count recent attempts per name and per address.
-    __table_args__ = (Index("ix_staff_sign_in_attempts_name_at", "name", "at"),
-                      Index("ix_staff_sign_in_attempts_address_at", "address", "at"))
+    __table_args__ = (
+        Index("ix_staff_sign_in_attempts_name_at", "name", "at"),
+        Index("ix_staff_sign_in_attempts_address_at", "address", "at"),
+    )
 
 
 class SchemaNotReady(RuntimeError):

@@ -1,4 +1,5 @@
 """An in-memory fuzzy index of facility names and addresses: typo- and partial-name-tolerant search."""
+
 from __future__ import annotations
 
 import bisect
@@ -13,15 +14,15 @@ from cers.text import words
 # Address words weigh a little less, so "chester lumber" ranks Chester Lumber above a lumber yard in Chester.
 ADDRESS_WEIGHT = 0.8
 PREFIX_SCORE = 90.0  # "lumb" for "lumber": a partial word, almost as good as the word
-TYPO_CUTOFF = 80.0   # rapidfuzz ratio: "lumbr"/"lumber" is 91, "chestr"/"chester" 92
-MIN_SCORE = 55.0     # mean per query word: below this a result is noise
+TYPO_CUTOFF = 80.0  # rapidfuzz ratio: "lumbr"/"lumber" is 91, "chestr"/"chester" 92
+MIN_SCORE = 55.0  # mean per query word: below this a result is noise
 RELATIVE_CUTOFF = 0.75  # keep results within 75% of the best one
 
 
 @dataclass(frozen=True)
 class Hit:
     position: int  # index into the rows the index was built from
-    score: float   # 0..100, mean over the query's words
+    score: float  # 0..100, mean over the query's words
 
 
 class FuzzyIndex:
@@ -37,8 +38,9 @@ class FuzzyIndex:
                 postings.setdefault(word, ([], []))[0].append(position)
             for word in set(words(address)):
                 postings.setdefault(word, ([], []))[1].append(position)
-        self._postings = {w: (np.asarray(n, dtype=np.int32), np.asarray(a, dtype=np.int32))
-                          for w, (n, a) in postings.items()}
+        self._postings = {
+            w: (np.asarray(n, dtype=np.int32), np.asarray(a, dtype=np.int32)) for w, (n, a) in postings.items()
+        }
         self._words = sorted(self._postings)
         # Numbers (house numbers, ZIP codes, IDs) match exactly only, never by prefix or typo.
         self._alpha_words = [w for w in self._words if not w.isdigit()]
@@ -49,13 +51,14 @@ class FuzzyIndex:
             found[word] = 100.0
         if len(word) >= 3 and not word.isdigit():
             start = bisect.bisect_left(self._words, word)
-            for candidate in self._words[start:start + 50]:
+            for candidate in self._words[start : start + 50]:
                 if not candidate.startswith(word):
                     break
                 found.setdefault(candidate, PREFIX_SCORE)
         if len(word) >= 4 and not word.isdigit():
-            for candidate, score, _ in process.extract(word, self._alpha_words, scorer=fuzz.ratio,
-                                                       score_cutoff=TYPO_CUTOFF, limit=10):
+            for candidate, score, _ in process.extract(
+                word, self._alpha_words, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=10
+            ):
                 found[candidate] = max(found.get(candidate, 0.0), min(score, 99.0))
         return found
 
@@ -80,8 +83,7 @@ class FuzzyIndex:
         # Break near-ties by how the whole name reads against the whole query.
         ranked = sorted(top, key=lambda i: (float(total[i]) + fuzz.WRatio(text, self.names[i]) / 100.0), reverse=True)
         best_score = float(total[ranked[0]])
-        return [Hit(i, round(float(total[i]), 1)) for i in ranked[:limit]
-                if total[i] >= best_score * RELATIVE_CUTOFF]
+        return [Hit(i, round(float(total[i]), 1)) for i in ranked[:limit] if total[i] >= best_score * RELATIVE_CUTOFF]
 
 
 def address_text(street: str, city: str, zip_code: str) -> str:

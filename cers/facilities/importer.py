@@ -3,6 +3,7 @@
 Usage: python -m cers.facilities.importer [--if-empty] FOLDER   (make import DATA=FOLDER)
 All or nothing: every bad row is reported as file:line: column: problem and nothing is imported.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,8 +74,14 @@ def _rows(folder: Path, name: str, problems: list[Problem], progress: Progress) 
             header = [h.strip().lower() for h in header]
             missing = [c for c in COLUMNS[name] if c not in header]
             if missing:
-                problems.append(Problem(name, 1, "", f"header lacks column(s) {', '.join(missing)}; "
-                                                      f"expected {','.join(COLUMNS[name])}"))
+                problems.append(
+                    Problem(
+                        name,
+                        1,
+                        "",
+                        f"header lacks column(s) {', '.join(missing)}; " f"expected {','.join(COLUMNS[name])}",
+                    )
+                )
                 return
             for values in reader:
                 line = reader.line_num
@@ -142,13 +149,26 @@ def read_folder(folder: Path, progress: Progress = lambda message: None) -> dict
         programs = [p.strip().upper() for p in row["programs"].split(";") if p.strip()]
         unknown = [p for p in programs if p not in deadlines.PROGRAMS]
         if unknown:
-            problems.append(Problem(name, line, "programs", f"unknown program(s) {', '.join(unknown)}; "
-                                                             f"use {', '.join(deadlines.PROGRAMS)}"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "programs",
+                    f"unknown program(s) {', '.join(unknown)}; " f"use {', '.join(deadlines.PROGRAMS)}",
+                )
+            )
         _check_lengths(name, line, row, problems)
         if len(problems) == before:
             first_line[cers_id] = line
             facilities[cers_id] = deadlines.Facility(
-                cers_id, row["name"], tuple(dict.fromkeys(programs)), row["street"], row["city"], row["zip"], row["phone"])
+                cers_id,
+                row["name"],
+                tuple(dict.fromkeys(programs)),
+                row["street"],
+                row["city"],
+                row["zip"],
+                row["phone"],
+            )
         elif CERS_ID.fullmatch(cers_id) and cers_id not in first_line:
             first_line[cers_id] = line  # known, so its submittals are not reported a second time
 
@@ -166,10 +186,16 @@ def read_folder(folder: Path, progress: Progress = lambda message: None) -> dict
         ok = known(name, line, row["cers_id"])
         element = ELEMENTS.get(row["element"].lower())
         if element is None:
-            problems.append(Problem(name, line, "element", f"{row['element']!r} is not one of: {', '.join(deadlines.ELEMENTS)}"))
+            problems.append(
+                Problem(name, line, "element", f"{row['element']!r} is not one of: {', '.join(deadlines.ELEMENTS)}")
+            )
         status = STATUSES.get(row["status"].lower())
         if status is None:
-            problems.append(Problem(name, line, "status", f"{row['status']!r} is not one of: {', '.join(deadlines.SUBMITTAL_STATUSES)}"))
+            problems.append(
+                Problem(
+                    name, line, "status", f"{row['status']!r} is not one of: {', '.join(deadlines.SUBMITTAL_STATUSES)}"
+                )
+            )
         on = _date(row["date"])
         if on is None:
             problems.append(Problem(name, line, "date", f"{row['date']!r} is not a date like 2027-02-15"))
@@ -177,7 +203,9 @@ def read_folder(folder: Path, progress: Progress = lambda message: None) -> dict
         if row["reviewed_on"]:
             reviewed = _date(row["reviewed_on"])
             if reviewed is None:
-                problems.append(Problem(name, line, "reviewed_on", f"{row['reviewed_on']!r} is not a date like 2027-02-15"))
+                problems.append(
+                    Problem(name, line, "reviewed_on", f"{row['reviewed_on']!r} is not a date like 2027-02-15")
+                )
             elif status is not None and status not in REVIEWED:
                 problems.append(Problem(name, line, "reviewed_on", f"must be empty for status {status}"))
                 reviewed = None
@@ -204,19 +232,26 @@ def read_folder(folder: Path, progress: Progress = lambda message: None) -> dict
             if deadlines.change_type(row["change"]) is None:
                 unrecognized.append((line, row["change"]))
     for line, text in unrecognized[:MAX_CHANGE_NOTES]:
-        progress(f"note: {name}:{line}: change {text!r} is not one of the change types "
-                 f"({', '.join(deadlines.CHANGE_ELEMENTS)}): a submission of any element will settle it")
+        progress(
+            f"note: {name}:{line}: change {text!r} is not one of the change types "
+            f"({', '.join(deadlines.CHANGE_ELEMENTS)}): a submission of any element will settle it"
+        )
     if len(unrecognized) > MAX_CHANGE_NOTES:
-        progress(f"note: {name}: {len(unrecognized) - MAX_CHANGE_NOTES} more changes not recognized, treated the same way")
+        progress(
+            f"note: {name}: {len(unrecognized) - MAX_CHANGE_NOTES} more changes not recognized, treated the same way"
+        )
 
     if problems:
         raise ImportFailed(problems)
-    return {cers_id: deadlines.Records(f, tuple(submittals.get(cers_id, ())), tuple(changes.get(cers_id, ())))
-            for cers_id, f in facilities.items()}
+    return {
+        cers_id: deadlines.Records(f, tuple(submittals.get(cers_id, ())), tuple(changes.get(cers_id, ())))
+        for cers_id, f in facilities.items()
+    }
 
 
-def import_folder(folder: Path | str, store: Optional[FacilityStore] = None,
-                  progress: Progress = lambda message: None) -> SaveResult:
+def import_folder(
+    folder: Path | str, store: Optional[FacilityStore] = None, progress: Progress = lambda message: None
+) -> SaveResult:
     """Validate, then replace the named facilities' data in one transaction. Raises ImportFailed."""
     records = read_folder(Path(folder), progress)
     store = store or FacilityStore()
@@ -226,8 +261,11 @@ def import_folder(folder: Path | str, store: Optional[FacilityStore] = None,
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cers.facilities.importer", description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="folder holding facilities.csv, submittals.csv and changes.csv")
-    parser.add_argument("--if-empty", action="store_true",
-                        help="import only when the database holds no facility yet (how `make run` loads the demo)")
+    parser.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="import only when the database holds no facility yet (how `make run` loads the demo)",
+    )
     args = parser.parse_args(argv)
 
     def progress(message: str) -> None:
@@ -238,8 +276,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         store.migrate()  # an import is a deployment step: the schema may be new
         if args.if_empty and not store.is_empty():
-            print(f"The database already holds {store.count():,} facilities; {args.folder} not imported.",
-                  file=sys.stderr)
+            print(
+                f"The database already holds {store.count():,} facilities; {args.folder} not imported.", file=sys.stderr
+            )
             return 0
         result = import_folder(args.folder, store, progress)
     except ImportFailed as failed:
@@ -252,9 +291,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 2
     finally:
         store.dispose()
-    print(f"Imported {args.folder}: {result.added:,} added, {result.updated:,} updated, "
-          f"{result.unchanged:,} unchanged ({result.submittals:,} submittals and {result.changes:,} changes written) "
-          f"in {time.perf_counter() - started:.1f} s.", file=sys.stderr)
+    print(
+        f"Imported {args.folder}: {result.added:,} added, {result.updated:,} updated, "
+        f"{result.unchanged:,} unchanged ({result.submittals:,} submittals and {result.changes:,} changes written) "
+        f"in {time.perf_counter() - started:.1f} s.",
+        file=sys.stderr,
+    )
     return 0
 
 

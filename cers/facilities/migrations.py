@@ -1,4 +1,5 @@
 """Brings a facility database's schema to the latest Alembic migration, once, before the servers start (`make migrate`)."""
+
 from __future__ import annotations
 
 import sys

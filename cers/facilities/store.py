@@ -1,4 +1,5 @@
 """The facility database: SQLAlchemy models and FacilityStore, the one class that reads and writes them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,15 +14,27 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
 from sqlalchemy import (
-    Column, Date, ForeignKey, Index, Integer, String, and_, create_engine, event, func, or_, select, union,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    and_,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+    union,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
-from cers.facilities import fuzzy
 from cers import deadlines
 from cers.dates import next_annual_due
+from cers.facilities import fuzzy
 from cers.settings import database_url
 
 logger = logging.getLogger(__name__)
@@ -132,8 +145,6 @@ class FacilityList:
     items: tuple[Listed, ...]  # the first `limit` of them, by name
 
 
-
-
 def _connect_args(url: str, timeout: float) -> dict:
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -142,8 +153,11 @@ def _connect_args(url: str, timeout: float) -> dict:
     if backend == "postgresql":
         millis = int(timeout * 1000)
         # libpq treats connect_timeout below 2 s as 2 s: _install_connect_deadline enforces the real one.
-        return {"connect_timeout": 2, "tcp_user_timeout": millis,
-                "options": f"-c statement_timeout={millis} -c lock_timeout={millis}"}
+        return {
+            "connect_timeout": 2,
+            "tcp_user_timeout": millis,
+            "options": f"-c statement_timeout={millis} -c lock_timeout={millis}",
+        }
     return {}
 
 
@@ -194,7 +208,8 @@ def _install_sqlite_pragmas(engine: Engine, timeout: float) -> None:
         # SQLite has no statement timeout: a progress handler aborts work past the deadline.
         deadline = record.info["deadline"] = {"at": None}
         dbapi_connection.set_progress_handler(
-            lambda: 1 if deadline["at"] is not None and time.monotonic() > deadline["at"] else 0, 10_000)
+            lambda: 1 if deadline["at"] is not None and time.monotonic() > deadline["at"] else 0, 10_000
+        )
 
     @event.listens_for(engine, "before_cursor_execute")
     def _start_clock(conn, cursor, statement, parameters, context, executemany):
@@ -231,8 +246,11 @@ class FacilityStore:
         if self.backend == "sqlite" and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(
-            self.url, future=True, connect_args=_connect_args(self.url, timeout),
-            pool_pre_ping=True, **({} if self.backend == "sqlite" else {"pool_timeout": timeout}),
+            self.url,
+            future=True,
+            connect_args=_connect_args(self.url, timeout),
+            pool_pre_ping=True,
+            **({} if self.backend == "sqlite" else {"pool_timeout": timeout}),
         )
         if self.backend == "sqlite":
             _install_sqlite_pragmas(self.engine, timeout)
@@ -260,7 +278,8 @@ class FacilityStore:
                 if found != wanted:
                     raise SchemaNotReady(
                         f"the facility database is at schema {found or 'none'}, not {wanted}: "
-                        "run `make migrate` (python -m cers.facilities.migrations) first")
+                        "run `make migrate` (python -m cers.facilities.migrations) first"
+                    )
                 self._schema_ready = True
 
     @contextmanager
@@ -327,9 +346,12 @@ class FacilityStore:
 
         A wrong ZIP and an unknown ID take the same single query and give the same None."""
         with self.session() as s:
-            row = s.execute(select(FacilityRow).where(
-                FacilityRow.cers_id == str(cers_id).strip(), FacilityRow.zip == str(zip_code).strip()[:5],
-            )).scalar_one_or_none()
+            row = s.execute(
+                select(FacilityRow).where(
+                    FacilityRow.cers_id == str(cers_id).strip(),
+                    FacilityRow.zip == str(zip_code).strip()[:5],
+                )
+            ).scalar_one_or_none()
             return self._records(s, [row])[0] if row else None
 
     def search(self, text: str, limit: int = 5) -> list[Match]:
@@ -339,8 +361,11 @@ class FacilityStore:
             return []
         index, rows = self._fuzzy_index()
         hits = index.search(text, limit)
-        found = [Match(cers_id, name, street, city, zip_code, score=h.score)
-                 for h in hits for cers_id, name, street, city, zip_code in (rows[h.position],)]
+        found = [
+            Match(cers_id, name, street, city, zip_code, score=h.score)
+            for h in hits
+            for cers_id, name, street, city, zip_code in (rows[h.position],)
+        ]
         exact = [m for m in found if m.cers_id == text]
         if not exact and text.isdigit():
             records = self.get(text)
@@ -358,15 +383,22 @@ class FacilityStore:
         annual_due = next_annual_due(today, due_month, due_day)
         # A latest submission on or before P - 1 year (= N - 2 years) is overdue.
         cutoff = annual_due.replace(year=annual_due.year - 2)
-        return self._listing([
-            (FacilityRow, FacilityRow.weakest_on.is_(None)),
-            (FacilityRow, FacilityRow.weakest_on <= cutoff),
-            (SubmittalRow, SubmittalRow.correction_due < today),
-            (ChangeRow, and_(ChangeRow.met_on.is_(None), ChangeRow.due_on < today)),
-        ], today, limit, due_month, due_day)
+        return self._listing(
+            [
+                (FacilityRow, FacilityRow.weakest_on.is_(None)),
+                (FacilityRow, FacilityRow.weakest_on <= cutoff),
+                (SubmittalRow, SubmittalRow.correction_due < today),
+                (ChangeRow, and_(ChangeRow.met_on.is_(None), ChangeRow.due_on < today)),
+            ],
+            today,
+            limit,
+            due_month,
+            due_day,
+        )
 
-    def due_within(self, today: dt.date, days: int, limit: int = 20, due_month: int = 3,
-                   due_day: int = 1) -> FacilityList:
+    def due_within(
+        self, today: dt.date, days: int, limit: int = 20, due_month: int = 3, due_day: int = 1
+    ) -> FacilityList:
         """Facilities with something coming due from today to today + days (what is already overdue aside)."""
         horizon = today + dt.timedelta(days=days)
         annual_due = next_annual_due(today, due_month, due_day)
@@ -377,8 +409,15 @@ class FacilityStore:
         ]
         if annual_due <= horizon:
             # Some required element was last submitted in (P - 1 year, P]: it is due by N.
-            terms.append((SubmittalRow, and_(SubmittalRow.latest_on > previous.replace(year=previous.year - 1),
-                                             SubmittalRow.latest_on <= previous)))
+            terms.append(
+                (
+                    SubmittalRow,
+                    and_(
+                        SubmittalRow.latest_on > previous.replace(year=previous.year - 1),
+                        SubmittalRow.latest_on <= previous,
+                    ),
+                )
+            )
         return self._listing(terms, today, limit, due_month, due_day)
 
     # ------------------------------------------------------------ helpers
@@ -389,16 +428,28 @@ class FacilityStore:
         The derived columns make the conditions exact, so only the facilities shown are evaluated.
         The total is a UNION of index ranges; the page walks the name index and stops after `limit`."""
         ids = union(*[select(model.cers_id).where(condition) for model, condition in terms]).subquery()
-        matches = or_(*[condition if model is FacilityRow else
-                        select(model.id).where(model.cers_id == FacilityRow.cers_id, condition).exists()
-                        for model, condition in terms])
+        matches = or_(
+            *[
+                condition
+                if model is FacilityRow
+                else select(model.id).where(model.cers_id == FacilityRow.cers_id, condition).exists()
+                for model, condition in terms
+            ]
+        )
         with self.session() as s:
             total = s.execute(select(func.count()).select_from(ids)).scalar_one()
-            rows = s.execute(select(FacilityRow).where(matches)
-                             .order_by(FacilityRow.name, FacilityRow.cers_id).limit(limit)).scalars().all()
+            rows = (
+                s.execute(
+                    select(FacilityRow).where(matches).order_by(FacilityRow.name, FacilityRow.cers_id).limit(limit)
+                )
+                .scalars()
+                .all()
+            )
             records = self._records(s, rows)
-        items = tuple(Listed(r.facility.cers_id, r.facility.name, r.facility.city,
-                             r.evaluate(today, due_month, due_day)) for r in records)
+        items = tuple(
+            Listed(r.facility.cers_id, r.facility.name, r.facility.city, r.evaluate(today, due_month, due_day))
+            for r in records
+        )
         return FacilityList(total, items)
 
     @staticmethod
@@ -406,12 +457,23 @@ class FacilityStore:
         ids = [r.cers_id for r in rows]
         subs: dict[str, list[deadlines.Submittal]] = {i: [] for i in ids}
         chs: dict[str, list[deadlines.Change]] = {i: [] for i in ids}
-        for r in s.execute(select(SubmittalRow.cers_id, SubmittalRow.element, SubmittalRow.status,
-                                  SubmittalRow.date, SubmittalRow.reviewed_on)
-                           .where(SubmittalRow.cers_id.in_(ids)).order_by(SubmittalRow.id)):
+        for r in s.execute(
+            select(
+                SubmittalRow.cers_id,
+                SubmittalRow.element,
+                SubmittalRow.status,
+                SubmittalRow.date,
+                SubmittalRow.reviewed_on,
+            )
+            .where(SubmittalRow.cers_id.in_(ids))
+            .order_by(SubmittalRow.id)
+        ):
             subs[r.cers_id].append(deadlines.Submittal(r.element, r.status, r.date, r.reviewed_on))
-        for r in s.execute(select(ChangeRow.cers_id, ChangeRow.change, ChangeRow.changed_on)
-                           .where(ChangeRow.cers_id.in_(ids)).order_by(ChangeRow.id)):
+        for r in s.execute(
+            select(ChangeRow.cers_id, ChangeRow.change, ChangeRow.changed_on)
+            .where(ChangeRow.cers_id.in_(ids))
+            .order_by(ChangeRow.id)
+        ):
             chs[r.cers_id].append(deadlines.Change(r.change, r.changed_on))
         return [deadlines.Records(to_facility(r), tuple(subs[r.cers_id]), tuple(chs[r.cers_id])) for r in rows]
 
@@ -425,9 +487,18 @@ class FacilityStore:
         cached = self._index
         if cached is None or cached[0] != version:
             with self.session() as s:
-                rows = [tuple(r) for r in s.execute(select(
-                    FacilityRow.cers_id, FacilityRow.name, FacilityRow.street, FacilityRow.city, FacilityRow.zip,
-                ).execution_options(no_deadline=True))]
+                rows = [
+                    tuple(r)
+                    for r in s.execute(
+                        select(
+                            FacilityRow.cers_id,
+                            FacilityRow.name,
+                            FacilityRow.street,
+                            FacilityRow.city,
+                            FacilityRow.zip,
+                        ).execution_options(no_deadline=True)
+                    )
+                ]
             index = fuzzy.build((name, street, city, zip_code) for _, name, street, city, zip_code in rows)
             cached = (version, index, rows)
             self._index = cached
@@ -456,8 +527,10 @@ def content_hash(records: deadlines.Records) -> str:
     """A fingerprint of everything on file for a facility, independent of row order."""
     f = records.facility
     parts = [repr((f.cers_id, f.name, f.street, f.city, f.zip, f.phone, f.programs))]
-    parts += sorted(repr((s.element, s.status, s.date.isoformat(), s.reviewed_on and s.reviewed_on.isoformat()))
-                    for s in records.submittals)
+    parts += sorted(
+        repr((s.element, s.status, s.date.isoformat(), s.reviewed_on and s.reviewed_on.isoformat()))
+        for s in records.submittals
+    )
     parts += sorted(repr((c.change, c.changed_on.isoformat())) for c in records.changes)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -468,19 +541,41 @@ def derived_rows(records: deadlines.Records, digest: str) -> tuple[dict, list[di
     required = deadlines.required_elements(f.programs)
     latest = deadlines.latest_submissions(required, records.submittals)
     latest_ids = {id(s) for s in latest.values()}
-    facility = dict(cers_id=f.cers_id, name=f.name, street=f.street, city=f.city, zip=f.zip, phone=f.phone,
-                    programs=";".join(f.programs), weakest_on=deadlines.weakest_submission(required, latest),
-                    content_hash=digest)
+    facility = dict(
+        cers_id=f.cers_id,
+        name=f.name,
+        street=f.street,
+        city=f.city,
+        zip=f.zip,
+        phone=f.phone,
+        programs=";".join(f.programs),
+        weakest_on=deadlines.weakest_submission(required, latest),
+        content_hash=digest,
+    )
     submittals = []
     for s in records.submittals:
         is_latest = id(s) in latest_ids
-        submittals.append(dict(cers_id=f.cers_id, element=s.element, status=s.status, date=s.date,
-                               reviewed_on=s.reviewed_on, latest_on=s.date if is_latest else None,
-                               correction_due=deadlines.correction_due(s) if is_latest else None))
-    changes = [dict(cers_id=f.cers_id, change=c.change, changed_on=c.changed_on,
-                    due_on=c.changed_on + dt.timedelta(days=deadlines.UPDATE_DAYS),
-                    met_on=deadlines.change_met_on(c, required, records.submittals))
-               for c in records.changes]
+        submittals.append(
+            dict(
+                cers_id=f.cers_id,
+                element=s.element,
+                status=s.status,
+                date=s.date,
+                reviewed_on=s.reviewed_on,
+                latest_on=s.date if is_latest else None,
+                correction_due=deadlines.correction_due(s) if is_latest else None,
+            )
+        )
+    changes = [
+        dict(
+            cers_id=f.cers_id,
+            change=c.change,
+            changed_on=c.changed_on,
+            due_on=c.changed_on + dt.timedelta(days=deadlines.UPDATE_DAYS),
+            met_on=deadlines.change_met_on(c, required, records.submittals),
+        )
+        for c in records.changes
+    ]
     return facility, submittals, changes
 
 
@@ -500,11 +595,14 @@ def _bulk_insert(conn, table, rows: list[dict]) -> None:
         # COPY streams the rows in one command: several times faster than INSERT batches.
         data = io.StringIO("".join(",".join(_copy_value(row[c]) for c in columns) + "\n" for row in rows))
         with conn.connection.cursor() as cursor:
-            cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", data)
+            cursor.copy_expert(
+                f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", data
+            )
     elif dialect == "sqlite":
         # Dates as ISO text, which is how SQLAlchemy's SQLite Date type stores them.
-        values = [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in (row[c] for c in columns))
-                  for row in rows]
+        values = [
+            tuple(v.isoformat() if isinstance(v, dt.date) else v for v in (row[c] for c in columns)) for row in rows
+        ]
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         conn.exec_driver_sql(sql, values)
     else:
@@ -513,7 +611,7 @@ def _bulk_insert(conn, table, rows: list[dict]) -> None:
 
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def save(store: "FacilityStore", facilities: dict[str, deadlines.Records], progress=None) -> SaveResult:
@@ -536,9 +634,11 @@ def save(store: "FacilityStore", facilities: dict[str, deadlines.Records], progr
                 rows_f.append(f)
                 rows_s += s
                 rows_c += c
-            for table, rows, label in ((FacilityRow.__table__, rows_f, "facilities"),
-                                       (SubmittalRow.__table__, rows_s, "submittals"),
-                                       (ChangeRow.__table__, rows_c, "changes")):
+            for table, rows, label in (
+                (FacilityRow.__table__, rows_f, "facilities"),
+                (SubmittalRow.__table__, rows_s, "submittals"),
+                (ChangeRow.__table__, rows_c, "changes"),
+            ):
                 written = 0
                 for chunk in _chunks(rows, 10_000):
                     _bulk_insert(conn, table, chunk)
@@ -550,9 +650,15 @@ def save(store: "FacilityStore", facilities: dict[str, deadlines.Records], progr
                 if version is None:
                     conn.execute(Meta.__table__.insert(), {"key": DATA_VERSION, "value": "1"})
                 else:
-                    conn.execute(Meta.__table__.update().where(Meta.key == DATA_VERSION)
-                                 .values(value=str(int(version) + 1)))
+                    conn.execute(
+                        Meta.__table__.update().where(Meta.key == DATA_VERSION).values(value=str(int(version) + 1))
+                    )
     except (DBAPIError, SQLAlchemyError) as error:
         raise StoreUnavailable(str(error).splitlines()[0]) from error
-    return SaveResult(added=len(changed) - len(replaced), updated=len(replaced),
-                      unchanged=len(facilities) - len(changed), submittals=len(rows_s), changes=len(rows_c))
+    return SaveResult(
+        added=len(changed) - len(replaced),
+        updated=len(replaced),
+        unchanged=len(facilities) - len(changed),
+        submittals=len(rows_s),
+        changes=len(rows_c),
+    )

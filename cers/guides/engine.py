@@ -1,4 +1,5 @@
 """The walkthrough state machine: one command over where the person is gives a reply and the new state (wording in cers/templates/walkthrough.yml)."""
+
 from __future__ import annotations
 
 import json
@@ -15,6 +16,7 @@ COMMANDS = ("start", "next", "back", "repeat", "stop", "restart", "stuck", "all_
 @dataclass(frozen=True)
 class State:
     """Where the person is: which guide, which step (0-based), and whether it is open or paused."""
+
     guide_id: Optional[str] = None
     step: int = 0
     open: bool = False
@@ -38,6 +40,7 @@ class Button:
 @dataclass(frozen=True)
 class Reply:
     """What to say (one chat message each), quick replies for the last message, and the new state."""
+
     messages: Tuple[str, ...]
     buttons: Tuple[Button, ...] = ()
     state: State = field(default_factory=State)
@@ -189,8 +192,9 @@ class Walkthrough:
             return Reply((), (), state)
         index = self._safe_index(guide, state)
         which = "pause_after_offer" if offered_id in self.guides and offered_id != guide.id else "pause"
-        return Reply((say(which, **self._where(guide, index)),), (CONTINUE,),
-                     State(guide.id, index, open=False, paused=True))
+        return Reply(
+            (say(which, **self._where(guide, index)),), (CONTINUE,), State(guide.id, index, open=False, paused=True)
+        )
 
     def stuck(self, guide: Guide, index: int) -> Reply:
         messages = []

@@ -1,4 +1,5 @@
 """Guides are data: loads and checks cers/guides/texts/*.yml, naming the file and the problem when one cannot be used."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,6 @@ from typing import Dict, Optional, Tuple
 
 import yaml
 
-
 GUIDES_DIR = Path(__file__).resolve().parent / "texts"
 
 # Placeholders a guide text may use; filled from office.yml so another office can deploy the same guides.
@@ -18,6 +18,7 @@ PLACEHOLDERS = ("office_name", "office_short_name", "office_phone", "call_office
 GUIDE_KEYS = {"id", "order", "title", "phrases", "keywords", "steps", "done"}
 REQUIRED_KEYS = ("id", "title", "phrases", "steps", "done")
 STEP_KEYS = {"text", "help"}
+
 
 class GuideError(ValueError):
     """A guide file cannot be used; the message names the file and what is wrong."""
@@ -46,6 +47,7 @@ class Guide:
 
 
 # --- loading and validation -------------------------------------------------------------------
+
 
 def _check_placeholders(text: str, where: str) -> None:
     """Fail at load time, not in the middle of a conversation, on a misspelled placeholder."""

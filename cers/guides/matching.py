@@ -1,4 +1,5 @@
 """Which guide a person means: free text ("walk me through adding a user"), an id, a title, or the FAQ answer that offers it."""
+
 from __future__ import annotations
 
 import re
@@ -8,26 +9,39 @@ from typing import Dict, Optional, Sequence, Tuple
 from rapidfuzz.distance import OSA
 
 from cers.guides.loader import Guide, load_guides
-from cers.topics import topic_answered_by, topics
 from cers.text import words
-
+from cers.topics import topic_answered_by, topics
 
 # Words that say "walk me through" rather than which task: they must not decide the guide.
 # (Not cers.text.STOPWORDS: "in", "up" and "get" matter here, as in "log in", "sign up".)
-WALKTHROUGH_WORDS = frozenset("""
+WALKTHROUGH_WORDS = frozenset(
+    """
 a an the my our your their me i im to how do does did can could would will you we us please help
 walk walkthrough walking through thru step steps by one at time guide guided show tell with for of it
 this that is are be want wanna need needs like just some and or start go going let lets what
 where when which who there here about so now again cers cer on into onto via
-""".split())
+""".split()
+)
 
 # Spellings people use for the same word; mapped before matching so phrases stay short.
 SYNONYMS = {
-    "info": "information", "infos": "information", "biz": "business", "acct": "account",
-    "pw": "password", "pwd": "password", "someone": "person", "somebody": "person",
-    "people": "person", "signon": "signin", "logon": "login",
-    "coworker": "person", "coworkers": "person",
-    "employee": "person", "employees": "person", "colleague": "person", "colleagues": "person",
+    "info": "information",
+    "infos": "information",
+    "biz": "business",
+    "acct": "account",
+    "pw": "password",
+    "pwd": "password",
+    "someone": "person",
+    "somebody": "person",
+    "people": "person",
+    "signon": "signin",
+    "logon": "login",
+    "coworker": "person",
+    "coworkers": "person",
+    "employee": "person",
+    "employees": "person",
+    "colleague": "person",
+    "colleagues": "person",
 }
 # Hyphenated spellings joined before the text is split into words ("sign-in" is "signin").
 _JOINED = re.compile(r"\b(sign|log|co)-(in|on|up|workers?)\b", re.IGNORECASE)

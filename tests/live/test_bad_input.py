@@ -1,4 +1,5 @@
 """Bad input through the live server: each gets a sensible reply and the server stays up."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Conversations through the live servers: the FAQ answered as a person would ask it."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -21,8 +22,9 @@ def assert_in_order(text: str, *parts: str) -> None:
 
 def test_add_user_gives_the_three_steps_in_order_and_offers_a_walkthrough(chat):
     reply = chat.say("how do I add a user?")
-    assert_in_order(reply, "1. Select your business.", "2. Click 'People/Users'.",
-                    "3. Click 'Add a Person' and follow the prompts.")
+    assert_in_order(
+        reply, "1. Select your business.", "2. Click 'People/Users'.", "3. Click 'Add a Person' and follow the prompts."
+    )
     assert "step by step" in reply
 
 
@@ -40,8 +42,9 @@ def test_due_date_gives_next_due_date_and_days_left(chat):
 
 def test_create_account_steps_in_order_with_button_names(chat):
     reply = chat.say("how can i sign up for cers")
-    assert_in_order(reply, "'Business Portal Sign-In'", "green 'Create New Account' button",
-                    "activation email", "request access")
+    assert_in_order(
+        reply, "'Business Portal Sign-In'", "green 'Create New Account' button", "activation email", "request access"
+    )
 
 
 def test_log_in_mentions_forgot_link(chat):
@@ -51,8 +54,13 @@ def test_log_in_mentions_forgot_link(chat):
 
 def test_update_business_information_five_steps(chat):
     reply = chat.say("how do I update our business info in cers")
-    assert_in_order(reply, "'Start New Submittal'", "'Based on a copy of the last submittal'",
-                    "Save: this creates a draft.", "Submit ALL draft pages")
+    assert_in_order(
+        reply,
+        "'Start New Submittal'",
+        "'Based on a copy of the last submittal'",
+        "Save: this creates a draft.",
+        "Submit ALL draft pages",
+    )
 
 
 def test_when_to_update_30_days(chat):
@@ -77,11 +85,14 @@ def test_emergency_gets_911_first(chat):
     assert "(800) 852-7550" in "\n".join(r["text"] for r in replies)
 
 
-@pytest.mark.parametrize("question", [
-    "where do I get a food permit for my restaurant",
-    "what's the weather in quincy tomorrow",
-    "how do i renew my dog license",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "where do I get a food permit for my restaurant",
+        "what's the weather in quincy tomorrow",
+        "how do i renew my dog license",
+    ],
+)
 def test_out_of_scope_says_so_with_phone_and_topic_buttons(chat, question):
     replies = chat.send(question)
     text = "\n".join(r.get("text", "") for r in replies)
@@ -107,8 +118,8 @@ def test_conversation_survives_a_server_restart(live):
     def user_messages():
         with sqlite3.connect(database) as connection:
             rows = connection.execute(
-                "select count(*) from events where sender_id = ? and type_name = 'user'",
-                (chat.sender,)).fetchone()
+                "select count(*) from events where sender_id = ? and type_name = 'user'", (chat.sender,)
+            ).fetchone()
         return rows[0]
 
     assert user_messages() == 2

@@ -1,4 +1,5 @@
 """Slack through the live server's webhook; Slack's API is the fake in tests/fake_apis.py."""
+
 from __future__ import annotations
 
 import json
@@ -21,13 +22,25 @@ def new_ids():
 
 
 def event_body(user: str, channel: str, text: str, event_id: str = "") -> bytes:
-    return json.dumps({
-        "token": "legacy-verification-token", "team_id": "T0CERS", "api_app_id": "A0CERS",
-        "type": "event_callback", "event_id": event_id or "Ev" + uuid.uuid4().hex[:10].upper(),
-        "event_time": int(time.time()), "authorizations": [{"user_id": "UBOT", "is_bot": True}],
-        "event": {"type": "message", "channel_type": "im", "user": user, "channel": channel,
-                  "text": text, "ts": f"{time.time():.6f}"},
-    }).encode()
+    return json.dumps(
+        {
+            "token": "legacy-verification-token",
+            "team_id": "T0CERS",
+            "api_app_id": "A0CERS",
+            "type": "event_callback",
+            "event_id": event_id or "Ev" + uuid.uuid4().hex[:10].upper(),
+            "event_time": int(time.time()),
+            "authorizations": [{"user_id": "UBOT", "is_bot": True}],
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "user": user,
+                "channel": channel,
+                "text": text,
+                "ts": f"{time.time():.6f}",
+            },
+        }
+    ).encode()
 
 
 def post(live, body: bytes, headers=None, **kwargs) -> requests.Response:
@@ -64,8 +77,9 @@ def test_requests_whose_signature_does_not_verify_are_refused(live, case):
 
 
 def test_url_verification_returns_the_challenge(live):
-    body = json.dumps({"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-                       "type": "url_verification"}).encode()
+    body = json.dumps(
+        {"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"}
+    ).encode()
     response = post(live, body)
     assert response.status_code == 200
     assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
@@ -82,8 +96,10 @@ def test_a_message_is_acknowledged_at_once_and_answered(live):
     [answer] = replies(live, channel)
     assert "Add a Person" in answer["text"]
     buttons = [b for block in answer.get("blocks", []) if block["type"] == "actions" for b in block["elements"]]
-    assert [(b["text"]["text"], b["value"]) for b in buttons] == [("Yes, step by step", "/affirm"),
-                                                                   ("No, thanks", "/deny")]
+    assert [(b["text"]["text"], b["value"]) for b in buttons] == [
+        ("Yes, step by step", "/affirm"),
+        ("No, thanks", "/deny"),
+    ]
     assert live["fakes"].calls[-1]["auth"] == f"Bearer {SLACK_BOT_TOKEN}"
 
 
@@ -91,8 +107,9 @@ def test_more_than_five_buttons_are_still_buttons(live):
     user, channel = new_ids()
     post(live, event_body(user, channel, "what can you do?"))
     posts = replies(live, channel)
-    buttons = [b for post in posts for block in post.get("blocks", []) if block["type"] == "actions"
-               for b in block["elements"]]
+    buttons = [
+        b for post in posts for block in post.get("blocks", []) if block["type"] == "actions" for b in block["elements"]
+    ]
     assert len(buttons) == 6
 
 
@@ -116,13 +133,19 @@ def test_a_button_click_is_answered(live):
     user, channel = new_ids()
     post(live, event_body(user, channel, "how do I add a user?"))
     replies(live, channel)
-    payload = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel},
-               "trigger_id": uuid.uuid4().hex, "team": {"id": "T0CERS"},
-               "message": {"ts": f"{time.time():.6f}"},
-               "actions": [{"type": "button", "value": "/deny", "action_id": "choice_1"}]}
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user},
+        "channel": {"id": channel},
+        "trigger_id": uuid.uuid4().hex,
+        "team": {"id": "T0CERS"},
+        "message": {"ts": f"{time.time():.6f}"},
+        "actions": [{"type": "button", "value": "/deny", "action_id": "choice_1"}],
+    }
     body = "payload=" + requests.utils.quote(json.dumps(payload))
-    response = post(live, body.encode(),
-                    headers=slack_headers(body.encode(), content_type="application/x-www-form-urlencoded"))
+    response = post(
+        live, body.encode(), headers=slack_headers(body.encode(), content_type="application/x-www-form-urlencoded")
+    )
     assert response.status_code == 200
     posts = replies(live, channel, count=2)
     assert "Anything else I can help with?" in posts[1]["text"]
@@ -131,8 +154,10 @@ def test_a_button_click_is_answered(live):
 STATUS_ACTIONS = ROOT / "actions" / "status.py"
 
 
-@pytest.mark.skipif(not STATUS_ACTIONS.exists(),
-                    reason="staff features not there yet: actions/status.py (facility-status issue) is missing")
+@pytest.mark.skipif(
+    not STATUS_ACTIONS.exists(),
+    reason="staff features not there yet: actions/status.py (facility-status issue) is missing",
+)
 def test_staff_questions_are_answered_on_slack_only(live, chat):
     import asyncio
     import csv
@@ -155,21 +180,29 @@ def test_staff_questions_are_answered_on_slack_only(live, chat):
     on_sms = "\n".join(live["fakes"].wait_for(lambda: live["fakes"].sms_to(number), settle=0.5))
     assert not any(name in on_sms for name in names), on_sms
 
-    _, widget_replies = asyncio.run(talk(live["rasa"].url, None, [
-        lambda session: {"message": "which facilities are overdue?", "session_id": session}]))
+    _, widget_replies = asyncio.run(
+        talk(
+            live["rasa"].url,
+            None,
+            [lambda session: {"message": "which facilities are overdue?", "session_id": session}],
+        )
+    )
     on_widget = "\n".join(reply.get("text", "") for reply in widget_replies)
     assert on_widget.strip()
     assert not any(name in on_widget for name in names), on_widget
 
 
-@pytest.mark.parametrize("case, accepted", [
-    ("signed now", True),
-    ("signed 4 minutes ago", True),
-    ("wrong signature", False),
-    ("signed 6 minutes ago", False),
-    ("timestamp 6 minutes ahead", False),
-    ("same JSON, other bytes", False),
-])
+@pytest.mark.parametrize(
+    "case, accepted",
+    [
+        ("signed now", True),
+        ("signed 4 minutes ago", True),
+        ("wrong signature", False),
+        ("signed 6 minutes ago", False),
+        ("timestamp 6 minutes ahead", False),
+        ("same JSON, other bytes", False),
+    ],
+)
 def test_the_signature_is_checked_over_the_raw_body_within_five_minutes(live, case, accepted):
     """Regression: Rasa's check (HMAC-SHA256 of "v0:timestamp:" + the raw body) stays in force."""
     user, channel = new_ids()

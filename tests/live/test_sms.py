@@ -1,4 +1,5 @@
 """SMS through the live server's Twilio webhook; Twilio's API is the fake in tests/fake_apis.py."""
+
 from __future__ import annotations
 
 import uuid
@@ -25,8 +26,14 @@ def new_number() -> str:
 def post_sms(live, sender: str, body: str, signature: str = "sign", url: str = "") -> requests.Response:
     """Posts an incoming SMS as Twilio does; signature "sign" signs it correctly."""
     webhook = live["rasa"].url + PATH
-    params = {"From": sender, "To": TWILIO_NUMBER, "Body": body, "AccountSid": TWILIO_ACCOUNT_SID,
-              "MessageSid": "SM" + uuid.uuid4().hex, "NumMedia": "0"}
+    params = {
+        "From": sender,
+        "To": TWILIO_NUMBER,
+        "Body": body,
+        "AccountSid": TWILIO_ACCOUNT_SID,
+        "MessageSid": "SM" + uuid.uuid4().hex,
+        "NumMedia": "0",
+    }
     headers = {}
     if signature == "sign":
         headers["X-Twilio-Signature"] = twilio_signature(url or webhook, params)
@@ -48,8 +55,12 @@ def test_requests_whose_signature_does_not_verify_are_refused(live, case):
         response = post_sms(live, sender, "how do I add a user?", signature="")
     elif case == "wrong secret":
         params = {"From": sender, "Body": "how do I add a user?"}
-        response = post_sms(live, sender, "how do I add a user?",
-                            signature=twilio_signature(webhook, params, auth_token="not-the-token"))
+        response = post_sms(
+            live,
+            sender,
+            "how do I add a user?",
+            signature=twilio_signature(webhook, params, auth_token="not-the-token"),
+        )
     elif case == "signed for another URL":
         response = post_sms(live, sender, "how do I add a user?", url="https://evil.example" + PATH)
     else:
@@ -165,23 +176,44 @@ def twilio_fields(sender: str, body: str, **extra: str) -> Fields:
     """All the fields Twilio posts for an SMS from a number it has no location for (blank
     FromCity, FromZip, ToCity, ToZip); `extra` replaces or adds fields."""
     sid = "SM" + uuid.uuid4().hex
-    fields = [("ToCountry", "US"), ("ToState", "CA"), ("SmsMessageSid", sid), ("NumMedia", "0"),
-              ("ToCity", ""), ("FromZip", ""), ("SmsSid", sid), ("FromState", "CA"), ("SmsStatus", "received"),
-              ("FromCity", ""), ("Body", body), ("FromCountry", "US"), ("To", TWILIO_NUMBER), ("ToZip", ""),
-              ("NumSegments", "1"), ("MessageSid", sid), ("AccountSid", TWILIO_ACCOUNT_SID), ("From", sender),
-              ("ApiVersion", "2010-04-01")]
+    fields = [
+        ("ToCountry", "US"),
+        ("ToState", "CA"),
+        ("SmsMessageSid", sid),
+        ("NumMedia", "0"),
+        ("ToCity", ""),
+        ("FromZip", ""),
+        ("SmsSid", sid),
+        ("FromState", "CA"),
+        ("SmsStatus", "received"),
+        ("FromCity", ""),
+        ("Body", body),
+        ("FromCountry", "US"),
+        ("To", TWILIO_NUMBER),
+        ("ToZip", ""),
+        ("NumSegments", "1"),
+        ("MessageSid", sid),
+        ("AccountSid", TWILIO_ACCOUNT_SID),
+        ("From", sender),
+        ("ApiVersion", "2010-04-01"),
+    ]
     replaced = [(name, extra.pop(name, value)) for name, value in fields]
     return replaced + list(extra.items())
 
 
-def post_fields(live, fields: Fields, signed_fields: Optional[Fields] = None,
-                body: Optional[bytes] = None) -> requests.Response:
+def post_fields(
+    live, fields: Fields, signed_fields: Optional[Fields] = None, body: Optional[bytes] = None
+) -> requests.Response:
     """Posts `fields` (or the raw `body`) form-encoded, signed over `signed_fields` (default: `fields`)."""
     webhook = live["rasa"].url + PATH
     signature = signed_by_twilio(webhook, fields if signed_fields is None else signed_fields)
     data = urlencode(fields).encode() if body is None else body
-    return requests.post(webhook, data=data, timeout=60, headers={
-        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+    return requests.post(
+        webhook,
+        data=data,
+        timeout=60,
+        headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"},
+    )
 
 
 def test_a_signed_message_with_blank_location_fields_is_answered(live):
@@ -237,8 +269,9 @@ def test_non_ascii_text_is_verified_and_answered(live):
     assert replies and all(reply.strip() for reply in replies)
 
 
-@pytest.mark.parametrize("case", ["signed without the blank fields", "unsigned blank field added",
-                                  "body changed", "blank field filled in"])
+@pytest.mark.parametrize(
+    "case", ["signed without the blank fields", "unsigned blank field added", "body changed", "blank field filled in"]
+)
 def test_a_body_other_than_the_one_signed_is_refused(live, case):
     sender = new_number()
     fields = twilio_fields(sender, "how do I add a user?")

@@ -3,6 +3,7 @@
 The servers run with CERS_TODAY=2026-11-23 on the demo facilities (demo/facilities, README table).
 Every public reply in this file is checked for what must never show on a public channel.
 """
+
 from __future__ import annotations
 
 import csv
@@ -53,8 +54,12 @@ def public(live):
 
 @pytest.fixture
 def staff(live):
-    return Chat(live["rasa"].url, sender=f"staff-{uuid.uuid4().hex[:12]}", path=STAFF_PATH,
-                headers={"Authorization": f"Bearer {live['staff_token']}"})
+    return Chat(
+        live["rasa"].url,
+        sender=f"staff-{uuid.uuid4().hex[:12]}",
+        path=STAFF_PATH,
+        headers={"Authorization": f"Bearer {live['staff_token']}"},
+    )
 
 
 def timed(chat: Chat, message: str):
@@ -65,11 +70,15 @@ def timed(chat: Chat, message: str):
 
 # ---------------------------------------------------------------- public: asking for the CERS ID and ZIP
 
-@pytest.mark.parametrize("message", [
-    "status for 10234567 zip 95971",
-    "95971 10234567",
-    "am I up to date? cers id is 10 234 567, zip 95971-1234",
-])
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "status for 10234567 zip 95971",
+        "95971 10234567",
+        "am I up to date? cers id is 10 234 567, zip 95971-1234",
+    ],
+)
 def test_id_and_zip_in_the_first_message_in_either_order(public, message):
     reply, seconds = timed(public, message)
     assert reply.startswith("Feather River Feed & Supply (10234567): 1 thing is due")
@@ -159,33 +168,69 @@ def test_an_faq_midway_is_answered_and_the_check_picks_up(public):
     assert "- Submit your Facility Information by February 19, 2027 (88 days left) for the ownership change." in reply
 
 
-@pytest.mark.parametrize("pair, expected", [
-    # current
-    ("10234572 96020", ["Chester Lumber Company (10234572): you're up to date",
-                        "Your next annual due date is March 1, 2028."]),
-    # overdue, never submitted: submitting now also covers the next annual date
-    ("10234616 96103", ["Graeagle Golf Maintenance Yard (10234616): 3 things are overdue",
-                        "- Submit your Emergency Response and Training Plans — it was due March 1, 2026.",
-                        "Submitting them now also covers March 1, 2027."]),
-    # due: the annual date with days left, and a draft not submitted
-    ("10234567 95971", ["- Submit your Hazardous Materials Inventory by March 1, 2027 (98 days left).",
-                        "- Your Hazardous Materials Inventory draft from November 10, 2026 is not submitted"]),
-    # a change pending (due December 10, 2026 on November 23)
-    ("10234650 95971", ["Bucks Lake Lodge (10234650): 1 thing is due",
-                        "- Submit your Hazardous Materials Inventory by December 10, 2026 (17 days left) for the new "
-                        "hazardous material change."]),
-    # Not Accepted, correction pending: never a bare "current" beside it
-    ("10234716 96020", ["Chester Medical Clinic (10234716): 1 thing is due",
-                        "- Correct and resubmit your Emergency Response and Training Plans by December 5, 2026 "
-                        "(12 days left).", "Then you're next due March 1, 2028."]),
-    # Not Accepted, correction overdue
-    ("10234705 95947", ["Greenville Dental Clinic (10234705): 1 thing is overdue",
-                        "- Correct and resubmit your Hazardous Materials Inventory — it was due September 9, 2026."]),
-    # current, with a draft saved after the last submission
-    ("10234738 95971", ["Feather River Printing (10234738): you're up to date",
-                        "- Your Hazardous Waste draft from October 30, 2026 is not submitted",
-                        "Your next annual due date is March 1, 2028."]),
-])
+@pytest.mark.parametrize(
+    "pair, expected",
+    [
+        # current
+        (
+            "10234572 96020",
+            ["Chester Lumber Company (10234572): you're up to date", "Your next annual due date is March 1, 2028."],
+        ),
+        # overdue, never submitted: submitting now also covers the next annual date
+        (
+            "10234616 96103",
+            [
+                "Graeagle Golf Maintenance Yard (10234616): 3 things are overdue",
+                "- Submit your Emergency Response and Training Plans — it was due March 1, 2026.",
+                "Submitting them now also covers March 1, 2027.",
+            ],
+        ),
+        # due: the annual date with days left, and a draft not submitted
+        (
+            "10234567 95971",
+            [
+                "- Submit your Hazardous Materials Inventory by March 1, 2027 (98 days left).",
+                "- Your Hazardous Materials Inventory draft from November 10, 2026 is not submitted",
+            ],
+        ),
+        # a change pending (due December 10, 2026 on November 23)
+        (
+            "10234650 95971",
+            [
+                "Bucks Lake Lodge (10234650): 1 thing is due",
+                "- Submit your Hazardous Materials Inventory by December 10, 2026 (17 days left) for the new "
+                "hazardous material change.",
+            ],
+        ),
+        # Not Accepted, correction pending: never a bare "current" beside it
+        (
+            "10234716 96020",
+            [
+                "Chester Medical Clinic (10234716): 1 thing is due",
+                "- Correct and resubmit your Emergency Response and Training Plans by December 5, 2026 "
+                "(12 days left).",
+                "Then you're next due March 1, 2028.",
+            ],
+        ),
+        # Not Accepted, correction overdue
+        (
+            "10234705 95947",
+            [
+                "Greenville Dental Clinic (10234705): 1 thing is overdue",
+                "- Correct and resubmit your Hazardous Materials Inventory — it was due September 9, 2026.",
+            ],
+        ),
+        # current, with a draft saved after the last submission
+        (
+            "10234738 95971",
+            [
+                "Feather River Printing (10234738): you're up to date",
+                "- Your Hazardous Waste draft from October 30, 2026 is not submitted",
+                "Your next annual due date is March 1, 2028.",
+            ],
+        ),
+    ],
+)
 def test_reply_content_for_demo_facilities(public, pair, expected):
     replies = public.send(pair)
     reply = "\n".join(r["text"] for r in replies)
@@ -227,6 +272,7 @@ def test_sql_and_script_in_a_status_message_are_just_text(public):
 
 # ---------------------------------------------------------------- staff questions on the public channel
 
+
 @pytest.mark.parametrize("message", ["which facilities are overdue?", "which are due in the next 30 days?"])
 def test_staff_questions_are_refused_on_the_public_channel(public, message):
     reply = public.say(message)
@@ -236,9 +282,16 @@ def test_staff_questions_are_refused_on_the_public_channel(public, message):
 
 def test_a_request_cannot_make_itself_staff(live):
     def post(message: str) -> str:
-        response = requests.post(live["rasa"].url + "/webhooks/rest/webhook", timeout=30, json={
-            "sender": sender, "message": message, "input_channel": "staff",
-            "metadata": {"staff": True, "input_channel": "staff"}})
+        response = requests.post(
+            live["rasa"].url + "/webhooks/rest/webhook",
+            timeout=30,
+            json={
+                "sender": sender,
+                "message": message,
+                "input_channel": "staff",
+                "metadata": {"staff": True, "input_channel": "staff"},
+            },
+        )
         response.raise_for_status()
         text = "\n".join(r.get("text", "") for r in response.json())
         assert_nothing_on_file_leaks(text)
@@ -253,17 +306,22 @@ def test_a_request_cannot_make_itself_staff(live):
 
 # ---------------------------------------------------------------- the staff webhook
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer wrong-token"},
-    {"Authorization": "Basic c3RhZmY6c3RhZmY="},
-    {"Authorization": "staff-token-for-tests"},  # the token without "Bearer"
-    {"Authorization": "Bearer "},
-])
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong-token"},
+        {"Authorization": "Basic c3RhZmY6c3RhZmY="},
+        {"Authorization": "staff-token-for-tests"},  # the token without "Bearer"
+        {"Authorization": "Bearer "},
+    ],
+)
 def test_staff_webhook_answers_401_without_the_token(live, headers):
     url = live["rasa"].url + STAFF_PATH
-    response = requests.post(url, json={"sender": "x", "message": "which facilities are overdue?"},
-                              headers=headers, timeout=30)
+    response = requests.post(
+        url, json={"sender": "x", "message": "which facilities are overdue?"}, headers=headers, timeout=30
+    )
     assert response.status_code == 401
     assert "Almanor" not in response.text
     assert requests.get(live["rasa"].url + "/webhooks/staff/", headers=headers, timeout=30).status_code == 401
@@ -326,7 +384,9 @@ def test_staff_sql_and_script_are_just_text(staff):
 def test_staff_overdue_list(staff):
     reply = staff.say("which facilities are overdue?")
     assert reply.startswith("10 facilities have something overdue as of November 23, 2026.")
-    assert "1. Almanor Propane & Fuel (10234627, Chester): annual Underground Storage Tanks (due March 1, 2026)" in reply
+    assert (
+        "1. Almanor Propane & Fuel (10234627, Chester): annual Underground Storage Tanks (due March 1, 2026)" in reply
+    )
     assert "Indian Valley Hardware (10234649, Greenville): address update (due October 1, 2026)" in reply
 
 
@@ -344,6 +404,7 @@ def test_staff_still_gets_the_faq(staff):
 
 
 # ---------------------------------------------------------------- the database is down
+
 
 @pytest.fixture(scope="module")
 def database_down(tmp_path_factory):
@@ -382,16 +443,22 @@ def test_database_down_answers_within_3_seconds_with_the_phone_and_goes_on(datab
 
 
 def test_staff_webhook_is_off_without_a_token(database_down):
-    response = requests.post(database_down.url + STAFF_PATH, json={"sender": "x", "message": "hi"}, timeout=30,
-                             headers={"Authorization": "Bearer staff-token-for-tests"})
+    response = requests.post(
+        database_down.url + STAFF_PATH,
+        json={"sender": "x", "message": "hi"},
+        timeout=30,
+        headers={"Authorization": "Bearer staff-token-for-tests"},
+    )
     assert response.status_code == 404
     assert requests.get(database_down.url + "/webhooks/staff/", timeout=30).json() == {"status": "off"}
 
 
 # ---------------------------------------------------------------- limits across conversations
 
+
 def test_an_id_locked_after_ten_failed_pairs_in_ten_conversations_answers_like_a_wrong_pair(live, staff):
     """A new conversation costs nothing, so the limit holds across them (and across clients)."""
+
     def fresh() -> PublicChat:
         return PublicChat(live["rasa"].url, sender=f"limit-{uuid.uuid4().hex[:12]}")
 

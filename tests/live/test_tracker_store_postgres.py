@@ -1,4 +1,5 @@
 """Conversations kept in PostgreSQL: the tracker store URL switches databases, and a restart loses nothing."""
+
 from __future__ import annotations
 
 import os
@@ -39,8 +40,8 @@ def test_conversation_in_postgres_survives_a_restart(live, tracker_database, tmp
         engine = sa.create_engine(tracker_database, future=True)
         with engine.connect() as connection:
             user_messages = connection.execute(
-                sa.text("select count(*) from events where sender_id = :s and type_name = 'user'"),
-                {"s": chat.sender}).scalar_one()
+                sa.text("select count(*) from events where sender_id = :s and type_name = 'user'"), {"s": chat.sender}
+            ).scalar_one()
         engine.dispose()
         assert user_messages == 2
     finally:

@@ -1,4 +1,5 @@
 """Conversations through the live servers: emergencies in any state, Spanish, "Did you mean", the Part C topics."""
+
 from __future__ import annotations
 
 import uuid
@@ -15,11 +16,14 @@ def texts(replies):
     return "\n".join(r.get("text") or "" for r in replies)
 
 
-@pytest.mark.parametrize("message", [
-    "someone's coughing by the pool pumps, smells like chlorine",
-    "our propane tank is hissing",
-    "diesel is running out of the generator onto the ground",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "someone's coughing by the pool pumps, smells like chlorine",
+        "our propane tank is hissing",
+        "diesel is running out of the generator onto the ground",
+    ],
+)
 def test_an_emergency_described_in_everyday_words_gets_911_first(chat, message):
     replies = chat.send(message)
     assert replies[0]["text"].startswith("Call 911 now")
@@ -69,21 +73,27 @@ def test_unsure_gets_guesses_and_something_else_and_is_listed_later(live):
     assert found and found[0]["text"] == "something about users i think" and found[0]["guesses"]
 
 
-@pytest.mark.parametrize("question, expected", [
-    ("do i need to do anything for my underground tank", "Underground storage tanks (UST)"),
-    ("what is CalARP", "California Accidental Release Prevention (CalARP)"),
-    ("how do i get an epa id number for our waste", "800-618-6942"),
-    ("is there a late fee", "Fees are set by each county"),
-    ("where do i find my cers id", "Log in to CERS"),
-    ("how often do you inspect", "at least every 3 years"),
-    ("can i get an extension on the deadline", "don't know of any extension"),
-    ("we have a 2000 gallon diesel tank above ground for the generator", "Aboveground Petroleum Storage Act (APSA)"),
-    ("we're selling the shop in january", "the CERS ID stays with the site"),
-    ("is lubricating oil exempt", "consumer products sold to the public"),
-    ("who do I notify after a release", "(800) 852-7550"),
-    ("cers keeps giving me an error when i hit submit", "cers@calepa.ca.gov"),
-    ("what is the state surcharge on my invoice", "state surcharges"),
-])
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("do i need to do anything for my underground tank", "Underground storage tanks (UST)"),
+        ("what is CalARP", "California Accidental Release Prevention (CalARP)"),
+        ("how do i get an epa id number for our waste", "800-618-6942"),
+        ("is there a late fee", "Fees are set by each county"),
+        ("where do i find my cers id", "Log in to CERS"),
+        ("how often do you inspect", "at least every 3 years"),
+        ("can i get an extension on the deadline", "don't know of any extension"),
+        (
+            "we have a 2000 gallon diesel tank above ground for the generator",
+            "Aboveground Petroleum Storage Act (APSA)",
+        ),
+        ("we're selling the shop in january", "the CERS ID stays with the site"),
+        ("is lubricating oil exempt", "consumer products sold to the public"),
+        ("who do I notify after a release", "(800) 852-7550"),
+        ("cers keeps giving me an error when i hit submit", "cers@calepa.ca.gov"),
+        ("what is the state surcharge on my invoice", "state surcharges"),
+    ],
+)
 def test_part_c_topics_get_their_own_answer(chat, question, expected):
     reply = chat.say(question)
     assert expected in reply and PHONE in reply

@@ -3,6 +3,7 @@
 Plain words (as SMS users type them) and button payloads ("/next_step") both; the expected step
 texts come from the guide files (cers/guides/texts/*.yml), so a guide edit needs no test edit.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -86,6 +87,7 @@ def start(chat: Chat, guide_id: str, words: bool = True) -> List[dict]:
 
 # --- every guide, start to end -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("guide_id", list(GUIDES))
 def test_every_guide_from_start_to_end_in_words(chat, guide_id):
     guide = GUIDES[guide_id]
@@ -117,6 +119,7 @@ def test_every_guide_by_buttons(chat, guide_id):
 
 
 # --- the commands -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("back", ["back", "/previous_step"])
 def test_back_at_step_1_stays_on_step_1(chat, back):
@@ -150,9 +153,17 @@ def test_repeat_says_the_same_step_again(chat, repeat):
     assert_at_step(chat.send("next"), "log_in", 3)
 
 
-@pytest.mark.parametrize("stop, resume", [("stop", "continue"), ("never mind", "continue"),
-                                           ("cancel", "/continue_walkthrough"), ("/stop", "continue"),
-                                           ("hold on", "continue"), ("pause", "keep going")])
+@pytest.mark.parametrize(
+    "stop, resume",
+    [
+        ("stop", "continue"),
+        ("never mind", "continue"),
+        ("cancel", "/continue_walkthrough"),
+        ("/stop", "continue"),
+        ("hold on", "continue"),
+        ("pause", "keep going"),
+    ],
+)
 def test_stop_in_the_middle_then_continue_at_the_same_step(chat, stop, resume):
     start(chat, "create_account")
     chat.send("next")
@@ -181,8 +192,9 @@ def test_start_over_goes_back_to_step_1(chat):
     assert_at_step(chat.send("/next_step"), "resubmit_without_changes", 2)
 
 
-@pytest.mark.parametrize("stuck", ["I'm stuck", "it doesn't work", "I don't see that button", "where is that",
-                                   "/stuck"])
+@pytest.mark.parametrize(
+    "stuck", ["I'm stuck", "it doesn't work", "I don't see that button", "where is that", "/stuck"]
+)
 def test_stuck_gives_the_steps_help_and_the_office_phone(chat, stuck):
     start(chat, "add_user")
     chat.send("next")
@@ -238,6 +250,7 @@ def test_all_the_steps_at_once_then_on_from_the_same_step(chat, all_steps):
 
 
 # --- interruptions, switching, entry from the FAQ ---------------------------------------------
+
 
 def test_interruption_when_is_it_due_then_continue_at_the_same_step(chat):
     start(chat, "add_user")
@@ -309,7 +322,7 @@ def test_a_second_guide_started_while_one_is_open_switches_to_it(chat):
     assert 'leaving "Adding a user" (you were on step 2 of 3)' in text
     assert_at_step(replies, "log_in", 1)
     assert_at_step(chat.send("next"), "log_in", 2)
-    assert_at_step(chat.send("/start_walkthrough{\"guide\":\"edit_user\"}"), "edit_user", 1)
+    assert_at_step(chat.send('/start_walkthrough{"guide":"edit_user"}'), "edit_user", 1)
     assert_at_step(chat.send("next"), "edit_user", 2)
 
 
@@ -369,6 +382,7 @@ def test_commands_with_no_guide_open_say_so(chat):
 
 
 # --- last: restarting the Rasa server costs ~25 s ----------------------------------------------
+
 
 def test_a_guide_survives_a_rasa_server_restart(live):
     chat = Chat(live["rasa"].url, sender=f"walk-restart-{uuid.uuid4().hex[:8]}")

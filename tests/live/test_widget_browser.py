@@ -5,6 +5,7 @@ scripts/browser_for_tests.sh installs chromium and web/node_modules when missing
 tests end by stopping the live Rasa server (to see the "cannot be reached" message); this test
 starts it again for the tests that follow.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -19,8 +20,9 @@ SCREENSHOTS = ROOT / "tests" / "screenshots"
 
 @pytest.fixture(scope="session")
 def browser_ready():
-    setup = subprocess.run([str(ROOT / "scripts" / "browser_for_tests.sh")], cwd=ROOT,
-                           capture_output=True, text=True, timeout=900)
+    setup = subprocess.run(
+        [str(ROOT / "scripts" / "browser_for_tests.sh")], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
     if setup.returncode != 0:
         pytest.fail(f"browser setup failed:\n{setup.stdout}\n{setup.stderr}")
 
@@ -31,7 +33,8 @@ def demo_page(live):
     server = Server(
         name="demo-page",
         args=[sys.executable, "scripts/serve_demo.py", "--port", "{port}", "--bot-url", live["rasa"].url],
-        env=base_env(), health_path="/",
+        env=base_env(),
+        health_path="/",
     ).start()
     yield server.url + "/"
     server.stop()
@@ -39,11 +42,18 @@ def demo_page(live):
 
 def test_widget_in_a_real_browser(live, browser_ready, demo_page):
     rasa = live["rasa"]
-    env = base_env(BOT_URL=rasa.url, DEMO_URL=demo_page, RASA_PID=str(rasa.process.pid),
-                   SCREENSHOT_DIR=str(SCREENSHOTS))
+    env = base_env(
+        BOT_URL=rasa.url, DEMO_URL=demo_page, RASA_PID=str(rasa.process.pid), SCREENSHOT_DIR=str(SCREENSHOTS)
+    )
     try:
-        run = subprocess.run(["node", "--test", "--test-reporter=spec", "tests/widget.test.mjs"],
-                             cwd=ROOT / "web", env=env, capture_output=True, text=True, timeout=600)
+        run = subprocess.run(
+            ["node", "--test", "--test-reporter=spec", "tests/widget.test.mjs"],
+            cwd=ROOT / "web",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     finally:
         # The node tests stop the bot on purpose (it may still be shutting down): wait for
         # it to end, and start it again for the tests that follow.

@@ -1,4 +1,5 @@
 """The widget's channel on the live server, seen from a socket.io client and plain HTTP."""
+
 from __future__ import annotations
 
 import asyncio
@@ -55,14 +56,22 @@ def test_a_made_up_session_id_is_replaced(live):
 
 
 def test_a_message_without_a_valid_session_gets_no_answer(live):
-    _, replies = asyncio.run(talk(live["rasa"].url, None, [{"message": "hello", "session_id": "U012ABCDEF"},
-                                                          {"message": "hello"}], wait=3, settle=0))
+    _, replies = asyncio.run(
+        talk(
+            live["rasa"].url,
+            None,
+            [{"message": "hello", "session_id": "U012ABCDEF"}, {"message": "hello"}],
+            wait=3,
+            settle=0,
+        )
+    )
     assert replies == []
 
 
 def test_html_in_a_message_is_just_text(live):
-    _, replies = asyncio.run(talk(live["rasa"].url, None, [
-        lambda s: {"message": "<script>alert(1)</script><b>hi</b>", "session_id": s}]))
+    _, replies = asyncio.run(
+        talk(live["rasa"].url, None, [lambda s: {"message": "<script>alert(1)</script><b>hi</b>", "session_id": s}])
+    )
     assert replies
     assert not any("<script" in r.get("text", "") or "<b>" in r.get("text", "") for r in replies)
 
@@ -79,7 +88,10 @@ def test_widget_js_is_one_script_with_the_office_phone(live):
 
 
 def test_cross_origin_polling_gets_exactly_one_cors_header(live):
-    response = requests.get(live["rasa"].url + "/socket.io/?EIO=4&transport=polling",
-                            headers={"Origin": "https://county.example"}, timeout=10)
+    response = requests.get(
+        live["rasa"].url + "/socket.io/?EIO=4&transport=polling",
+        headers={"Origin": "https://county.example"},
+        timeout=10,
+    )
     assert response.status_code == 200
     assert response.raw.headers.getlist("Access-Control-Allow-Origin") == ["https://county.example"]

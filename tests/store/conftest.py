@@ -1,4 +1,5 @@
 """Store fixtures: every store test runs on SQLite, and on PostgreSQL too when TEST_POSTGRES_URL is set."""
+
 from __future__ import annotations
 
 import os
@@ -39,5 +40,6 @@ def store(database_url):
 @pytest.fixture
 def demo_store(store):
     from cers.facilities.importer import import_folder
+
     import_folder(DEMO, store)
     return store

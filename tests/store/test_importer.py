@@ -1,4 +1,5 @@
 """The CSV importer: every bad row named, all or nothing, idempotent, newer exports replace, progress."""
+
 import shutil
 
 import pytest
@@ -25,8 +26,9 @@ def export(folder, facilities="", submittals="", changes=""):
 
 def counts(store):
     with store.session() as s:
-        return tuple(s.execute(select(func.count()).select_from(t)).scalar_one()
-                     for t in (FacilityRow, SubmittalRow, ChangeRow))
+        return tuple(
+            s.execute(select(func.count()).select_from(t)).scalar_one() for t in (FacilityRow, SubmittalRow, ChangeRow)
+        )
 
 
 def problems_of(folder):
@@ -38,21 +40,24 @@ def problems_of(folder):
 def test_every_bad_row_is_named_by_file_line_and_column(tmp_path):
     folder = export(
         tmp_path / "bad",
-        facilities=("10234567,Good Shop,1 Main St,Quincy,95971,(530) 555-0101,HMBP\n"
-                    "01234567,Leading Zero,1 Main St,Quincy,95971,,HMBP\n"
-                    "10234568,Bad Zip,1 Main St,Quincy,9597,,HMBP\n"
-                    "10234569,Bad Program,1 Main St,Quincy,95971,,HMBP;XYZ\n"
-                    "10234567,Duplicate,1 Main St,Quincy,95971,,HW\n"
-                    "10234570,,1 Main St,Quincy,95971,call me maybe,HW\n"
-                    "10234571,Too Few Fields\n"),
-        submittals=("10234567,Hazardous Materials Inventory,Accepted,2026-02-20,2026-03-01\n"
-                    "10234567,Hazardous Materials Inventory,Accepted,2026-02-30,\n"
-                    "10234567,Site Map,Lost,2026-02-20,\n"
-                    "99999999,Facility Information,Submitted,2026-02-20,\n"
-                    "10234567,Facility Information,Submitted,2026-02-20,2026-02-21\n"
-                    "10234567,Facility Information,Not Accepted,2026-02-20,2026-01-01\n"),
-        changes=("10234567,ownership,2027-01-20\n"
-                 "10234567,,20270120\n"),
+        facilities=(
+            "10234567,Good Shop,1 Main St,Quincy,95971,(530) 555-0101,HMBP\n"
+            "01234567,Leading Zero,1 Main St,Quincy,95971,,HMBP\n"
+            "10234568,Bad Zip,1 Main St,Quincy,9597,,HMBP\n"
+            "10234569,Bad Program,1 Main St,Quincy,95971,,HMBP;XYZ\n"
+            "10234567,Duplicate,1 Main St,Quincy,95971,,HW\n"
+            "10234570,,1 Main St,Quincy,95971,call me maybe,HW\n"
+            "10234571,Too Few Fields\n"
+        ),
+        submittals=(
+            "10234567,Hazardous Materials Inventory,Accepted,2026-02-20,2026-03-01\n"
+            "10234567,Hazardous Materials Inventory,Accepted,2026-02-30,\n"
+            "10234567,Site Map,Lost,2026-02-20,\n"
+            "99999999,Facility Information,Submitted,2026-02-20,\n"
+            "10234567,Facility Information,Submitted,2026-02-20,2026-02-21\n"
+            "10234567,Facility Information,Not Accepted,2026-02-20,2026-01-01\n"
+        ),
+        changes=("10234567,ownership,2027-01-20\n" "10234567,,20270120\n"),
     )
     assert problems_of(folder) == [
         "facilities.csv:3: cers_id: '01234567' is not 8 or 9 digits without a leading zero",
@@ -87,7 +92,9 @@ def test_missing_files_and_headers(tmp_path):
 
 def test_not_utf8_is_reported(tmp_path):
     folder = export(tmp_path / "latin1")
-    (folder / "facilities.csv").write_bytes((FACILITIES + "10234567,Caf\xe9,1 Main St,Quincy,95971,,HW\n").encode("latin-1"))
+    (folder / "facilities.csv").write_bytes(
+        (FACILITIES + "10234567,Caf\xe9,1 Main St,Quincy,95971,,HW\n").encode("latin-1")
+    )
     assert problems_of(folder)[0].startswith("facilities.csv: is not UTF-8 text")
 
 
@@ -95,8 +102,9 @@ def test_lenient_forms_are_accepted(tmp_path):
     # A BOM, extra columns, lower-case names, blank lines and spaces around values are fine.
     folder = tmp_path / "lenient"
     folder.mkdir()
-    (folder / "facilities.csv").write_text("\ufeff" + FACILITIES.strip() + ",extra\n"
-                                           " 10234567 , Café Quincy ,1 Main St,Quincy,95971,,hmbp; hw ,x\n\n")
+    (folder / "facilities.csv").write_text(
+        "\ufeff" + FACILITIES.strip() + ",extra\n" " 10234567 , Café Quincy ,1 Main St,Quincy,95971,,hmbp; hw ,x\n\n"
+    )
     (folder / "submittals.csv").write_text(SUBMITTALS + "10234567,hazardous waste,accepted,2026-05-01,2026-05-02\n")
     (folder / "changes.csv").write_text(CHANGES)
     records = read_folder(folder)["10234567"]
@@ -131,11 +139,13 @@ def test_reimporting_the_same_data_changes_nothing(store):
 def test_a_newer_export_replaces_the_facilities_it_names_only(store, tmp_path):
     import_folder(DEMO, store)
     untouched = store.get("10234572")
-    newer = export(tmp_path / "newer",
-                   facilities="10234567,Feather River Feed & Supply LLC,2150 E Main St,Quincy,95971,(530) 555-0101,HMBP\n"
-                              "30000001,Quincy Bike Shop,5 Main St,Quincy,95971,,HW\n",
-                   submittals="10234567,Facility Information,Submitted,2027-02-01,\n",
-                   changes="10234567,business name,2027-01-25\n")
+    newer = export(
+        tmp_path / "newer",
+        facilities="10234567,Feather River Feed & Supply LLC,2150 E Main St,Quincy,95971,(530) 555-0101,HMBP\n"
+        "30000001,Quincy Bike Shop,5 Main St,Quincy,95971,,HW\n",
+        submittals="10234567,Facility Information,Submitted,2027-02-01,\n",
+        changes="10234567,business name,2027-01-25\n",
+    )
     result = import_folder(newer, store)
     assert (result.added, result.updated) == (1, 1)
     updated = store.get("10234567")
@@ -186,9 +196,11 @@ def test_command_line_reports_an_unreachable_database(tmp_path, monkeypatch, cap
 
 def test_awkward_text_round_trips_through_the_bulk_insert(store, tmp_path):
     name = 'Joe\'s "Best", Inc. \\N 100% Café'
-    folder = export(tmp_path / "awkward",
-                    facilities=f'10234567,"{name.replace(chr(34), chr(34) * 2)}",,Quincy,95971,,\n',
-                    changes='10234567,"new sign, ""big"" one",2027-01-02\n')
+    folder = export(
+        tmp_path / "awkward",
+        facilities=f'10234567,"{name.replace(chr(34), chr(34) * 2)}",,Quincy,95971,,\n',
+        changes='10234567,"new sign, ""big"" one",2027-01-02\n',
+    )
     import_folder(folder, store)
     records = store.get("10234567")
     assert records.facility.name == name and records.facility.street == "" and records.facility.phone == ""
@@ -206,9 +218,11 @@ def test_if_empty_imports_only_into_an_empty_database(database_url, tmp_path, mo
 
 
 def test_change_texts_not_recognized_are_reported_and_imported_anyway(tmp_path):
-    folder = export(tmp_path / "x",
-                    facilities="10000001,Shop,1 Main St,Quincy,95971,,HMBP\n",
-                    changes="10000001,Operators,2027-01-20\n10000001,repaved the lot,2027-01-21\n")
+    folder = export(
+        tmp_path / "x",
+        facilities="10000001,Shop,1 Main St,Quincy,95971,,HMBP\n",
+        changes="10000001,Operators,2027-01-20\n10000001,repaved the lot,2027-01-21\n",
+    )
     messages = []
     records = read_folder(folder, messages.append)
     assert [c.change for c in records["10000001"].changes] == ["Operators", "repaved the lot"]

@@ -1,20 +1,28 @@
 """FacilityStore on a real database: schema, lookups, verification, fuzzy search, lists, timeouts."""
+
 import datetime as dt
 import time
 
 import pytest
 from sqlalchemy import event, inspect, text
 
-from cers.facilities import migrations as migrate
 from cers import deadlines
+from cers.facilities import migrations as migrate
 from cers.facilities.importer import import_folder, read_folder
 from cers.facilities.store import FacilityRow, FacilityStore, SchemaNotReady, StoreUnavailable
 from cers.settings import database_url
 
 from .conftest import DEMO
 
-TODAYS = [dt.date(2026, 11, 23), dt.date(2026, 11, 24), dt.date(2027, 2, 15), dt.date(2027, 3, 1),
-          dt.date(2027, 3, 2), dt.date(2028, 2, 29), dt.date(2026, 9, 20)]
+TODAYS = [
+    dt.date(2026, 11, 23),
+    dt.date(2026, 11, 24),
+    dt.date(2027, 2, 15),
+    dt.date(2027, 3, 1),
+    dt.date(2027, 3, 2),
+    dt.date(2028, 2, 29),
+    dt.date(2026, 9, 20),
+]
 
 
 def test_default_url_is_a_sqlite_file_in_var(monkeypatch):
@@ -85,15 +93,18 @@ def test_verify_needs_the_matching_zip_and_cannot_be_told_from_an_unknown_id(dem
     assert statements_wrong == seen  # the very same query either way
 
 
-@pytest.mark.parametrize("query, expected_first", [
-    ("Feather River Feed", "10234567"),
-    ("feather rivr feed", "10234567"),
-    ("Graegle Mill", "10234727"),
-    ("lake almanor marina", "10234683"),
-    ("spanish crk sawmil", "102348490"),
-    ("401 Main St Chester", "10234572"),
-    ("10234567", "10234567"),
-])
+@pytest.mark.parametrize(
+    "query, expected_first",
+    [
+        ("Feather River Feed", "10234567"),
+        ("feather rivr feed", "10234567"),
+        ("Graegle Mill", "10234727"),
+        ("lake almanor marina", "10234683"),
+        ("spanish crk sawmil", "102348490"),
+        ("401 Main St Chester", "10234572"),
+        ("10234567", "10234567"),
+    ],
+)
 def test_search_forgives_typos_and_partial_names(demo_store, query, expected_first):
     assert demo_store.search(query)[0].cers_id == expected_first
 
@@ -148,14 +159,16 @@ def test_lists_are_sorted_by_name_and_limited(demo_store):
 def test_search_index_follows_a_new_import(store, tmp_path):
     folder = tmp_path / "export"
     folder.mkdir()
-    (folder / "facilities.csv").write_text("cers_id,name,street,city,zip,phone,programs\n"
-                                           "20000001,Old Name Garage,1 Main St,Quincy,95971,,HW\n")
+    (folder / "facilities.csv").write_text(
+        "cers_id,name,street,city,zip,phone,programs\n" "20000001,Old Name Garage,1 Main St,Quincy,95971,,HW\n"
+    )
     (folder / "submittals.csv").write_text("cers_id,element,status,date,reviewed_on\n")
     (folder / "changes.csv").write_text("cers_id,change,changed_on\n")
     import_folder(folder, store)
     assert store.search("old name garage")[0].cers_id == "20000001"
-    (folder / "facilities.csv").write_text("cers_id,name,street,city,zip,phone,programs\n"
-                                           "20000001,Brand New Motors,1 Main St,Quincy,95971,,HW\n")
+    (folder / "facilities.csv").write_text(
+        "cers_id,name,street,city,zip,phone,programs\n" "20000001,Brand New Motors,1 Main St,Quincy,95971,,HW\n"
+    )
     import_folder(folder, store)
     assert store.search("brand new motors")[0].cers_id == "20000001"
     assert store.search("old name garage") == []
@@ -193,8 +206,9 @@ def test_unusable_sqlite_path_fails_fast(tmp_path):
 
 def test_a_slow_statement_is_cut_off(store):
     store.is_empty()
-    slow = text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) "
-                "SELECT count(*) FROM n")
+    slow = text(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) " "SELECT count(*) FROM n"
+    )
     started = time.monotonic()
     with pytest.raises(StoreUnavailable):
         with store.session() as s:
@@ -224,6 +238,7 @@ def test_a_locked_sqlite_database_fails_fast_for_writers(tmp_path):
 def test_a_postgres_server_that_never_answers_fails_fast():
     # A socket that accepts TCP connections but never speaks: libpq alone would wait 2 s or more.
     import socket
+
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)

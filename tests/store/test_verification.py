@@ -1,4 +1,5 @@
 """Status-check limits across conversations (cers/verification.py) on the database: per CERS ID, per client, windows, locks, unlock."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Every text the bot says from data: domain responses, walkthrough steps and composed-reply templates, for the content tests (grade, length, sources, acronyms)."""
+
 from __future__ import annotations
 
 from pathlib import Path

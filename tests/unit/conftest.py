@@ -1,4 +1,5 @@
 """A fixture that applies channels.rasa_patches for one test and undoes them after it: nothing in the unit tests runs patched Rasa unless it asks."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Runs our rasa_sdk actions on real Trackers, keeping events and slots as Rasa would."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,10 +29,13 @@ class Conversation:
         self.client = f"198.18.{uuid.uuid4().int % 256}.{uuid.uuid4().int % 254 + 1}"
 
     def user(self, text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None) -> None:
-        self.latest = {"text": text, "intent": {"name": intent, "confidence": 1.0},
-                       "entities": entities or [], "metadata": {"client": self.client}}
-        self.events.append({"event": "user", "text": text, "parse_data": self.latest,
-                            "input_channel": self.channel})
+        self.latest = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 1.0},
+            "entities": entities or [],
+            "metadata": {"client": self.client},
+        }
+        self.events.append({"event": "user", "text": text, "parse_data": self.latest, "input_channel": self.channel})
 
     def response(self, name: str, text: str = "an answer") -> None:
         """A response from the domain (utter_...), logged as Rasa logs it."""
@@ -39,8 +43,16 @@ class Conversation:
         self.events.append({"event": "bot", "text": text, "metadata": {"utter_action": name}})
 
     def run(self, action) -> List[Dict[str, Any]]:
-        tracker = Tracker("test", dict(self.slots), self.latest, list(self.events), False, None, {},
-                          self.events[-1].get("name") if self.events else None)
+        tracker = Tracker(
+            "test",
+            dict(self.slots),
+            self.latest,
+            list(self.events),
+            False,
+            None,
+            {},
+            self.events[-1].get("name") if self.events else None,
+        )
         dispatcher = CollectingDispatcher()
         result = action.run(dispatcher, tracker, {})
         events = asyncio.run(result) if inspect.iscoroutine(result) else result
@@ -49,8 +61,14 @@ class Conversation:
             metadata = {k: v for k, v in message.items() if k not in _MESSAGE_DATA and v}
             if message.get("response"):
                 metadata["utter_action"] = message["response"]
-            self.events.append({"event": "bot", "text": message.get("text"), "metadata": metadata,
-                                "data": {"buttons": message.get("buttons")}})
+            self.events.append(
+                {
+                    "event": "bot",
+                    "text": message.get("text"),
+                    "metadata": metadata,
+                    "data": {"buttons": message.get("buttons")},
+                }
+            )
         for event in events:
             assert event["event"] == "slot" and event["name"] in self.slot_names, event
             self.slots[event["name"]] = event["value"]

@@ -1,9 +1,11 @@
 """Each acronym is spelled out the first time an answer uses it; CERS is spelled out in the what-is-CERS answer only."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
+
 from tests.unit.answer_texts import guides, responses
 
 EXPANSIONS = {

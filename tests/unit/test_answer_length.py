@@ -1,4 +1,5 @@
 """Answers fit a phone screen: the first message of every answer is at most 320 characters once office.yml's values are in, except step lists that quote the office's FAQ."""
+
 from __future__ import annotations
 
 import pytest

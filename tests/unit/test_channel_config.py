@@ -1,4 +1,5 @@
 """Channel configuration: secrets only from the environment, channels off without them."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,14 @@ from channels.config import CHANNELS, missing, report
 from channels.slack import SeenEvents
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SECRETS = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "PUBLIC_BASE_URL",
-           "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
+SECRETS = [
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_NUMBER",
+    "PUBLIC_BASE_URL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+]
 
 
 def test_credentials_yml_holds_no_secret_and_no_substitution():
@@ -18,7 +25,7 @@ def test_credentials_yml_holds_no_secret_and_no_substitution():
     assert "${" not in text  # Rasa fails on an unset ${VAR}: the channels read the environment
     settings = yaml.safe_load(text)
     for channel, values in settings.items():
-        for key in (values or {}):
+        for key in values or {}:
             assert not any(word in key for word in ("token", "secret", "sid", "password")), (channel, key)
 
 

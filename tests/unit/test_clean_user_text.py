@@ -1,4 +1,5 @@
 """What every channel does to a message before the bot reads it."""
+
 from channels.text import EMPTY_MESSAGE, MAX_MESSAGE_CHARS, clean_user_text
 
 

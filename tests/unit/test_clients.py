@@ -1,10 +1,11 @@
 """The client's address for the limits: X-Forwarded-For is believed only from TRUSTED_PROXIES."""
+
 from __future__ import annotations
 
 import pytest
 
-from channels.clients import client_address
 from cers.settings import SettingsError
+from channels.clients import client_address
 
 
 def test_without_trusted_proxies_the_peer_is_the_client(monkeypatch):

@@ -1,11 +1,25 @@
 """Every deadline rule of facility-status.md and its edges, on cers.deadlines alone."""
+
 import datetime as dt
 
 import pytest
 
 from cers.deadlines import (
-    APSA, CALARP, EMERGENCY_PLANS, FACILITY_INFORMATION, HAZARDOUS_WASTE, INVENTORY, UST,
-    Change, Facility, Records, State, Submittal, change_element, change_type, evaluate,
+    APSA,
+    CALARP,
+    EMERGENCY_PLANS,
+    FACILITY_INFORMATION,
+    HAZARDOUS_WASTE,
+    INVENTORY,
+    UST,
+    Change,
+    Facility,
+    Records,
+    State,
+    Submittal,
+    change_element,
+    change_type,
+    evaluate,
     required_elements,
 )
 from cers.status_reply import status_reply
@@ -43,8 +57,11 @@ def test_worked_example_inventory_accepted_2026_12_10_is_current_until_march_1_2
 
 def test_worked_example_inventory_accepted_2026_02_20_is_due_by_march_1_2027_with_14_days_left():
     today = d(2027, 2, 15)
-    subs = [fresh(FACILITY_INFORMATION, d(2026, 12, 10)), fresh(EMERGENCY_PLANS, d(2026, 12, 10)),
-            fresh(INVENTORY, d(2026, 2, 20))]
+    subs = [
+        fresh(FACILITY_INFORMATION, d(2026, 12, 10)),
+        fresh(EMERGENCY_PLANS, d(2026, 12, 10)),
+        fresh(INVENTORY, d(2026, 2, 20)),
+    ]
     status = evaluate(HMBP_ONLY, subs, [], today)
     inv = element(status, INVENTORY)
     assert (inv.state, inv.due, inv.days_left) == (State.DUE, d(2027, 3, 1), 14)
@@ -54,8 +71,11 @@ def test_worked_example_inventory_accepted_2026_02_20_is_due_by_march_1_2027_wit
 
 def test_worked_example_inventory_submitted_2025_02_01_is_overdue_since_march_1_2026():
     today = d(2027, 2, 15)
-    subs = [fresh(FACILITY_INFORMATION, d(2026, 12, 10)), fresh(EMERGENCY_PLANS, d(2026, 12, 10)),
-            fresh(INVENTORY, d(2025, 2, 1), status="Submitted")]
+    subs = [
+        fresh(FACILITY_INFORMATION, d(2026, 12, 10)),
+        fresh(EMERGENCY_PLANS, d(2026, 12, 10)),
+        fresh(INVENTORY, d(2025, 2, 1), status="Submitted"),
+    ]
     status = evaluate(HMBP_ONLY, subs, [], today)
     inv = element(status, INVENTORY)
     assert (inv.state, inv.due) == (State.OVERDUE, d(2026, 3, 1))
@@ -69,14 +89,21 @@ def test_worked_example_ownership_change_is_due_february_19_2027_with_4_days_lef
     status = evaluate(HMBP_ONLY, subs, [Change("ownership", d(2027, 1, 20))], today)
     (update,) = status.changes
     assert (update.element, update.due, update.days_left, update.state) == (
-        FACILITY_INFORMATION, d(2027, 2, 19), 4, State.DUE)
+        FACILITY_INFORMATION,
+        d(2027, 2, 19),
+        4,
+        State.DUE,
+    )
     assert "by February 19, 2027 (4 days left) for the ownership change" in status_reply(status)
 
 
 def test_worked_example_not_accepted_reviewed_2027_01_25_needs_a_correction_by_february_24_2027():
     today = d(2027, 2, 15)
-    subs = [fresh(FACILITY_INFORMATION, d(2026, 12, 10)), fresh(EMERGENCY_PLANS, d(2026, 12, 10)),
-            Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25))]
+    subs = [
+        fresh(FACILITY_INFORMATION, d(2026, 12, 10)),
+        fresh(EMERGENCY_PLANS, d(2026, 12, 10)),
+        Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25)),
+    ]
     status = evaluate(HMBP_ONLY, subs, [], today)
     (fix,) = status.corrections
     assert (fix.element, fix.due, fix.state, fix.days_left) == (INVENTORY, d(2027, 2, 24), State.DUE, 9)
@@ -86,26 +113,32 @@ def test_worked_example_not_accepted_reviewed_2027_01_25_needs_a_correction_by_f
 # ---------------------------------------------------------------- N, P and the annual rule
 
 
-@pytest.mark.parametrize("today, n, p", [
-    (d(2027, 2, 15), d(2027, 3, 1), d(2026, 3, 1)),
-    (d(2027, 3, 1), d(2027, 3, 1), d(2026, 3, 1)),      # today is March 1: N is today
-    (d(2027, 3, 2), d(2028, 3, 1), d(2027, 3, 1)),      # the day after: next year's
-    (d(2028, 2, 29), d(2028, 3, 1), d(2027, 3, 1)),     # leap day
-    (d(2027, 12, 31), d(2028, 3, 1), d(2027, 3, 1)),
-    (d(2028, 1, 1), d(2028, 3, 1), d(2027, 3, 1)),
-])
+@pytest.mark.parametrize(
+    "today, n, p",
+    [
+        (d(2027, 2, 15), d(2027, 3, 1), d(2026, 3, 1)),
+        (d(2027, 3, 1), d(2027, 3, 1), d(2026, 3, 1)),  # today is March 1: N is today
+        (d(2027, 3, 2), d(2028, 3, 1), d(2027, 3, 1)),  # the day after: next year's
+        (d(2028, 2, 29), d(2028, 3, 1), d(2027, 3, 1)),  # leap day
+        (d(2027, 12, 31), d(2028, 3, 1), d(2027, 3, 1)),
+        (d(2028, 1, 1), d(2028, 3, 1), d(2027, 3, 1)),
+    ],
+)
 def test_next_and_previous_annual_due_dates(today, n, p):
     status = evaluate(HMBP_ONLY, [], [], today)
     assert (status.annual_due, status.previous_due, status.days_left) == (n, p, (n - today).days)
 
 
-@pytest.mark.parametrize("submitted, state", [
-    (d(2026, 3, 2), State.CURRENT),   # the day after P
-    (d(2026, 3, 1), State.DUE),       # on P itself: not after P
-    (d(2025, 3, 2), State.DUE),       # the day after P - 1 year
-    (d(2025, 3, 1), State.OVERDUE),   # on P - 1 year: not after it
-    (None, State.OVERDUE),
-])
+@pytest.mark.parametrize(
+    "submitted, state",
+    [
+        (d(2026, 3, 2), State.CURRENT),  # the day after P
+        (d(2026, 3, 1), State.DUE),  # on P itself: not after P
+        (d(2025, 3, 2), State.DUE),  # the day after P - 1 year
+        (d(2025, 3, 1), State.OVERDUE),  # on P - 1 year: not after it
+        (None, State.OVERDUE),
+    ],
+)
 def test_annual_boundaries_on_march_1(submitted, state):
     today = d(2027, 3, 1)
     subs = [fresh(e, d(2027, 1, 5)) for e in (FACILITY_INFORMATION, EMERGENCY_PLANS)]
@@ -166,13 +199,21 @@ def test_required_elements_per_program():
     assert required_elements([]) == (FACILITY_INFORMATION,)
     assert required_elements(["HMBP"]) == (FACILITY_INFORMATION, INVENTORY, EMERGENCY_PLANS)
     assert required_elements(["CALARP", "hw", "APSA", "UST"]) == (
-        FACILITY_INFORMATION, UST, APSA, HAZARDOUS_WASTE, CALARP)
+        FACILITY_INFORMATION,
+        UST,
+        APSA,
+        HAZARDOUS_WASTE,
+        CALARP,
+    )
 
 
 def test_annual_status_is_the_worst_element():
     today = d(2027, 2, 15)
-    subs = [fresh(FACILITY_INFORMATION, d(2026, 12, 1)), fresh(INVENTORY, d(2026, 2, 1)),
-            fresh(EMERGENCY_PLANS, d(2026, 12, 1))]
+    subs = [
+        fresh(FACILITY_INFORMATION, d(2026, 12, 1)),
+        fresh(INVENTORY, d(2026, 2, 1)),
+        fresh(EMERGENCY_PLANS, d(2026, 12, 1)),
+    ]
     assert evaluate(HMBP_ONLY, subs, [], today).annual == State.DUE
     subs.append(fresh(UST, d(2020, 1, 1)))
     assert evaluate(Facility("12345678", "X", ("HMBP", "UST")), subs, [], today).annual == State.OVERDUE
@@ -180,8 +221,11 @@ def test_annual_status_is_the_worst_element():
 
 def test_a_record_for_an_element_the_programs_do_not_require_is_ignored():
     today = d(2027, 2, 15)
-    subs = all_current() + [fresh(UST, d(2010, 1, 1)), Submittal(UST, "Draft", d(2027, 2, 1)),
-                            Submittal(UST, "Not Accepted", d(2027, 2, 2), d(2027, 2, 3))]
+    subs = all_current() + [
+        fresh(UST, d(2010, 1, 1)),
+        Submittal(UST, "Draft", d(2027, 2, 1)),
+        Submittal(UST, "Not Accepted", d(2027, 2, 2), d(2027, 2, 3)),
+    ]
     status = evaluate(HMBP_ONLY, subs, [], today)
     assert status.annual == State.CURRENT
     assert UST not in [e.element for e in status.elements]
@@ -206,13 +250,19 @@ def test_any_non_draft_status_is_a_submission(status_name):
 
 def test_draft_after_the_latest_submission_is_reported_and_does_not_count():
     today = d(2027, 2, 15)
-    subs = [fresh(FACILITY_INFORMATION, d(2026, 12, 1)), fresh(EMERGENCY_PLANS, d(2026, 12, 1)),
-            fresh(INVENTORY, d(2026, 2, 1)), Submittal(INVENTORY, "Draft", d(2027, 2, 10))]
+    subs = [
+        fresh(FACILITY_INFORMATION, d(2026, 12, 1)),
+        fresh(EMERGENCY_PLANS, d(2026, 12, 1)),
+        fresh(INVENTORY, d(2026, 2, 1)),
+        Submittal(INVENTORY, "Draft", d(2027, 2, 10)),
+    ]
     status = evaluate(HMBP_ONLY, subs, [], today)
     assert element(status, INVENTORY).state == State.DUE  # the draft is not a submission
     assert [(x.element, x.saved_on) for x in status.drafts] == [(INVENTORY, d(2027, 2, 10))]
-    assert ("Your Hazardous Materials Inventory draft from February 10, 2027 is not submitted, so the office "
-            "can't see it yet.") in status_reply(status)
+    assert (
+        "Your Hazardous Materials Inventory draft from February 10, 2027 is not submitted, so the office "
+        "can't see it yet."
+    ) in status_reply(status)
 
 
 def test_draft_before_the_latest_submission_is_not_reported():
@@ -234,30 +284,57 @@ def test_draft_with_no_submission_at_all():
 # ---------------------------------------------------------------- changes
 
 
-@pytest.mark.parametrize("text, target", [
-    ("ownership", FACILITY_INFORMATION), ("Operator", FACILITY_INFORMATION),
-    ("business name", FACILITY_INFORMATION), ("address", FACILITY_INFORMATION),
-    ("emergency contact", FACILITY_INFORMATION), ("primary  contact", FACILITY_INFORMATION),
-    ("new hazardous material", INVENTORY), ("site layout", INVENTORY),
-    ("new generator", None), ("tank removal", None),
-])
+@pytest.mark.parametrize(
+    "text, target",
+    [
+        ("ownership", FACILITY_INFORMATION),
+        ("Operator", FACILITY_INFORMATION),
+        ("business name", FACILITY_INFORMATION),
+        ("address", FACILITY_INFORMATION),
+        ("emergency contact", FACILITY_INFORMATION),
+        ("primary  contact", FACILITY_INFORMATION),
+        ("new hazardous material", INVENTORY),
+        ("site layout", INVENTORY),
+        ("new generator", None),
+        ("tank removal", None),
+    ],
+)
 def test_which_element_a_change_calls_for(text, target):
     assert change_element(text) == target
 
 
-@pytest.mark.parametrize("text, kind", [
-    ("owner", "ownership"), ("New owner", "ownership"), ("Change of ownership", "ownership"),
-    ("sold", "ownership"), ("Business sold", "ownership"),
-    ("Operators", "operator"), ("new operator", "operator"), ("Change of Operator", "operator"),
-    ("name change", "business name"), ("New business name", "business name"), ("DBA", "business name"),
-    ("new address", "address"), ("Moved", "address"), ("relocated", "address"),
-    ("Emergency Contacts", "emergency contact"), ("24-hour contact", "emergency contact"),
-    ("Primary contacts", "primary contact"), ("main contact", "primary contact"),
-    ("New chemical", "new hazardous material"), ("new hazardous materials", "new hazardous material"),
-    ("added chemical", "new hazardous material"),
-    ("site map", "site layout"), ("Layout change", "site layout"), ("moved tanks", "site layout"),
-    ("new generator", None), ("tank removal", None), ("paving", None),
-])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("owner", "ownership"),
+        ("New owner", "ownership"),
+        ("Change of ownership", "ownership"),
+        ("sold", "ownership"),
+        ("Business sold", "ownership"),
+        ("Operators", "operator"),
+        ("new operator", "operator"),
+        ("Change of Operator", "operator"),
+        ("name change", "business name"),
+        ("New business name", "business name"),
+        ("DBA", "business name"),
+        ("new address", "address"),
+        ("Moved", "address"),
+        ("relocated", "address"),
+        ("Emergency Contacts", "emergency contact"),
+        ("24-hour contact", "emergency contact"),
+        ("Primary contacts", "primary contact"),
+        ("main contact", "primary contact"),
+        ("New chemical", "new hazardous material"),
+        ("new hazardous materials", "new hazardous material"),
+        ("added chemical", "new hazardous material"),
+        ("site map", "site layout"),
+        ("Layout change", "site layout"),
+        ("moved tanks", "site layout"),
+        ("new generator", None),
+        ("tank removal", None),
+        ("paving", None),
+    ],
+)
 def test_change_texts_as_offices_type_them_are_read_as_the_spec_types(text, kind):
     assert change_type(text) == kind
 
@@ -326,21 +403,32 @@ def test_late_submission_still_meets_the_change():
 
 
 def test_not_accepted_correction_due_day_and_day_after():
-    subs = [fresh(FACILITY_INFORMATION, d(2026, 12, 10)), fresh(EMERGENCY_PLANS, d(2026, 12, 10)),
-            Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25))]
+    subs = [
+        fresh(FACILITY_INFORMATION, d(2026, 12, 10)),
+        fresh(EMERGENCY_PLANS, d(2026, 12, 10)),
+        Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25)),
+    ]
     assert evaluate(HMBP_ONLY, subs, [], d(2027, 2, 24)).corrections[0].state == State.DUE
     late = evaluate(HMBP_ONLY, subs, [], d(2027, 2, 25))
     assert late.corrections[0].state == State.OVERDUE and late.overall == State.OVERDUE
-    assert "Correct and resubmit your Hazardous Materials Inventory — it was due February 24, 2027." in status_reply(late)
+    assert "Correct and resubmit your Hazardous Materials Inventory — it was due February 24, 2027." in status_reply(
+        late
+    )
 
 
 def test_resubmission_after_not_accepted_clears_the_correction():
-    subs = [Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25)), fresh(INVENTORY, d(2027, 2, 1), "Submitted")]
+    subs = [
+        Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25)),
+        fresh(INVENTORY, d(2027, 2, 1), "Submitted"),
+    ]
     assert evaluate(HMBP_ONLY, subs, [], d(2027, 2, 15)).corrections == ()
 
 
 def test_same_day_resubmission_counts_as_the_correction():
-    subs = [Submittal(INVENTORY, "Submitted", d(2027, 1, 25)), Submittal(INVENTORY, "Not Accepted", d(2027, 1, 25), d(2027, 1, 25))]
+    subs = [
+        Submittal(INVENTORY, "Submitted", d(2027, 1, 25)),
+        Submittal(INVENTORY, "Not Accepted", d(2027, 1, 25), d(2027, 1, 25)),
+    ]
     assert evaluate(HMBP_ONLY, subs, [], d(2027, 2, 15)).corrections == ()
 
 
@@ -352,7 +440,10 @@ def test_older_not_accepted_is_not_a_correction_once_something_newer_was_submitt
 
 
 def test_a_draft_after_not_accepted_does_not_clear_the_correction():
-    subs = [Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25)), Submittal(INVENTORY, "Draft", d(2027, 2, 1))]
+    subs = [
+        Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25)),
+        Submittal(INVENTORY, "Draft", d(2027, 2, 1)),
+    ]
     status = evaluate(HMBP_ONLY, subs, [], d(2027, 2, 15))
     assert len(status.corrections) == 1 and len(status.drafts) == 1
 

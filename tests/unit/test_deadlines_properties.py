@@ -1,11 +1,21 @@
 """Invariants of the deadline rules, checked on generated records (hypothesis)."""
+
 import dataclasses
 import datetime as dt
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cers.deadlines import (
-    ELEMENTS, NOT_ACCEPTED, PROGRAMS, SUBMITTAL_STATUSES, Change, Facility, State, Submittal, evaluate,
+    ELEMENTS,
+    NOT_ACCEPTED,
+    PROGRAMS,
+    SUBMITTAL_STATUSES,
+    Change,
+    Facility,
+    State,
+    Submittal,
+    evaluate,
 )
 
 DAYS = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2032, 12, 31))
@@ -23,15 +33,21 @@ def submittals(draw, statuses=SUBMITTAL_STATUSES):
 
 
 changes = st.builds(Change, st.sampled_from(CHANGES), DAYS)
-facilities = st.builds(Facility, st.just("10234567"), st.just("Test Facility"),
-                       st.lists(st.sampled_from(PROGRAMS), unique=True).map(tuple))
+facilities = st.builds(
+    Facility, st.just("10234567"), st.just("Test Facility"), st.lists(st.sampled_from(PROGRAMS), unique=True).map(tuple)
+)
 
 
 def rank(status):
     """Everything that can get worse, as one comparable tuple per facility."""
-    return (status.overall, status.annual, sum(e.state for e in status.elements),
-            len([c for c in status.changes if c.state == State.OVERDUE]) + len([c for c in status.corrections if c.state == State.OVERDUE]),
-            len(status.changes) + len(status.corrections))
+    return (
+        status.overall,
+        status.annual,
+        sum(e.state for e in status.elements),
+        len([c for c in status.changes if c.state == State.OVERDUE])
+        + len([c for c in status.corrections if c.state == State.OVERDUE]),
+        len(status.changes) + len(status.corrections),
+    )
 
 
 def no_worse(after, before):
@@ -40,8 +56,13 @@ def no_worse(after, before):
 
 
 @settings(max_examples=300, deadline=None)
-@given(facilities, st.lists(submittals(), max_size=8), st.lists(changes, max_size=3), DAYS,
-       submittals(statuses=("Submitted", "Under Review", "Accepted")))
+@given(
+    facilities,
+    st.lists(submittals(), max_size=8),
+    st.lists(changes, max_size=3),
+    DAYS,
+    submittals(statuses=("Submitted", "Under Review", "Accepted")),
+)
 def test_a_later_submission_never_makes_a_status_worse(facility, subs, chs, today, extra):
     latest = max([s.date for s in subs] + [extra.date])
     later = dataclasses.replace(extra, date=latest, reviewed_on=latest if extra.reviewed_on else None)
@@ -65,8 +86,12 @@ def test_status_is_a_function_of_dates_not_of_order_names_or_which_submitted_sta
     shuffled = list(subs)
     rnd.shuffle(shuffled)
     # Submitted, Under Review and Accepted are all just "a submission" to the rules.
-    relabelled = [dataclasses.replace(s, status=rnd.choice(("Submitted", "Under Review", "Accepted")))
-                  if s.status in ("Submitted", "Under Review", "Accepted") else s for s in shuffled]
+    relabelled = [
+        dataclasses.replace(s, status=rnd.choice(("Submitted", "Under Review", "Accepted")))
+        if s.status in ("Submitted", "Under Review", "Accepted")
+        else s
+        for s in shuffled
+    ]
     renamed = dataclasses.replace(facility, cers_id="987654321", name="Other", phone="(530) 555-0199")
     after = evaluate(renamed, relabelled, list(reversed(chs)), today)
     assert dataclasses.replace(after, facility=facility) == before

@@ -1,4 +1,5 @@
 """The demo data set covers every rule, on 2027-02-15 (as its README says) and on the real date."""
+
 import datetime as dt
 from pathlib import Path
 
@@ -38,9 +39,23 @@ def cases(today):
     return found
 
 
-EVERY_CASE = {"annual current", "annual due", "annual overdue", "never submitted", "change pending",
-              "change overdue", "not accepted pending", "not accepted overdue", "draft not submitted",
-              "element not required", "program HMBP", "program UST", "program APSA", "program HW", "program CALARP"}
+EVERY_CASE = {
+    "annual current",
+    "annual due",
+    "annual overdue",
+    "never submitted",
+    "change pending",
+    "change overdue",
+    "not accepted pending",
+    "not accepted overdue",
+    "draft not submitted",
+    "element not required",
+    "program HMBP",
+    "program UST",
+    "program APSA",
+    "program HW",
+    "program CALARP",
+}
 
 
 def test_at_least_25_facilities_with_the_spec_example_id():

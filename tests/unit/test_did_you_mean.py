@@ -1,5 +1,8 @@
 """The "Did you mean" reply (actions/triage.py): the likeliest topics as buttons, "Something else", never a dead end."""
+
 from __future__ import annotations
+
+import pytest
 
 from actions.triage import ActionDidYouMean, ActionReportEmergency
 from cers.topics import best_guesses, topic_titles
@@ -16,8 +19,9 @@ def unsure(ranking):
 
 
 def test_offers_the_likeliest_topics_best_first_then_something_else():
-    conversation = unsure([("how_to_add_user", 0.31), ("how_to_log_in", 0.22), ("user_roles", 0.2),
-                           ("greet", 0.1), ("site_map", 0.09)])
+    conversation = unsure(
+        [("how_to_add_user", 0.31), ("how_to_log_in", 0.22), ("user_roles", 0.2), ("greet", 0.1), ("site_map", 0.09)]
+    )
     [message] = conversation.run(ActionDidYouMean())
     assert message["response"] == "utter_did_you_mean"
     assert [b["title"] for b in message["buttons"]] == ["Add a user", "Log in", "User roles", "Something else"]
@@ -39,6 +43,7 @@ def test_a_likely_off_topic_question_gets_the_out_of_scope_answer():
 
 def test_every_offered_topic_has_a_domain_response_or_action():
     import yaml
+
     domain = yaml.safe_load(open("domain.yml", encoding="utf-8"))
     for intent in topic_titles():
         assert intent in domain["intents"], intent
@@ -55,17 +60,17 @@ def test_spanish_emergency_gets_the_bilingual_reply_and_a_waiting_check_is_offer
     assert [m["response"] for m in conversation.run(ActionReportEmergency())] == ["utter_report_emergency"]
 
 
-import pytest
-
-
-@pytest.mark.parametrize("text, response", [
-    ("what about the inventory?", "utter_element_inventory"),
-    ("and the chemical list?", "utter_element_inventory"),
-    ("what about the emergency response plan", "utter_element_plans"),
-    ("and business activities?", "utter_element_facility_information"),
-    ("what about the map", "utter_site_map"),
-    ("tell me more", "utter_submittal_elements"),
-])
+@pytest.mark.parametrize(
+    "text, response",
+    [
+        ("what about the inventory?", "utter_element_inventory"),
+        ("and the chemical list?", "utter_element_inventory"),
+        ("what about the emergency response plan", "utter_element_plans"),
+        ("and business activities?", "utter_element_facility_information"),
+        ("what about the map", "utter_site_map"),
+        ("tell me more", "utter_submittal_elements"),
+    ],
+)
 def test_a_part_of_the_submittal_after_the_elements_answer_gets_that_part(text, response):
     from actions.triage import ActionElementFollowUp
 

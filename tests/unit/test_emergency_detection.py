@@ -3,6 +3,7 @@
 The sets in tests/nlu/emergencies*.yml were written by people who had not seen the rules; the
 third was first run against them unchanged (see docs/intents.md for what it measured).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -51,10 +52,20 @@ def test_other_spanish_is_non_english(text):
     assert triage_intent(text) == "non_english"
 
 
-@pytest.mark.parametrize("text", [
-    "how do i add a user", "no", "yes please", "ok", "hi", "what's your phone number",
-    "we have 300 gallons of diesel", "can my editor submit?", "10234567 95971",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do i add a user",
+        "no",
+        "yes please",
+        "ok",
+        "hi",
+        "what's your phone number",
+        "we have 300 gallons of diesel",
+        "can my editor submit?",
+        "10234567 95971",
+    ],
+)
 def test_ordinary_english_is_left_to_the_classifier(text):
     assert triage_intent(text) is None
 
@@ -67,6 +78,7 @@ def test_button_payloads_are_left_alone(payload):
 @pytest.mark.parametrize("text", messages("not_emergencies"))
 def test_a_guess_of_emergency_is_overruled_when_the_words_say_past_or_rules(text):
     from cers.emergency import explicitly_not_now
+
     # Not every such message has a cue (some share no words at all); those that do are overruled.
     if explicitly_not_now(text):
         assert not describes_emergency(text)
@@ -74,6 +86,7 @@ def test_a_guess_of_emergency_is_overruled_when_the_words_say_past_or_rules(text
 
 def test_overruled_emergency_takes_the_next_guess_or_did_you_mean():
     from rasa.shared.nlu.training_data.message import Message
+
     from channels.triage import TriageOverride
 
     def parsed(text, ranking):
@@ -84,17 +97,29 @@ def test_overruled_emergency_takes_the_next_guess_or_did_you_mean():
         return message.get("intent")["name"]
 
     past = "we had a small leak in march, do I have to tell anyone"
-    assert parsed(past, [{"name": "report_emergency", "confidence": 0.5},
-                         {"name": "release_reporting", "confidence": 0.3}]) == "release_reporting"
-    assert parsed(past, [{"name": "report_emergency", "confidence": 0.8},
-                         {"name": "when_to_update", "confidence": 0.1}]) == "nlu_fallback"
+    assert (
+        parsed(
+            past, [{"name": "report_emergency", "confidence": 0.5}, {"name": "release_reporting", "confidence": 0.3}]
+        )
+        == "release_reporting"
+    )
+    assert (
+        parsed(past, [{"name": "report_emergency", "confidence": 0.8}, {"name": "when_to_update", "confidence": 0.1}])
+        == "nlu_fallback"
+    )
     # A guess of emergency that names a hazard, with no words against it, stands.
-    assert parsed("weird fumes by the chlorine room today", [
-        {"name": "report_emergency", "confidence": 0.6}, {"name": "ust_program", "confidence": 0.3}]) == "report_emergency"
+    assert (
+        parsed(
+            "weird fumes by the chlorine room today",
+            [{"name": "report_emergency", "confidence": 0.6}, {"name": "ust_program", "confidence": 0.3}],
+        )
+        == "report_emergency"
+    )
 
 
 def test_a_guess_of_emergency_that_names_no_hazard_is_overruled():
     from rasa.shared.nlu.training_data.message import Message
+
     from channels.triage import TriageOverride
 
     message = Message(data={"text": "the thing with the people and the stuff"})

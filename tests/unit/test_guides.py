@@ -1,4 +1,5 @@
 """The walkthrough engine: every guide loads, follows the office FAQ, and every command behaves."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,7 @@ import pytest
 from cers.guides.engine import State, Walkthrough
 from cers.guides.loader import GUIDES_DIR, GuideError, load_guide_file, load_guides
 from cers.guides.matching import find_guide, guide_for_faq, match_guide
-from cers.settings import Office, load_office, OfficeHours
+from cers.settings import Office, OfficeHours, load_office
 
 PART_A_COUNTS = {
     "create_account": 5,
@@ -23,23 +24,43 @@ PART_B = ("resubmit_without_changes", "request_facility_access", "fix_not_accept
 
 # The button and link names of each Part A step (cers-facts.md), which the step must quote.
 PART_A_KEY_NAMES = {
-    "create_account": [["CERS homepage"], ["'Business Portal Sign-In'", "green", "blue"],
-                       ["'Create New Account'"], ["activation email", "Business Portal"],
-                       ["request access"]],
-    "log_in": [["'Business Portal Sign-In'", "green"], ["User ID", "'Next'"], ["password", "'Next'"],
-               ["'Forgot your user name and password?'"]],
+    "create_account": [
+        ["CERS homepage"],
+        ["'Business Portal Sign-In'", "green", "blue"],
+        ["'Create New Account'"],
+        ["activation email", "Business Portal"],
+        ["request access"],
+    ],
+    "log_in": [
+        ["'Business Portal Sign-In'", "green"],
+        ["User ID", "'Next'"],
+        ["password", "'Next'"],
+        ["'Forgot your user name and password?'"],
+    ],
     "add_user": [["Select your business"], ["'People/Users'"], ["'Add a Person'"]],
     "edit_user": [["Edit button", "bottom of the page"], ["Save"]],
     "view_business_info": [["select your facility"], ["'Start/Edit Submittal'"], ["page you want to see"]],
-    "update_business_info": [["page you want to edit"],
-                             ["'Start New Submittal'", "'Based on a copy of the last submittal'"],
-                             ["make your changes"], ["draft"], ["ALL draft pages"]],
+    "update_business_info": [
+        ["page you want to edit"],
+        ["'Start New Submittal'", "'Based on a copy of the last submittal'"],
+        ["make your changes"],
+        ["draft"],
+        ["ALL draft pages"],
+    ],
 }
 
 # shared/ sits beside the project's clone (in CI too); /work/shared on the developers' machines.
-FACTS = next((path for path in (Path(__file__).resolve().parents[3] / "shared/domain/cers-facts.md",
-                                Path("/work/shared/domain/cers-facts.md")) if path.exists()),
-             Path("/work/shared/domain/cers-facts.md"))
+FACTS = next(
+    (
+        path
+        for path in (
+            Path(__file__).resolve().parents[3] / "shared/domain/cers-facts.md",
+            Path("/work/shared/domain/cers-facts.md"),
+        )
+        if path.exists()
+    ),
+    Path("/work/shared/domain/cers-facts.md"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +70,17 @@ def guides():
 
 @pytest.fixture
 def office():
-    return Office(name="Test County EH", short_name="the test office", phone="(555) 010-0000",
-                  city="", hours=OfficeHours(), address="", email="", annual_due_month=3, annual_due_day=1)
+    return Office(
+        name="Test County EH",
+        short_name="the test office",
+        phone="(555) 010-0000",
+        city="",
+        hours=OfficeHours(),
+        address="",
+        email="",
+        annual_due_month=3,
+        annual_due_day=1,
+    )
 
 
 @pytest.fixture
@@ -66,6 +96,7 @@ def walk(engine, *commands, guide="add_user"):
 
 
 # --- the guides themselves
+
 
 def test_every_guide_loads(guides):
     assert set(PART_A_COUNTS) | set(PART_B) <= set(guides)
@@ -119,43 +150,48 @@ def test_faq_intent_and_response_map_to_the_guide(guides):
 
 # --- matching free text
 
-@pytest.mark.parametrize("text,guide_id", [
-    ("walk me through adding a user", "add_user"),
-    ("help me add someone step by step", "add_user"),
-    ("walk me thru addding a usr", "add_user"),
-    ("guide me through logging in", "log_in"),
-    ("I forgot my pasword", "log_in"),
-    ("how do I creat an acount", "create_account"),
-    ("step by step sign up", "create_account"),
-    ("change a users email", "edit_user"),
-    ("see what we submitted", "view_business_info"),
-    ("update our bussiness informaton", "update_business_info"),
-    ("nothing changed, resubmit", "resubmit_without_changes"),
-    ("request acess to a facility", "request_facility_access"),
-    ("my submittal was rejected", "fix_not_accepted"),
-    ("Adding a user", "add_user"),
-    # examples from data/nlu/walkthrough.yml
-    ("walk me through giving a coworker access", "add_user"),
-    ("walk me trough adding an employee", "add_user"),
-    ("step by step how to change a user's email", "edit_user"),
-    ("walk me through making a new submittal", "update_business_info"),
-    ("start a walkthrough for updating our info", "update_business_info"),
-    ("take me through resubmitting last year's info", "resubmit_without_changes"),
-    ("step by step on viewing what we submitted", "view_business_info"),
-    ("setting up a cers account slowly", "create_account"),
-    ("guide me through logging on", "log_in"),
-    ("can you guide me through signing in one step at a time", "log_in"),
-    ("guided walkthrough for a not accepted submittal", "fix_not_accepted"),
-    ("walk me through fixing my rejected submittal", "fix_not_accepted"),
-    ("guide me through requesting facility access", "request_facility_access"),
-])
+
+@pytest.mark.parametrize(
+    "text,guide_id",
+    [
+        ("walk me through adding a user", "add_user"),
+        ("help me add someone step by step", "add_user"),
+        ("walk me thru addding a usr", "add_user"),
+        ("guide me through logging in", "log_in"),
+        ("I forgot my pasword", "log_in"),
+        ("how do I creat an acount", "create_account"),
+        ("step by step sign up", "create_account"),
+        ("change a users email", "edit_user"),
+        ("see what we submitted", "view_business_info"),
+        ("update our bussiness informaton", "update_business_info"),
+        ("nothing changed, resubmit", "resubmit_without_changes"),
+        ("request acess to a facility", "request_facility_access"),
+        ("my submittal was rejected", "fix_not_accepted"),
+        ("Adding a user", "add_user"),
+        # examples from data/nlu/walkthrough.yml
+        ("walk me through giving a coworker access", "add_user"),
+        ("walk me trough adding an employee", "add_user"),
+        ("step by step how to change a user's email", "edit_user"),
+        ("walk me through making a new submittal", "update_business_info"),
+        ("start a walkthrough for updating our info", "update_business_info"),
+        ("take me through resubmitting last year's info", "resubmit_without_changes"),
+        ("step by step on viewing what we submitted", "view_business_info"),
+        ("setting up a cers account slowly", "create_account"),
+        ("guide me through logging on", "log_in"),
+        ("can you guide me through signing in one step at a time", "log_in"),
+        ("guided walkthrough for a not accepted submittal", "fix_not_accepted"),
+        ("walk me through fixing my rejected submittal", "fix_not_accepted"),
+        ("guide me through requesting facility access", "request_facility_access"),
+    ],
+)
 def test_match_guide(guides, text, guide_id):
     guide = match_guide(text, guides)
     assert guide is not None and guide.id == guide_id, text
 
 
-@pytest.mark.parametrize("text", ["walk me through it", "step by step please", "", "what's the weather",
-                                  "business info"])
+@pytest.mark.parametrize(
+    "text", ["walk me through it", "step by step please", "", "what's the weather", "business info"]
+)
 def test_no_match_when_nothing_or_two_equally_named(guides, text):
     assert match_guide(text, guides) is None
 
@@ -168,6 +204,7 @@ def test_find_guide_by_id_title_or_words(guides):
 
 
 # --- the commands
+
 
 def test_start_gives_step_one_with_quick_replies(engine):
     reply = engine.handle("start", State(), "add_user")
@@ -357,15 +394,18 @@ def test_a_new_guide_needs_no_code(tmp_path):
     assert match_guide("walk me through doing a sample", guides).id == "sample"
 
 
-@pytest.mark.parametrize("text,problem", [
-    (GOOD.replace("title: A sample\n", ""), "missing title"),
-    (GOOD.replace("  - text: Click 'One'.", "  - txt: Click 'One'."), "unknown key(s) txt"),
-    (GOOD.replace("steps:\n  - text: Click 'One'.", "steps: []"), "'steps' must be a non-empty list"),
-    (GOOD.replace("id: sample", "id: other"), "differs from the file name"),
-    (GOOD.replace("Done.", "Call {office_fone}."), "bad placeholder"),
-    (GOOD + "  bad: [", "not valid YAML"),
-    ("- just a list", "expected a mapping"),
-])
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        (GOOD.replace("title: A sample\n", ""), "missing title"),
+        (GOOD.replace("  - text: Click 'One'.", "  - txt: Click 'One'."), "unknown key(s) txt"),
+        (GOOD.replace("steps:\n  - text: Click 'One'.", "steps: []"), "'steps' must be a non-empty list"),
+        (GOOD.replace("id: sample", "id: other"), "differs from the file name"),
+        (GOOD.replace("Done.", "Call {office_fone}."), "bad placeholder"),
+        (GOOD + "  bad: [", "not valid YAML"),
+        ("- just a list", "expected a mapping"),
+    ],
+)
 def test_bad_guide_file_gives_a_clear_error(tmp_path, text, problem):
     write(tmp_path, "sample.yml", text)
     with pytest.raises(GuideError) as error:

@@ -1,4 +1,5 @@
 """cers/intent_model.py: the classifier learns from words, typos and (optionally) embeddings, and ranks every intent."""
+
 from __future__ import annotations
 
 import io
@@ -10,12 +11,18 @@ import pytest
 from cers.intent_model import IntentModel, word_ngrams
 
 EXAMPLES = [
-    ("how do i add a user", "add_user"), ("add a person to our account", "add_user"),
-    ("invite my coworker", "add_user"), ("put a new user on", "add_user"),
-    ("i forgot my password", "log_in"), ("cant log in", "log_in"),
-    ("how do i sign in", "log_in"), ("locked out of cers", "log_in"),
-    ("when is it due", "due_date"), ("what is the deadline", "due_date"),
-    ("due date for the annual report", "due_date"), ("how many days left", "due_date"),
+    ("how do i add a user", "add_user"),
+    ("add a person to our account", "add_user"),
+    ("invite my coworker", "add_user"),
+    ("put a new user on", "add_user"),
+    ("i forgot my password", "log_in"),
+    ("cant log in", "log_in"),
+    ("how do i sign in", "log_in"),
+    ("locked out of cers", "log_in"),
+    ("when is it due", "due_date"),
+    ("what is the deadline", "due_date"),
+    ("due date for the annual report", "due_date"),
+    ("how many days left", "due_date"),
 ]
 
 
@@ -25,6 +32,7 @@ def split(text):
 
 def trained(embed=None, **settings):
     from cers.intent_model import IntentModelSettings
+
     model = IntentModel(IntentModelSettings(**settings))
     texts = [t for t, _ in EXAMPLES]
     model.fit(texts, [split(t) for t in texts], [i for _, i in EXAMPLES], embed)
@@ -35,11 +43,14 @@ def test_word_ngrams_are_words_and_pairs():
     assert word_ngrams(["Add", "a", "User"]) == ["add", "a", "user", "add a", "a user"]
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("how do I add someone", "add_user"),
-    ("forgot pasword", "log_in"),        # a typo: character n-grams still match
-    ("deadlin??", "due_date"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("how do I add someone", "add_user"),
+        ("forgot pasword", "log_in"),  # a typo: character n-grams still match
+        ("deadlin??", "due_date"),
+    ],
+)
 def test_ranks_the_right_intent_first(text, intent):
     [ranking] = trained().rank([text], [split(text)], None)
     assert ranking[0][0] == intent

@@ -1,4 +1,5 @@
 """Office settings (office.yml, CERS_TODAY) and the "when is it due?" answer built from them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,7 +61,10 @@ def test_office_details_come_from_the_office_file(other_office):
     office = load_office()
     slots = office_slots(office)
     assert slots["office_phone"] == "(530) 555-0100"
-    assert "Hours: Monday to Thursday, 8:00 AM to 5:00 PM; Friday, 8:00 AM to 12:00 PM and 1:00 PM to 5:00 PM" in slots["office_contact"]
+    assert (
+        "Hours: Monday to Thursday, 8:00 AM to 5:00 PM; Friday, 8:00 AM to 12:00 PM and 1:00 PM to 5:00 PM"
+        in slots["office_contact"]
+    )
     assert "Address: 1 Main St, Downieville" in slots["office_contact"]
     assert "E-mail: cupa@example.org" in slots["office_contact"]
     assert "not listed" not in slots["office_contact"]
@@ -70,17 +74,28 @@ def test_office_details_come_from_the_office_file(other_office):
 def test_unknown_hours_address_and_email_are_said_to_be_not_listed_with_the_phone():
     slots = office_slots(load_office())
     assert slots["office_contact"].splitlines() == [
-        "Plumas County Environmental Health", "Phone: (530) 283-6355",
-        "Address: not listed (the office is in Quincy, California)", "E-mail: not listed",
-        "Hours: not listed", "For anything not listed, call (530) 283-6355."]
+        "Plumas County Environmental Health",
+        "Phone: (530) 283-6355",
+        "Address: not listed (the office is in Quincy, California)",
+        "E-mail: not listed",
+        "Hours: not listed",
+        "For anything not listed, call (530) 283-6355.",
+    ]
 
 
-@pytest.mark.parametrize("moment, is_open", [
-    ("2026-11-23T08:00", True), ("2026-11-23T07:59", False), ("2026-11-23T16:59", True),
-    ("2026-11-23T17:00", False), ("2026-11-27T12:30", False), ("2026-11-27T13:00", True),
-    ("2026-11-28T10:00", False),  # a Saturday
-    ("2026-12-25T10:00", False),  # a closed date (a Friday)
-])
+@pytest.mark.parametrize(
+    "moment, is_open",
+    [
+        ("2026-11-23T08:00", True),
+        ("2026-11-23T07:59", False),
+        ("2026-11-23T16:59", True),
+        ("2026-11-23T17:00", False),
+        ("2026-11-27T12:30", False),
+        ("2026-11-27T13:00", True),
+        ("2026-11-28T10:00", False),  # a Saturday
+        ("2026-12-25T10:00", False),  # a closed date (a Friday)
+    ],
+)
 def test_office_hours_say_whether_the_office_is_open(other_office, moment, is_open):
     assert load_office().hours.is_open(dt.datetime.fromisoformat(moment)) is is_open
 
@@ -90,14 +105,17 @@ def test_an_aware_time_is_read_in_the_office_s_time_zone(other_office):
     assert load_office().hours.is_open(utc)
 
 
-@pytest.mark.parametrize("hours, message", [
-    ("Monday to Friday, 8 to 5", "hours must be"),
-    ("{time_zone: Mars/Base}", "time zone"),
-    ("{weekly: {funday: '08:00-17:00'}}", "not a weekday"),
-    ("{weekly: {monday: '8 to 5'}}", "not like 08:00-17:00"),
-    ("{weekly: {monday: '17:00-08:00'}}", "ends before it starts"),
-    ("{closed_dates: [christmas]}", "not a date"),
-])
+@pytest.mark.parametrize(
+    "hours, message",
+    [
+        ("Monday to Friday, 8 to 5", "hours must be"),
+        ("{time_zone: Mars/Base}", "time zone"),
+        ("{weekly: {funday: '08:00-17:00'}}", "not a weekday"),
+        ("{weekly: {monday: '8 to 5'}}", "not like 08:00-17:00"),
+        ("{weekly: {monday: '17:00-08:00'}}", "ends before it starts"),
+        ("{closed_dates: [christmas]}", "not a date"),
+    ],
+)
 def test_bad_hours_are_a_clear_error(tmp_path, monkeypatch, hours, message):
     path = tmp_path / "office.yml"
     path.write_text(f"name: X\nphone: '1'\nhours: {hours}\n")
@@ -126,10 +144,16 @@ def test_due_date_answer_says_submittal_or_certification():
     assert "submittal or certification" in annual_due_date_answer(dt.date(2026, 11, 23))
 
 
-@pytest.mark.parametrize("day, late", [
-    (dt.date(2027, 3, 1), False), (dt.date(2027, 3, 2), True), (dt.date(2027, 4, 30), True),
-    (dt.date(2027, 5, 1), False), (dt.date(2027, 2, 28), False),
-])
+@pytest.mark.parametrize(
+    "day, late",
+    [
+        (dt.date(2027, 3, 1), False),
+        (dt.date(2027, 3, 2), True),
+        (dt.date(2027, 4, 30), True),
+        (dt.date(2027, 5, 1), False),
+        (dt.date(2027, 2, 28), False),
+    ],
+)
 def test_for_60_days_after_the_due_date_the_answer_says_late_and_offers_the_status_check(day, late, monkeypatch):
     from actions.faq import ActionAnnualDueDate
     from tests.unit.conversation import Conversation

@@ -1,4 +1,5 @@
 """Property-based tests (hypothesis) of every reader of untrusted text: CERS IDs and ZIPs, numbered choices, day spans, change types, client addresses, CSV rows."""
+
 from __future__ import annotations
 
 import csv
@@ -70,8 +71,10 @@ def test_any_facilities_csv_is_imported_or_refused_with_named_problems(tmp_path_
         writer.writerow(["cers_id", "name", "street", "city", "zip", "phone", "programs"])
         for cers_id, name, city, zip_code, programs in rows:
             writer.writerow([cers_id, name, "1 Main St", city, zip_code, "", programs])
-    for name, header in (("submittals.csv", "cers_id,element,status,date,reviewed_on"),
-                         ("changes.csv", "cers_id,change,changed_on")):
+    for name, header in (
+        ("submittals.csv", "cers_id,element,status,date,reviewed_on"),
+        ("changes.csv", "cers_id,change,changed_on"),
+    ):
         (folder / name).write_text(header + "\n", encoding="utf-8")
     try:
         records = read_folder(folder)

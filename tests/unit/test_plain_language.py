@@ -1,4 +1,5 @@
 """Every answer of two sentences or more, and every walkthrough step, reads at grade 9 or lower (Flesch-Kincaid, textstat)."""
+
 from __future__ import annotations
 
 import re
@@ -14,14 +15,30 @@ from tests.unit.answer_texts import ROOT, guide_texts, responses
 MAX_GRADE = 9.0
 # Names a reader recognises as names, not as words to read: left out of the count (issue 9).
 NAMES = (
-    "Hazardous Materials Inventory", "Emergency Response and Training Plans", "Facility Information",
-    "Business Owner/Operator Identification", "Business Activities", "Aboveground Petroleum Storage Act",
-    "Aboveground Petroleum Storage", "Underground Storage Tanks", "Underground storage tanks",
-    "Hazardous Waste", "California Health and Safety Code", "Health and Safety Code",
-    "California Environmental Reporting System", "Cal OES State Warning Center", "National Response Center",
-    "Department of Toxic Substances Control", "California Accidental Release Prevention program",
-    "Spill Prevention, Control and Countermeasure", "Risk Management Plan", "Tank Facility Statement",
-    "Hazardous Materials Business Plan", "Business Portal", "Lead User", "Lead Users",
+    "Hazardous Materials Inventory",
+    "Emergency Response and Training Plans",
+    "Facility Information",
+    "Business Owner/Operator Identification",
+    "Business Activities",
+    "Aboveground Petroleum Storage Act",
+    "Aboveground Petroleum Storage",
+    "Underground Storage Tanks",
+    "Underground storage tanks",
+    "Hazardous Waste",
+    "California Health and Safety Code",
+    "Health and Safety Code",
+    "California Environmental Reporting System",
+    "Cal OES State Warning Center",
+    "National Response Center",
+    "Department of Toxic Substances Control",
+    "California Accidental Release Prevention program",
+    "Spill Prevention, Control and Countermeasure",
+    "Risk Management Plan",
+    "Tank Facility Statement",
+    "Hazardous Materials Business Plan",
+    "Business Portal",
+    "Lead User",
+    "Lead Users",
 )
 
 
@@ -39,8 +56,8 @@ def readable(text: str) -> str:
     """The text as it is read: office values filled in, names and quoted buttons out, one sentence a line."""
     for key, value in office_slots(load_office()).items():
         text = text.replace("{" + key + "}", value)
-    text = re.sub(r"'[^']*'", "it", text)          # quoted button and link names
-    text = re.sub(r"\([^)]*\)", "", text)          # acronym expansions, statute numbers, examples
+    text = re.sub(r"'[^']*'", "it", text)  # quoted button and link names
+    text = re.sub(r"\([^)]*\)", "", text)  # acronym expansions, statute numbers, examples
     for name in NAMES:
         text = text.replace(name, "it")
     lines = [line.strip(" -") for line in text.splitlines() if line.strip(" -")]

@@ -1,4 +1,5 @@
 """Staff powers rest on channel names: every channel the server runs must be named in cers/roles.py, public or staff."""
+
 from __future__ import annotations
 
 import importlib

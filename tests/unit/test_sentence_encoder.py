@@ -1,5 +1,6 @@
 """cers.sentence_encoder gives what sentence-transformers' all-MiniLM-L6-v2 gives
 (tests/fixtures/minilm_reference.json, made by scripts/make_minilm_reference.py), from the pinned model."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """SMS formatting: plain text, numbered choices, splitting, and reading a numbered answer back."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,24 +14,28 @@ from channels.sms import (
 )
 
 
-@pytest.mark.parametrize("markdown, plain", [
-    ("**Bold** and __strong__", "Bold and strong"),
-    ("*emphasis* and _this_", "emphasis and this"),
-    ("See [the CERS site](https://cers.calepa.ca.gov/)", "See the CERS site: https://cers.calepa.ca.gov/"),
-    ("## Heading\ntext", "Heading\ntext"),
-    ("* one\n* two", "- one\n- two"),
-    ("use `Start Submittal`", "use Start Submittal"),
-    ("It\u2019s \u201cdue\u201d \u2014 soon\u2026", "It's \"due\" - soon..."),
-    ("snake_case_words and 2*3*4 stay", "snake_case_words and 2*3*4 stay"),
-    ("- a dash list\n- stays", "- a dash list\n- stays"),
-])
+@pytest.mark.parametrize(
+    "markdown, plain",
+    [
+        ("**Bold** and __strong__", "Bold and strong"),
+        ("*emphasis* and _this_", "emphasis and this"),
+        ("See [the CERS site](https://cers.calepa.ca.gov/)", "See the CERS site: https://cers.calepa.ca.gov/"),
+        ("## Heading\ntext", "Heading\ntext"),
+        ("* one\n* two", "- one\n- two"),
+        ("use `Start Submittal`", "use Start Submittal"),
+        ("It\u2019s \u201cdue\u201d \u2014 soon\u2026", 'It\'s "due" - soon...'),
+        ("snake_case_words and 2*3*4 stay", "snake_case_words and 2*3*4 stay"),
+        ("- a dash list\n- stays", "- a dash list\n- stays"),
+    ],
+)
 def test_plain_text_removes_markdown_and_typographic_characters(markdown, plain):
     assert plain_text(markdown) == plain
 
 
 def test_numbered_choices_lists_titles_in_order():
-    text = numbered_choices([{"title": "Yes, step by step", "payload": "/affirm"},
-                             {"title": "No, thanks", "payload": "/deny"}])
+    text = numbered_choices(
+        [{"title": "Yes, step by step", "payload": "/affirm"}, {"title": "No, thanks", "payload": "/deny"}]
+    )
     assert text == "Reply with a number:\n1 - Yes, step by step\n2 - No, thanks"
 
 

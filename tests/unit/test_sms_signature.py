@@ -1,4 +1,5 @@
 """Twilio signatures over every posted field (blank ones too), and the SMS webhook's replies to pictures and blanks."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,19 +44,36 @@ def reference_signature(url: str, fields: List[Tuple[str, str]], token: str = TO
 
 def twilio_fields(body: str = "how do I add a user?", **extra: str) -> List[Tuple[str, str]]:
     """An incoming SMS as Twilio posts it for a number it has no location for."""
-    fields = [("ToCountry", "US"), ("ToState", "CA"), ("SmsMessageSid", "SM123"), ("NumMedia", "0"),
-              ("ToCity", ""), ("FromZip", ""), ("SmsSid", "SM123"), ("FromState", "CA"),
-              ("SmsStatus", "received"), ("FromCity", ""), ("Body", body), ("FromCountry", "US"),
-              ("To", "+15305550100"), ("ToZip", ""), ("NumSegments", "1"), ("MessageSid", "SM123"),
-              ("AccountSid", "AC123"), ("From", SENDER), ("ApiVersion", "2010-04-01")]
+    fields = [
+        ("ToCountry", "US"),
+        ("ToState", "CA"),
+        ("SmsMessageSid", "SM123"),
+        ("NumMedia", "0"),
+        ("ToCity", ""),
+        ("FromZip", ""),
+        ("SmsSid", "SM123"),
+        ("FromState", "CA"),
+        ("SmsStatus", "received"),
+        ("FromCity", ""),
+        ("Body", body),
+        ("FromCountry", "US"),
+        ("To", "+15305550100"),
+        ("ToZip", ""),
+        ("NumSegments", "1"),
+        ("MessageSid", "SM123"),
+        ("AccountSid", "AC123"),
+        ("From", SENDER),
+        ("ApiVersion", "2010-04-01"),
+    ]
     replaced = [(name, extra.pop(name, value)) for name, value in fields]
     return replaced + list(extra.items())
 
 
 CASES = {
     "blank location fields": twilio_fields(),
-    "picture only": twilio_fields("", NumMedia="1", MediaUrl0="https://api.twilio.com/media/1",
-                                  MediaContentType0="image/jpeg"),
+    "picture only": twilio_fields(
+        "", NumMedia="1", MediaUrl0="https://api.twilio.com/media/1", MediaContentType0="image/jpeg"
+    ),
     "repeated key": [("Body", "hi"), ("Tag", "b"), ("Tag", "a"), ("Tag", "")],
     "same value twice": [("Body", "hi"), ("Tag", "a"), ("Tag", "a")],
     "non-ASCII": twilio_fields("¿Cómo actualizo mi inventario? 中文", FromCity="San José"),
@@ -101,8 +119,9 @@ def test_the_url_is_checked_with_and_without_its_port():
     assert url_variants("https://bot.example/x?a=1") == ["https://bot.example/x?a=1", "https://bot.example:443/x?a=1"]
     assert url_variants("http://127.0.0.1:5005/x") == ["http://127.0.0.1/x", "http://127.0.0.1:5005/x"]
     fields = twilio_fields()
-    assert signature_matches(URL, fields, TOKEN, reference_signature("https://bot.example:443/webhooks/twilio/webhook",
-                                                                     fields))
+    assert signature_matches(
+        URL, fields, TOKEN, reference_signature("https://bot.example:443/webhooks/twilio/webhook", fields)
+    )
 
 
 def test_first_values_and_media_count():
@@ -139,8 +158,9 @@ def post(channel, fields, signature=None, body=None):
     """Runs the webhook on a request as Sanic would hand it; returns (status, texts sent, bot input)."""
     raw = body if body is not None else urlencode(fields).encode()
     signature = reference_signature(URL, fields) if signature is None else signature
-    request = SimpleNamespace(body=raw, path="/webhooks/twilio/webhook", query_string="",
-                              headers={"X-Twilio-Signature": signature})
+    request = SimpleNamespace(
+        body=raw, path="/webhooks/twilio/webhook", query_string="", headers={"X-Twilio-Signature": signature}
+    )
     to_bot = []
 
     async def on_new_message(message):

@@ -1,5 +1,6 @@
 """channels.rasa_patches: the graph run without dask gives what Rasa's DaskGraphRunner gives, and
 the model loader wrapper freezes the loaded objects for the garbage collector."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +15,16 @@ from channels import rasa_patches
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "cers.tar.gz"
-MESSAGES = ["hi", "how do I add a user?", "when is it due", "i forgot my pasword", "thanks",
-            "what's the weather like", "what is a cers id", "bye"]
+MESSAGES = [
+    "hi",
+    "how do I add a user?",
+    "when is it due",
+    "i forgot my pasword",
+    "thanks",
+    "what's the weather like",
+    "what is a cers id",
+    "bye",
+]
 
 
 def conversation(agent, sender):
@@ -31,8 +40,16 @@ def conversation(agent, sender):
             tracker.update(UserUttered(text, parse["intent"], parse["entities"], parse))
             prediction = agent.processor._predict_next_with_tracker(tracker)
             action = agent.domain.action_names_or_texts[prediction.max_confidence_index]
-            out.append((parse["intent"], [r["name"] for r in parse["intent_ranking"]], action,
-                        prediction.policy_name, prediction.max_confidence, prediction.hide_rule_turn))
+            out.append(
+                (
+                    parse["intent"],
+                    [r["name"] for r in parse["intent_ranking"]],
+                    action,
+                    prediction.policy_name,
+                    prediction.max_confidence,
+                    prediction.hide_rule_turn,
+                )
+            )
             tracker.update(ActionExecuted(action))
             after = agent.processor._predict_next_with_tracker(tracker)
             out.append(agent.domain.action_names_or_texts[after.max_confidence_index])

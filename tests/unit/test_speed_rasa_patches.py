@@ -1,6 +1,7 @@
 """channels.rasa_patches: nothing is patched at import, the patches refuse any Rasa but 3.6.21,
 undo() puts back every original, the launcher applies them, and the action-reply check and the
 event class table give what Rasa's own code gives."""
+
 from __future__ import annotations
 
 import subprocess
@@ -18,8 +19,12 @@ from rasa.shared.utils.common import all_subclasses
 from channels import rasa_patches
 
 ROOT = Path(__file__).resolve().parents[2]
-PATCHED = [(RemoteAction, "_validate_action_result"), (Event, "resolve_by_type"), (DaskGraphRunner, "run"),
-           (rasa.core.run, "load_agent_on_start")]
+PATCHED = [
+    (RemoteAction, "_validate_action_result"),
+    (Event, "resolve_by_type"),
+    (DaskGraphRunner, "run"),
+    (rasa.core.run, "load_agent_on_start"),
+]
 
 
 def held():
@@ -27,8 +32,10 @@ def held():
 
 
 def test_importing_the_launcher_patches_nothing():
-    check = ("import channels.serve, channels.rasa_patches as p, rasa.engine.runner.dask as d; "
-             "assert not p.applied() and d.DaskGraphRunner.run.__module__ == 'rasa.engine.runner.dask'")
+    check = (
+        "import channels.serve, channels.rasa_patches as p, rasa.engine.runner.dask as d; "
+        "assert not p.applied() and d.DaskGraphRunner.run.__module__ == 'rasa.engine.runner.dask'"
+    )
     subprocess.run([sys.executable, "-c", check], cwd=ROOT, check=True, capture_output=True, timeout=120)
     assert not rasa_patches.applied()
 
@@ -59,6 +66,7 @@ def test_undo_puts_back_every_original():
 
 def test_the_launcher_applies_them_before_rasa_runs(monkeypatch):
     import rasa.__main__
+
     from channels import serve
 
     seen = []
@@ -72,6 +80,7 @@ def test_the_launcher_applies_them_before_rasa_runs(monkeypatch):
 
 def test_the_launcher_refuses_to_start_on_another_rasa(monkeypatch):
     import rasa.__main__
+
     from channels import serve
 
     seen = []

@@ -3,6 +3,7 @@ trained with it, and it predicts what Rasa's RulePolicy predicts from the same t
 every step of the test stories and in conversations through the agent, with its remembered rule
 matches and carried-on states in use. Rasa is not patched here (channels.rasa_patches is not
 applied): this is the code `rasa test` and `rasa shell` run too."""
+
 from __future__ import annotations
 
 import copy
@@ -40,23 +41,41 @@ def agent():
 
 
 def rule_policy_nodes(agent):
-    return [node for node in agent.processor.graph_runner._instantiated_nodes.values()
-            if isinstance(node._component, RulePolicy)]
+    return [
+        node
+        for node in agent.processor.graph_runner._instantiated_nodes.values()
+        if isinstance(node._component, RulePolicy)
+    ]
 
 
 def rasas_rule_policy(node) -> RulePolicy:
     """Rasa's RulePolicy with the rules the node's policy was trained with (copies: nothing shared)."""
     ours = node._component
-    return RulePolicy(copy.deepcopy(ours.config), ours._model_storage, ours._resource, node._execution_context,
-                      featurizer=copy.deepcopy(ours.featurizer), lookup=copy.deepcopy(ours.lookup))
+    return RulePolicy(
+        copy.deepcopy(ours.config),
+        ours._model_storage,
+        ours._resource,
+        node._execution_context,
+        featurizer=copy.deepcopy(ours.featurizer),
+        lookup=copy.deepcopy(ours.lookup),
+    )
 
 
 def predicted(policy, tracker, domain):
     """Everything of a prediction but the policy's name (each names its own class)."""
     p = policy.predict_action_probabilities(tracker, domain)
-    return (domain.action_names_or_texts[p.max_confidence_index], p.probabilities, p.policy_priority,
-            p.events, p.optional_events, p.is_end_to_end_prediction, p.is_no_user_prediction,
-            p.hide_rule_turn, p.action_metadata, p.diagnostic_data)
+    return (
+        domain.action_names_or_texts[p.max_confidence_index],
+        p.probabilities,
+        p.policy_priority,
+        p.events,
+        p.optional_events,
+        p.is_end_to_end_prediction,
+        p.is_no_user_prediction,
+        p.hide_rule_turn,
+        p.action_metadata,
+        p.diagnostic_data,
+    )
 
 
 @needs_model

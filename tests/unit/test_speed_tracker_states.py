@@ -2,6 +2,7 @@
 CachedRulePolicy predicts from) are the states Rasa's Domain.states_for_tracker_history gives,
 whatever events are added in between (including events that rewrite the history: restarts,
 sessions, rewinds, loops)."""
+
 from __future__ import annotations
 
 import gc
@@ -10,8 +11,18 @@ from pathlib import Path
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, BotUttered, FollowupAction,
-                                     Restarted, SessionStarted, SlotSet, UserUtteranceReverted, UserUttered)
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    BotUttered,
+    FollowupAction,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from channels.policies import _TrackerStates
@@ -27,23 +38,35 @@ def user(text, intent, entities=()):
 
 def turn(rng):
     intent = rng.choice(DOMAIN.intents)
-    entities = [{"entity": DOMAIN.entities[0], "value": "x", "start": 0, "end": 1}] if DOMAIN.entities and rng.random() < 0.2 else []
+    entities = (
+        [{"entity": DOMAIN.entities[0], "value": "x", "start": 0, "end": 1}]
+        if DOMAIN.entities and rng.random() < 0.2
+        else []
+    )
     action = rng.choice([a for a in DOMAIN.action_names_or_texts if a.startswith("utter_")])
-    return [ActionExecuted("action_listen"), user(f"text {rng.random()}", intent, entities),
-            ActionExecuted(action), BotUttered("answer", metadata={"utter_action": action})]
+    return [
+        ActionExecuted("action_listen"),
+        user(f"text {rng.random()}", intent, entities),
+        ActionExecuted(action),
+        BotUttered("answer", metadata={"utter_action": action}),
+    ]
 
 
 def other(rng):
     slot = rng.choice(DOMAIN.slots)
-    return rng.choice([
-        [SlotSet(slot.name, rng.choice([None, "a", "b", 1.0, True]))],
-        [Restarted()],
-        [ActionExecuted("action_session_start"), SessionStarted()],
-        [UserUtteranceReverted()],
-        [ActionReverted()],
-        [ActiveLoop("some_form")], [ActionExecuted("some_form")], [ActiveLoop(None)],
-        [FollowupAction("utter_greet")],
-    ])
+    return rng.choice(
+        [
+            [SlotSet(slot.name, rng.choice([None, "a", "b", 1.0, True]))],
+            [Restarted()],
+            [ActionExecuted("action_session_start"), SessionStarted()],
+            [UserUtteranceReverted()],
+            [ActionReverted()],
+            [ActiveLoop("some_form")],
+            [ActionExecuted("some_form")],
+            [ActiveLoop(None)],
+            [FollowupAction("utter_greet")],
+        ]
+    )
 
 
 @pytest.mark.parametrize("seed", range(25))

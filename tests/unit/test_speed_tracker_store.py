@@ -3,6 +3,7 @@ SQLTrackerStore would: same rows, same trackers, across restarts, other writers 
 
 Runs on a SQLite file, and on PostgreSQL too when TEST_POSTGRES_URL is set (make test sets it).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,26 +57,32 @@ def plain(url: str) -> SQLTrackerStore:
 
 
 def user(text: str, intent: str, timestamp: float) -> UserUttered:
-    return UserUttered(text, {"name": intent, "confidence": 0.9},
-                       parse_data={"text": text, "intent": {"name": intent, "confidence": 0.9},
-                                   "entities": [], "intent_ranking": []},
-                       timestamp=timestamp)
+    return UserUttered(
+        text,
+        {"name": intent, "confidence": 0.9},
+        parse_data={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [], "intent_ranking": []},
+        timestamp=timestamp,
+    )
 
 
 def session_start(timestamp: float) -> list:
     # As Rasa logs it: action_session_start is logged after the events it returned were made,
     # so it comes first with a later timestamp than session_started.
-    return [ActionExecuted("action_session_start", timestamp=timestamp + 0.5),
-            SessionStarted(timestamp=timestamp),
-            SlotSet("office_name", "Plumas County Environmental Health", timestamp=timestamp + 0.1),
-            ActionExecuted("action_listen", timestamp=timestamp + 0.6)]
+    return [
+        ActionExecuted("action_session_start", timestamp=timestamp + 0.5),
+        SessionStarted(timestamp=timestamp),
+        SlotSet("office_name", "Plumas County Environmental Health", timestamp=timestamp + 0.1),
+        ActionExecuted("action_listen", timestamp=timestamp + 0.6),
+    ]
 
 
 def turn(text: str, intent: str, answer: str, timestamp: float) -> list:
-    return [user(text, intent, timestamp),
-            ActionExecuted(answer, timestamp=timestamp + 0.1),
-            BotUttered("an answer", {"elements": None}, {"utter_action": answer}, timestamp=timestamp + 0.1),
-            ActionExecuted("action_listen", timestamp=timestamp + 0.2)]
+    return [
+        user(text, intent, timestamp),
+        ActionExecuted(answer, timestamp=timestamp + 0.1),
+        BotUttered("an answer", {"elements": None}, {"utter_action": answer}, timestamp=timestamp + 0.1),
+        ActionExecuted("action_listen", timestamp=timestamp + 0.2),
+    ]
 
 
 # A conversation in three saves, the last one starting a new session.
@@ -106,16 +113,23 @@ def converse(store: TrackerStore, sender: str, saves=SAVES) -> list:
 def dumped(tracker):
     if tracker is None:
         return None
-    return {"events": [event.as_dict() for event in tracker.events],
-            "slots": tracker.current_slot_values(), "latest": tracker.latest_action_name}
+    return {
+        "events": [event.as_dict() for event in tracker.events],
+        "slots": tracker.current_slot_values(),
+        "latest": tracker.latest_action_name,
+    }
 
 
 def rows(url: str, sender: str) -> list:
     engine = sa.create_engine(url)
     with engine.connect() as connection:
-        result = connection.execute(sa.text(
-            "select type_name, timestamp, intent_name, action_name, data from events "
-            "where sender_id = :s order by id"), {"s": sender}).all()
+        result = connection.execute(
+            sa.text(
+                "select type_name, timestamp, intent_name, action_name, data from events "
+                "where sender_id = :s order by id"
+            ),
+            {"s": sender},
+        ).all()
     engine.dispose()
     return [tuple(row) for row in result]
 
@@ -201,13 +215,14 @@ def test_database_work_happens_outside_the_event_loop_thread(url):
 def test_configured_by_module_path_in_endpoints(tmp_path):
     database = tmp_path / "conversations.db"
     store = TrackerStore.create(
-        EndpointConfig(url=f"sqlite:///{database}", type="channels.tracker_store.CachedSQLTrackerStore"),
-        domain=DOMAIN)
+        EndpointConfig(url=f"sqlite:///{database}", type="channels.tracker_store.CachedSQLTrackerStore"), domain=DOMAIN
+    )
     converse(store, "configured", SAVES[:1])
     with sqlite3.connect(database) as connection:
         assert connection.execute("pragma journal_mode").fetchone()[0] == "wal"
         count = connection.execute(
-            "select count(*) from events where sender_id = 'configured' and type_name = 'user'").fetchone()[0]
+            "select count(*) from events where sender_id = 'configured' and type_name = 'user'"
+        ).fetchone()[0]
     assert count == 1
 
 
@@ -223,10 +238,13 @@ def test_a_row_rasa_cannot_parse_is_skipped_and_counted_as_rasa_does(url):
         converse(plain(url), sender, SAVES[:1])
         engine = sa.create_engine(url)
         with engine.begin() as connection:
-            connection.execute(sa.text(
-                "insert into events (sender_id, type_name, timestamp, data) "
-                "values (:s, 'no_event', 1001.5, '{\"timestamp\": 1001.5}')"),
-                {"s": sender})
+            connection.execute(
+                sa.text(
+                    "insert into events (sender_id, type_name, timestamp, data) "
+                    "values (:s, 'no_event', 1001.5, '{\"timestamp\": 1001.5}')"
+                ),
+                {"s": sender},
+            )
         engine.dispose()
     ours = converse(cached(url), "ours", SAVES[1:])
     theirs = converse(plain(url), "theirs", SAVES[1:])

@@ -1,4 +1,5 @@
 """The facility status actions, run on real rasa_sdk Trackers over the demo facilities (CERS_TODAY=2027-02-15)."""
+
 from __future__ import annotations
 
 import time
@@ -6,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from actions import services, status
-from cers.facilities.importer import import_folder
-from cers.settings import load_office
+from actions import services
 from actions.status import (
     ActionCloseFacilityStatus,
     ActionFacilityStatus,
@@ -16,14 +15,26 @@ from actions.status import (
     ActionListOverdueFacilities,
     ActionStopFacilityStatus,
 )
-from cers.facilities.store import FacilityStore, StoreUnavailable
-from cers.verification import Limits, SqlLedger, Verification
-from tests.unit.conversation import Conversation as BaseConversation, texts
 from actions.walkthrough import ActionAffirm, ActionStartWalkthrough
+from cers.facilities.importer import import_folder
+from cers.facilities.store import FacilityStore, StoreUnavailable
+from cers.settings import load_office
+from cers.verification import Limits, SqlLedger, Verification
+from tests.unit.conversation import Conversation as BaseConversation
+from tests.unit.conversation import texts
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "facilities"
-SLOTS = ("status_open", "status_cers_id", "status_zip", "status_failures", "status_choices",
-         "guide_id", "guide_step", "guide_open", "guide_paused")
+SLOTS = (
+    "status_open",
+    "status_cers_id",
+    "status_zip",
+    "status_failures",
+    "status_choices",
+    "guide_id",
+    "guide_step",
+    "guide_open",
+    "guide_paused",
+)
 PHONE = load_office().phone
 
 
@@ -67,6 +78,7 @@ def staff():
 
 
 # ---------------------------------------------------------------- public: asking for the ID and ZIP
+
 
 def test_ids_in_the_first_message_give_the_status_at_once(public):
     reply = public.turn("status for 10234567 zip 95971", "check_facility_status")
@@ -184,7 +196,7 @@ def test_stop_after_a_walkthrough_started_stops_the_walkthrough(public):
     public.slots["status_open"] = True
     public.user("stop", "stop")
     reply = texts(public.run(ActionStopFacilityStatus()))
-    assert reply.startswith("OK, I've stopped \"Adding a user\"")
+    assert reply.startswith('OK, I\'ve stopped "Adding a user"')
     assert public.slots["guide_paused"] is True and public.slots["status_open"] is False
 
 
@@ -207,19 +219,44 @@ def test_yes_after_the_status_starts_the_update_walkthrough(public):
     assert public.slots["guide_id"] == "update_business_info"
 
 
-@pytest.mark.parametrize("pair, expected", [
-    ("10234572 96020", ["Chester Lumber Company (10234572): you're up to date",
-                        "Your next annual due date is March 1, 2028."]),
-    ("10234616 96103", ["Graeagle Golf Maintenance Yard (10234616): 3 things are overdue",
-                        "Submitting them now also covers March 1, 2027."]),
-    ("10234649 95947", ["Indian Valley Hardware (10234649): 1 thing is overdue",
-                        "- Submit your Facility Information for the address change — it was due October 1, 2026."]),
-    ("10234705 95947", ["- Correct and resubmit your Hazardous Materials Inventory — it was due September 9, 2026.",
-                        "Then you're next due March 1, 2028."]),
-    ("10234749 96122", ["Portola Dry Cleaners (10234749): 2 things are overdue",
-                        "- Your Hazardous Waste draft from October 12, 2026 is not submitted"]),
-    ("102348490 95971", ["Spanish Creek Sawmill (102348490): you're up to date"]),
-])
+@pytest.mark.parametrize(
+    "pair, expected",
+    [
+        (
+            "10234572 96020",
+            ["Chester Lumber Company (10234572): you're up to date", "Your next annual due date is March 1, 2028."],
+        ),
+        (
+            "10234616 96103",
+            [
+                "Graeagle Golf Maintenance Yard (10234616): 3 things are overdue",
+                "Submitting them now also covers March 1, 2027.",
+            ],
+        ),
+        (
+            "10234649 95947",
+            [
+                "Indian Valley Hardware (10234649): 1 thing is overdue",
+                "- Submit your Facility Information for the address change — it was due October 1, 2026.",
+            ],
+        ),
+        (
+            "10234705 95947",
+            [
+                "- Correct and resubmit your Hazardous Materials Inventory — it was due September 9, 2026.",
+                "Then you're next due March 1, 2028.",
+            ],
+        ),
+        (
+            "10234749 96122",
+            [
+                "Portola Dry Cleaners (10234749): 2 things are overdue",
+                "- Your Hazardous Waste draft from October 12, 2026 is not submitted",
+            ],
+        ),
+        ("102348490 95971", ["Spanish Creek Sawmill (102348490): you're up to date"]),
+    ],
+)
 def test_replies_for_demo_facilities(public, pair, expected):
     reply = public.turn(pair, "check_facility_status")
     for part in expected:
@@ -229,13 +266,23 @@ def test_replies_for_demo_facilities(public, pair, expected):
 def test_most_urgent_first(public):
     reply = public.turn("10234761 95956", "check_facility_status")
     assert reply.startswith("Meadow Valley Garage (10234761): 1 thing is overdue, 2 more due")
-    assert (reply.index("— it was due March 1, 2026") < reply.index("by March 1, 2027")
-            < reply.index("by March 3, 2027") < reply.index("draft from"))
+    assert (
+        reply.index("— it was due March 1, 2026")
+        < reply.index("by March 1, 2027")
+        < reply.index("by March 3, 2027")
+        < reply.index("draft from")
+    )
 
 
-@pytest.mark.parametrize("cers_id, zip_code", [
-    ("10234567", "95971"), ("10234761", "95956"), ("10234638", "96122"), ("10234805", "96103"),
-])
+@pytest.mark.parametrize(
+    "cers_id, zip_code",
+    [
+        ("10234567", "95971"),
+        ("10234761", "95956"),
+        ("10234638", "96122"),
+        ("10234805", "96103"),
+    ],
+)
 def test_public_replies_never_show_what_is_on_file_beyond_the_name(public, demo_store, cers_id, zip_code):
     reply = public.turn(f"{cers_id} {zip_code}", "check_facility_status")
     facility = demo_store.get(cers_id).facility
@@ -247,6 +294,7 @@ def test_public_replies_never_show_what_is_on_file_beyond_the_name(public, demo_
 
 
 # ---------------------------------------------------------------- staff
+
 
 def test_staff_lookup_by_id_shows_everything_on_file(staff):
     reply = staff.turn("10234761")
@@ -286,7 +334,7 @@ def test_staff_without_a_name_is_asked_which(staff):
 
 
 def test_staff_no_match_and_unknown_id(staff):
-    assert "found no facility matching \"xyzzy plugh\"" in staff.turn("status of xyzzy plugh", "check_facility_status")
+    assert 'found no facility matching "xyzzy plugh"' in staff.turn("status of xyzzy plugh", "check_facility_status")
     assert "No facility has CERS ID 99999999." in staff.turn("99999999")
 
 
@@ -295,7 +343,9 @@ def test_staff_overdue_list(staff):
     reply = texts(staff.run(ActionListOverdueFacilities()))
     assert reply.startswith("14 facilities have something overdue as of February 15, 2027.")
     assert "The first 10, by name:" in reply
-    assert "1. Almanor Propane & Fuel (10234627, Chester): annual Underground Storage Tanks (due March 1, 2026)" in reply
+    assert (
+        "1. Almanor Propane & Fuel (10234627, Chester): annual Underground Storage Tanks (due March 1, 2026)" in reply
+    )
 
 
 def test_staff_due_soon_list(staff):
@@ -305,10 +355,13 @@ def test_staff_due_soon_list(staff):
     assert "Beckwourth Ranch Supply (10234638, Portola): ownership update by February 19, 2027 (4 days)" in reply
 
 
-@pytest.mark.parametrize("action, text, intent", [
-    (ActionListOverdueFacilities(), "which facilities are overdue?", "list_overdue_facilities"),
-    (ActionListDueSoonFacilities(), "which are due in the next 30 days?", "list_due_soon_facilities"),
-])
+@pytest.mark.parametrize(
+    "action, text, intent",
+    [
+        (ActionListOverdueFacilities(), "which facilities are overdue?", "list_overdue_facilities"),
+        (ActionListDueSoonFacilities(), "which are due in the next 30 days?", "list_due_soon_facilities"),
+    ],
+)
 def test_staff_lists_are_refused_on_public_channels(public, action, text, intent):
     public.user(text, intent)
     reply = texts(public.run(action))
@@ -328,6 +381,7 @@ def test_slack_is_a_staff_channel():
 
 # ---------------------------------------------------------------- faults
 
+
 class SlowStore:
     def verify(self, cers_id, zip_code):
         time.sleep(4)
@@ -340,6 +394,7 @@ class DownStore:
     def __getattr__(self, name):
         def fail(*args, **kwargs):
             raise StoreUnavailable("connection refused")
+
         return fail
 
 
@@ -380,13 +435,16 @@ def test_a_database_behind_the_schema_is_reported_not_migrated(public, tmp_path)
 def test_the_examples_in_prompts_are_no_demo_facility_s_id_or_zip():
     import csv
     from pathlib import Path
+
     from cers.text import EXAMPLE_ID, EXAMPLE_ZIP
+
     rows = list(csv.DictReader(open(Path(__file__).resolve().parents[2] / "demo/facilities/facilities.csv")))
     assert EXAMPLE_ID not in {row["cers_id"] for row in rows}
     assert EXAMPLE_ZIP not in {row["zip"] for row in rows}
 
 
 # ---------------------------------------------------------------- limits across conversations
+
 
 def test_ten_failed_pairs_for_one_id_in_ten_conversations_lock_it_and_the_lock_looks_like_a_wrong_pair(staff):
     unknown = Conversation().turn("99999999 95971", "check_facility_status")

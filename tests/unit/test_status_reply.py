@@ -1,11 +1,20 @@
 """The status reply as a person reads it on a phone: the verdict first, each thing to do as an action, short on SMS."""
-import datetime as dt
 
+import datetime as dt
 
 from actions.status import offer_buttons
 from cers.deadlines import (
-    ELEMENTS, EMERGENCY_PLANS, FACILITY_INFORMATION, HAZARDOUS_WASTE, INVENTORY, UST, Change, Facility,
-    Submittal, evaluate, required_elements,
+    ELEMENTS,
+    EMERGENCY_PLANS,
+    FACILITY_INFORMATION,
+    HAZARDOUS_WASTE,
+    INVENTORY,
+    UST,
+    Change,
+    Facility,
+    Submittal,
+    evaluate,
+    required_elements,
 )
 from cers.status_reply import list_reply, status_reply, things_to_do
 from cers.templates import placeholders, templates
@@ -35,6 +44,7 @@ def sms(text):
 
 # ---------------------------------------------------------------- the verdict line
 
+
 def test_up_to_date_facility_says_so_and_gives_the_next_annual_date():
     lines = reply(current()).splitlines()
     assert lines[0] == "Feather River Feed (10234567): you're up to date"
@@ -60,8 +70,10 @@ def test_one_overdue_element_says_submitting_it_also_covers_the_next_date():
 
 def test_due_item_gives_the_date_and_the_days_left():
     text = reply(current(but=(INVENTORY,)) + [accepted(INVENTORY, d(2026, 2, 20))])
-    assert text.splitlines()[:2] == ["Feather River Feed (10234567): 1 thing is due",
-                                     "- Submit your Hazardous Materials Inventory by March 1, 2027 (14 days left)."]
+    assert text.splitlines()[:2] == [
+        "Feather River Feed (10234567): 1 thing is due",
+        "- Submit your Hazardous Materials Inventory by March 1, 2027 (14 days left).",
+    ]
     assert "next due" not in text and "up to date" not in text
 
 
@@ -75,7 +87,8 @@ def test_overdue_and_due_together_count_both_and_list_the_overdue_first():
 
 def test_changes_and_corrections_read_as_what_to_submit_soonest_first():
     subs = current(on=d(2026, 12, 10), but=(INVENTORY,)) + [
-        Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25))]
+        Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25))
+    ]
     text = reply(subs, [Change("Change of ownership", d(2027, 1, 20))])
     lines = text.splitlines()
     assert lines[0].endswith(": 2 things are due")
@@ -85,20 +98,26 @@ def test_changes_and_corrections_read_as_what_to_submit_soonest_first():
 
 def test_a_change_any_element_meets_is_asked_for_as_any_update():
     shop = Facility("12345678", "Tire Shop", ("HW",))
-    text = reply([accepted(FACILITY_INFORMATION, d(2026, 12, 1)), accepted(HAZARDOUS_WASTE, d(2026, 12, 1))],
-                 [Change("Tank removal", d(2027, 2, 1))], facility=shop)
+    text = reply(
+        [accepted(FACILITY_INFORMATION, d(2026, 12, 1)), accepted(HAZARDOUS_WASTE, d(2026, 12, 1))],
+        [Change("Tank removal", d(2027, 2, 1))],
+        facility=shop,
+    )
     assert "- Submit an update in CERS by March 3, 2027 (16 days left) for the tank removal change." in text
 
 
 # ---------------------------------------------------------------- one submission, several deadlines
+
 
 def test_a_change_and_the_annual_date_of_the_same_element_are_one_thing():
     subs = current(but=(FACILITY_INFORMATION,)) + [accepted(FACILITY_INFORMATION, d(2026, 2, 20))]
     text = reply(subs, [Change("new owner", d(2027, 1, 20))])
     lines = text.splitlines()
     assert lines[0].endswith(": 1 thing is due")
-    assert lines[1] == ("- Submit your Facility Information by February 19, 2027 (4 days left) for the ownership "
-                        "change. That also covers its annual due date, March 1, 2027.")
+    assert lines[1] == (
+        "- Submit your Facility Information by February 19, 2027 (4 days left) for the ownership "
+        "change. That also covers its annual due date, March 1, 2027."
+    )
     assert text.count("Facility Information") == 1
 
 
@@ -124,11 +143,14 @@ def test_a_draft_is_mentioned_but_is_not_a_thing_overdue():
     subs = current() + [Submittal(INVENTORY, "Draft", d(2027, 2, 10))]
     text = reply(subs)
     assert text.splitlines()[0].endswith("you're up to date")
-    assert ("- Your Hazardous Materials Inventory draft from February 10, 2027 is not submitted, "
-            "so the office can't see it yet.") in text
+    assert (
+        "- Your Hazardous Materials Inventory draft from February 10, 2027 is not submitted, "
+        "so the office can't see it yet."
+    ) in text
 
 
 # ---------------------------------------------------------------- who sees what
+
 
 def test_public_reply_shows_nothing_on_file_but_the_name_and_id():
     text = reply([], [Change("emergency contact", d(2027, 2, 1))])
@@ -171,10 +193,22 @@ def common_cases():
         yield "current", every_program, current(every_program, on=after_p), (), today
         for element in ELEMENTS:
             others = current(every_program, on=after_p, but=(element,))
-            yield f"due {element}", every_program, others + [accepted(element, after_p - dt.timedelta(days=30))], (), today
+            yield (
+                f"due {element}",
+                every_program,
+                others + [accepted(element, after_p - dt.timedelta(days=30))],
+                (),
+                today,
+            )
             yield f"overdue {element}", every_program, others, (), today
         if today - dt.timedelta(days=3) > after_p:
-            yield "ownership change due", hmbp, current(hmbp, on=after_p), [Change("ownership", today - dt.timedelta(days=3))], today
+            yield (
+                "ownership change due",
+                hmbp,
+                current(hmbp, on=after_p),
+                [Change("ownership", today - dt.timedelta(days=3))],
+                today,
+            )
         for element in required_elements(hmbp.programs):
             fix = [Submittal(element, "Not Accepted", after_p, today - dt.timedelta(days=2))]
             yield f"correction due {element}", hmbp, current(hmbp, on=after_p, but=(element,)) + fix, (), today
@@ -195,10 +229,37 @@ def test_common_cases_fit_306_characters_on_sms_for_names_up_to_40_characters():
 
 # ---------------------------------------------------------------- templates
 
+
 def test_every_status_template_is_used_with_placeholders_the_code_fills():
-    known = {"facility", "name", "cers_id", "count", "element", "elements", "due", "left", "change", "date",
-             "saved_on", "days", "details", "programs", "submissions", "number", "city", "summary", "span",
-             "example_id", "example_zip", "tries", "call_office", "query", "address", "until", "failures"}
+    known = {
+        "facility",
+        "name",
+        "cers_id",
+        "count",
+        "element",
+        "elements",
+        "due",
+        "left",
+        "change",
+        "date",
+        "saved_on",
+        "days",
+        "details",
+        "programs",
+        "submissions",
+        "number",
+        "city",
+        "summary",
+        "span",
+        "example_id",
+        "example_zip",
+        "tries",
+        "call_office",
+        "query",
+        "address",
+        "until",
+        "failures",
+    }
     for key, text in templates("status").items():
         assert placeholders(text) <= known, key
 
@@ -210,7 +271,11 @@ def test_staff_lists_read_each_deadline():
 
     text = list_reply("overdue", 1, [Listed], TODAY)
     assert text.splitlines()[0] == "1 facility has something overdue as of February 15, 2027."
-    assert ("1. Feather River Feed (10234567, Quincy): annual Hazardous Materials Inventory (due March 1, 2026); "
-            "ownership update (due January 31, 2027)") in text
-    assert list_reply("due", 0, [], TODAY, 30) == "No facility has anything due in the next 30 days (by March 17, 2027)."
+    assert (
+        "1. Feather River Feed (10234567, Quincy): annual Hazardous Materials Inventory (due March 1, 2026); "
+        "ownership update (due January 31, 2027)"
+    ) in text
+    assert (
+        list_reply("due", 0, [], TODAY, 30) == "No facility has anything due in the next 30 days (by March 17, 2027)."
+    )
     assert UST not in text

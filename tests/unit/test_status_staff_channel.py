@@ -1,4 +1,5 @@
 """The staff webhook channel (channels/staff.py): its name, the bearer token check, and off without a token."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -24,10 +25,21 @@ def test_the_right_token_passes(header):
     assert check_authorization(header, TOKEN) is None
 
 
-@pytest.mark.parametrize("header", [
-    None, "", "Bearer", "Bearer ", f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", TOKEN, f"Basic {TOKEN}",
-    "Bearer wrong", f"Token {TOKEN}",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        f"Bearer {TOKEN}x",
+        f"Bearer {TOKEN[:-1]}",
+        TOKEN,
+        f"Basic {TOKEN}",
+        "Bearer wrong",
+        f"Token {TOKEN}",
+    ],
+)
 def test_anything_else_gets_401(header):
     response = check_authorization(header, TOKEN)
     assert response.status == 401

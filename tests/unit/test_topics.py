@@ -1,4 +1,5 @@
 """The topic table (cers/topics.yml) is the one place a one-reply topic is declared: it must match the domain, the guides, and the rules Rasa trains on."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,14 +35,18 @@ def rasa_rules():
     from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
     from rasa.shared.importers.importer import TrainingDataImporter
 
-    importer = TrainingDataImporter.load_from_config(str(ROOT / "config.yml"), str(ROOT / "domain.yml"),
-                                                     [str(ROOT / "data")])
+    importer = TrainingDataImporter.load_from_config(
+        str(ROOT / "config.yml"), str(ROOT / "domain.yml"), [str(ROOT / "data")]
+    )
     rules = []
     for step in importer.get_stories().story_steps:
         if not step.block_name.startswith("topic ") and not any(isinstance(e, UserUttered) for e in step.events):
             continue
-        first_user = next(i for i, e in enumerate(step.events) if isinstance(e, UserUttered)) \
-            if any(isinstance(e, UserUttered) for e in step.events) else 0
+        first_user = (
+            next(i for i, e in enumerate(step.events) if isinstance(e, UserUttered))
+            if any(isinstance(e, UserUttered) for e in step.events)
+            else 0
+        )
         conditions = [e for e in step.events[:first_user] if isinstance(e, SlotSet)]
         events = [e for e in step.events if isinstance(e, (UserUttered, ActionExecuted))]
         names = [e.intent_name if isinstance(e, UserUttered) else e.action_name for e in events]

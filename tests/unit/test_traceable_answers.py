@@ -1,10 +1,12 @@
 """Every number, date, statute section, phone number, e-mail address and quoted button name in the bot's answers and walkthroughs appears in ../shared/domain/ or office.yml."""
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import pytest
+
 from tests.unit.answer_texts import ROOT, all_texts
 
 SHARED = ROOT.parent / "shared/domain" if (ROOT.parent / "shared/domain").exists() else Path("/work/shared/domain")
@@ -14,7 +16,11 @@ EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 STATUTE = re.compile(r"\b(?:H&SC|HSC|Health and Safety Code,? section|section)\s+(\d{5}(?:\.\d+)?(?:\([a-z0-9]+\))*)")
 NUMBER = re.compile(r"(?<![\w{])\$?\d[\d,]*(?:\.\d+)?(?![\w}])")
 QUOTED = re.compile(r"'([A-Z][^']{2,60})'")
-MONTH_DAY = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}\b")
+MONTH_DAY = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}\b"
+)
+
+
 # Numbers that are the text's own structure, not facts: step numbers ("1.", "Step 2") and "911".
 def step_numbers(text: str) -> str:
     return re.sub(r"(?m)^\s*\d+\.\s", "", re.sub(r"\bStep \d+ of \d+", "", text))
@@ -51,7 +57,9 @@ def digits_only(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
-@pytest.mark.parametrize("name, text", list(all_texts()), ids=lambda value: value if isinstance(value, str) and len(value) < 60 else None)
+@pytest.mark.parametrize(
+    "name, text", list(all_texts()), ids=lambda value: value if isinstance(value, str) and len(value) < 60 else None
+)
 def test_every_fact_in_an_answer_is_in_the_sources(name, text):
     source = normal(sources())
     source_digits = re.sub(r"\D", " ", sources())

@@ -1,18 +1,20 @@
 """The walkthrough Rasa actions, run on real rasa_sdk Trackers built from the events Rasa would send."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
 
 import pytest
 
-from cers.settings import load_office
-from tests.unit.conversation import Conversation as BaseConversation, texts
 from actions.walkthrough import (
     ActionAffirm,
     ActionOfferContinue,
     ActionStartWalkthrough,
     ActionWalkthroughCommand,
 )
+from cers.settings import load_office
+from tests.unit.conversation import Conversation as BaseConversation
+from tests.unit.conversation import texts
 
 SLOTS = ("guide_id", "guide_step", "guide_open", "guide_paused")
 
@@ -43,8 +45,12 @@ def test_start_by_text(chat):
 
 
 def test_start_by_entity_from_a_button(chat):
-    messages = chat.turn('/start_walkthrough{"guide":"log_in"}', "start_walkthrough", ActionStartWalkthrough(),
-                         entities=[{"entity": "guide", "value": "log_in"}])
+    messages = chat.turn(
+        '/start_walkthrough{"guide":"log_in"}',
+        "start_walkthrough",
+        ActionStartWalkthrough(),
+        entities=[{"entity": "guide", "value": "log_in"}],
+    )
     assert messages[-1]["text"].startswith("Step 1 of 4: On the CERS homepage click 'Business Portal Sign-In'")
     assert chat.slots["guide_id"] == "log_in"
 
@@ -154,11 +160,14 @@ def test_offer_to_continue_after_an_answer_offering_another_guide_is_not_a_secon
     assert chat.slots["guide_paused"] is True and chat.slots["guide_open"] is False
 
 
-@pytest.mark.parametrize("text, intent, action", [
-    ("yes", "affirm", ActionAffirm()),
-    ("/affirm", "affirm", ActionAffirm()),  # the answer's "Yes, step by step" button
-    ("ok", "next_step", ActionWalkthroughCommand()),
-])
+@pytest.mark.parametrize(
+    "text, intent, action",
+    [
+        ("yes", "affirm", ActionAffirm()),
+        ("/affirm", "affirm", ActionAffirm()),  # the answer's "Yes, step by step" button
+        ("ok", "next_step", ActionWalkthroughCommand()),
+    ],
+)
 def test_yes_to_an_answer_offering_another_guide_starts_that_guide(chat, text, intent, action):
     interrupted_by_an_answer_that_offers_another_guide(chat)
     messages = chat.turn(text, intent, action)
