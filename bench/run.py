@@ -21,7 +21,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import requests
 import yaml
@@ -139,54 +139,31 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def baseline_server(folder: Path, env: Dict[str, str], endpoints: Path) -> Server:
-    """This bot's Rasa server as another checkout (folder) runs it: its launcher, code and model."""
-    python = folder / ".venv" / "bin" / "python"
-    # Started from that folder, so that `channels` (launcher, policies, tracker store) is its own.
-    command = (
-        f"cd {shlex.quote(str(folder))} && exec {shlex.quote(str(python))} -m channels.serve run "
-        f"--model models/cers.tar.gz --credentials credentials.yml "
-        f"--endpoints {shlex.quote(str(endpoints))} --port {{port}}"
-    )
-    return Server(name="baseline-rasa-server", env=env, health_path="/", args=["bash", "-c", command])
-
-
-def latency_side_by_side(
-    rounds: int, per_conversation: int, baseline: Optional[Path] = None
-) -> Dict[str, Dict[str, float]]:
-    """This bot against the `rasa init` bot or, with baseline, against this bot as another
-    checkout (e.g. a git worktree of an earlier commit, with its own model) runs it."""
+def latency_side_by_side(rounds: int, per_conversation: int) -> Dict[str, Dict[str, float]]:
+    init_model = init_bot()
     env = base_env(CERS_TODAY="2026-11-23")
     actions = action_server(env).start()
     endpoints = write_endpoints(WORK / "endpoints.yml", actions.url, f"sqlite:///{WORK}/bench-conversations.db")
     ours = rasa_server(env, ROOT / "models" / "cers.tar.gz", ROOT / "credentials.yml", endpoints).start()
-    if baseline is not None:  # the same action server; a conversation database of its own
-        baseline_endpoints = write_endpoints(
-            WORK / "endpoints-baseline.yml", actions.url, f"sqlite:///{WORK}/baseline-conversations.db"
-        )
-        theirs = baseline_server(baseline, env, baseline_endpoints).start()
-        bots = {"ours": (ours, OUR_MESSAGES), "baseline": (theirs, OUR_MESSAGES)}
-    else:
-        init_model = init_bot()
-        init_folder = init_model.parent.parent
-        theirs = Server(
-            name="init-bot",
-            env=base_env(),
-            health_path="/",
-            args=[
-                RASA,
-                "run",
-                "--model",
-                str(init_model),
-                "--port",
-                "{port}",
-                "--credentials",
-                str(init_folder / "credentials.yml"),
-                "--endpoints",
-                str(init_folder / "endpoints.yml"),
-            ],
-        ).start()
-        bots = {"ours": (ours, OUR_MESSAGES), "init": (theirs, INIT_MESSAGES)}
+    init_folder = init_model.parent.parent
+    theirs = Server(
+        name="init-bot",
+        env=base_env(),
+        health_path="/",
+        args=[
+            RASA,
+            "run",
+            "--model",
+            str(init_model),
+            "--port",
+            "{port}",
+            "--credentials",
+            str(init_folder / "credentials.yml"),
+            "--endpoints",
+            str(init_folder / "endpoints.yml"),
+        ],
+    ).start()
+    bots = {"ours": (ours, OUR_MESSAGES), "init": (theirs, INIT_MESSAGES)}
     samples: Dict[str, Dict[str, List[float]]] = {name: {} for name in bots}
     try:
         for _name, (server, messages) in bots.items():  # warm up both
@@ -211,6 +188,69 @@ def latency_side_by_side(
     }
     for name in summary:
         summary[name]["rss_mb"] = memory[name]
+    return summary
+
+
+def checkout_server(folder: Path, env: Dict[str, str], endpoints: Path, name: str) -> Server:
+    """This bot's Rasa server as a checkout (folder) runs it: its launcher, code and model."""
+    python = folder / ".venv" / "bin" / "python"
+    # Started from that folder, so that `channels` (launcher, policies, tracker store) is its own.
+    command = (
+        f"cd {shlex.quote(str(folder))} && exec {shlex.quote(str(python))} -m channels.serve run "
+        f"--model models/cers.tar.gz --credentials credentials.yml "
+        f"--endpoints {shlex.quote(str(endpoints))} --port {{port}}"
+    )
+    return Server(name=f"{name}-rasa-server", env=env, health_path="/", args=["bash", "-c", command])
+
+
+def latency_against_baseline(
+    baseline: Path, rounds: int, per_conversation: int, restarts: int
+) -> Dict[str, Dict[str, float]]:
+    """This checkout's Rasa server and the baseline checkout's (e.g. a git worktree of an earlier
+    commit, with its own model), started the same way, with the same action server and fresh
+    conversation databases, side by side in alternating rounds. One pair of servers is not
+    enough: a checkout measured against itself with one pair showed up to 15% between its two
+    servers. So the pair is started `restarts` times, which one starts first alternating, and
+    the rounds of all of them pooled: medians."""
+    env = base_env(CERS_TODAY="2026-11-23")
+    folders = {"ours": ROOT, "baseline": baseline}
+    samples: Dict[str, Dict[str, List[float]]] = {name: {} for name in folders}
+    memory: Dict[str, List[float]] = {name: [] for name in folders}
+    actions = action_server(env).start()
+    try:
+        for restart in range(restarts):
+            names = list(folders) if restart % 2 == 0 else list(reversed(list(folders)))
+            servers: Dict[str, Server] = {}
+            try:
+                for name in names:
+                    for old in WORK.glob(f"{name}-conversations.db*"):
+                        old.unlink()
+                    endpoints = write_endpoints(
+                        WORK / f"endpoints-{name}.yml", actions.url, f"sqlite:///{WORK}/{name}-conversations.db"
+                    )
+                    servers[name] = checkout_server(folders[name], env, endpoints, name).start()
+                for server in servers.values():  # warm up both
+                    load_run(server.url + "/webhooks/rest/webhook", OUR_MESSAGES, 2, 10)
+                for round_number in range(rounds):
+                    for name in names if round_number % 2 == 0 else names[::-1]:
+                        url = servers[name].url + "/webhooks/rest/webhook"
+                        for label, conversations in (("1", 1), ("20", 20)):
+                            result = load_run(url, OUR_MESSAGES, conversations, per_conversation)
+                            for key, value in result.items():
+                                samples[name].setdefault(f"{key}@{label}", []).append(value)
+                    log(f"  servers {restart + 1}/{restarts}: round {round_number + 1}/{rounds} done")
+                for name, server in servers.items():
+                    memory[name].append(rss_mb(server.process.pid))
+            finally:
+                for server in servers.values():
+                    server.stop()
+    finally:
+        actions.stop()
+    summary = {
+        name: {key: statistics.median(values) for key, values in metrics.items()} for name, metrics in samples.items()
+    }
+    for name in summary:
+        summary[name]["rss_mb"] = statistics.median(memory[name])
     return summary
 
 
@@ -360,12 +400,12 @@ def report(results: dict) -> str:
     return "\n".join(lines)
 
 
-def baseline_report(latency: dict, baseline: str) -> str:
+def baseline_report(latency: dict, command: str) -> str:
     ours, before = latency["ours"], latency["baseline"]
     lines = [
-        f"Measured on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, by `python -m bench.run "
-        f"--baseline {baseline}` run from {ROOT}: both servers side by side (same machine, same action "
-        f"server, alternating rounds), medians:",
+        f"Measured on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, by `{command}` run from {ROOT}: "
+        "both servers side by side (same machine, same action server, alternating rounds, fresh pairs of "
+        "servers), medians over all rounds:",
         "",
         "| | this checkout | baseline | ratio |",
         "|---|---|---|---|",
@@ -406,13 +446,20 @@ def main() -> int:
         "checkout with its own models/cers.tar.gz and .venv) instead of the `rasa init` "
         "bot; written into README.md between the BENCHMARK-BASELINE markers",
     )
+    parser.add_argument(
+        "--restarts", type=int, default=3, help="with --baseline: how many fresh pairs of servers, each for --rounds"
+    )
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     if args.baseline:
         log(f"latency and throughput, side by side with {args.baseline}...")
-        latency = latency_side_by_side(args.rounds, args.messages, args.baseline.resolve())
+        latency = latency_against_baseline(args.baseline.resolve(), args.rounds, args.messages, args.restarts)
         (WORK / "baseline.json").write_text(json.dumps({"baseline": str(args.baseline), "latency": latency}))
-        section = baseline_report(latency, str(args.baseline))
+        command = (
+            f"python -m bench.run --baseline {args.baseline} --rounds {args.rounds} "
+            f"--messages {args.messages} --restarts {args.restarts}"
+        )
+        section = baseline_report(latency, command)
         print()
         print(section)
         write_readme(section, marker="BENCHMARK-BASELINE")  # only where README.md has these markers
