@@ -315,6 +315,8 @@ class FacilityStore:
             Base.metadata.drop_all(conn)
             conn.execute(text("DROP TABLE IF EXISTS verification_locks"))
             conn.execute(text("DROP TABLE IF EXISTS verification_failures"))
+            conn.execute(text("DROP TABLE IF EXISTS handoffs"))
+            conn.execute(text("DROP TABLE IF EXISTS callback_requests"))
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         self._schema_ready = False
 
