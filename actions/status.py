@@ -17,6 +17,8 @@ from actions.state import (
     NOT_FOUND,
     OFFERS_GUIDE,  # noqa: F401 (the dashboard reads the same metadata key; a test ties them)
     SHOWN,
+    STATUS_FACILITY_ID,
+    STATUS_FACILITY_NAME,
     STATUS_OUTCOME,
     STATUS_QUESTION,
     UNAVAILABLE,
@@ -143,12 +145,19 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     if cers_id and zip_code:
         client = client_of(tracker)
         verification = services().verification
-        try:
+
+        def check_pair(store):
             # A locked CERS ID or client gets exactly the reply of a wrong pair: the lock reveals nothing.
-            locked = await services().run(lambda: verification.refused(cers_id, client))
-            records = None if locked else await services().ask_store(lambda store: store.verify(cers_id, zip_code))
-            if records is None and not locked:
-                await tell_staff_of(await services().run(lambda: verification.failed(cers_id, client)), office)
+            locked = verification.refused(cers_id, client)
+            if locked:
+                return None, locked, []
+            records = store.verify(cers_id, zip_code)
+            return records, None, [] if records is not None else verification.failed(cers_id, client)
+
+        try:
+            # One deadline for the limits and the look-up together.
+            records, locked, new_locks = await services().ask_store(check_pair)
+            await tell_staff_of(new_locks, office)
         except LookupFailed:
             return end(say("unavailable", office), UNAVAILABLE)
         if records is None:
@@ -166,7 +175,12 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
             text=status_reply(status, staff=False),
             buttons=offer_buttons(),
             **Offer(guide=UPDATE_GUIDE).metadata(),
-            **{STATUS_OUTCOME: SHOWN},
+            **{
+                STATUS_OUTCOME: SHOWN,
+                # Verified by the person: a handoff's summary for staff may name it (actions/handoff.py).
+                STATUS_FACILITY_ID: records.facility.cers_id,
+                STATUS_FACILITY_NAME: records.facility.name,
+            },
         )
         return events + status_closed()
 
