@@ -269,3 +269,29 @@ def handoff_timeout_seconds() -> float:
     if seconds <= 0:
         raise SettingsError(f"HANDOFF_TIMEOUT_SECONDS={value!r} must be more than 0 seconds")
     return seconds
+
+
+def _limit(name: str, default: int) -> int:
+    value = env(name, str(default))
+    try:
+        parsed = int(value)
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a whole number of messages") from None
+    if parsed < 0:
+        raise SettingsError(f"{name}={value!r} cannot be negative (0 turns the limit off)")
+    return parsed
+
+
+def rate_limit_per_sender() -> int:
+    """Messages a minute one sender (a conversation, a phone number, a Slack user) may send (RATE_LIMIT_PER_SENDER; 30, 0: off)."""
+    return _limit("RATE_LIMIT_PER_SENDER", 30)
+
+
+def rate_limit_per_ip() -> int:
+    """Messages a minute one client address may send on the REST and widget channels (RATE_LIMIT_PER_IP; 300, 0: off)."""
+    return _limit("RATE_LIMIT_PER_IP", 300)
+
+
+def widget_allowed_origins() -> str:
+    """WIDGET_ALLOWED_ORIGINS as set: comma-separated origins allowed to use the widget and the REST webhook ("*": any)."""
+    return env("WIDGET_ALLOWED_ORIGINS", "*")

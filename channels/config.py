@@ -67,6 +67,11 @@ def report(credentials_file: str, rasa_url: str = "", demo_url: str = "") -> str
     if any(class_path in DASHBOARD_CARRIERS for class_path in listed):
         lines.append(dashboard_line(rasa_url))
     lines.append("  (how to set each one up: docs/channels.md)")
+    from channels.security import public_origin_warning
+
+    warning = public_origin_warning()
+    if warning:
+        lines.append(f"  {warning}")
     return "\n".join(lines)
 
 

@@ -15,6 +15,9 @@ widget sends one with every message). It is stored with the user's message in th
   sent again; otherwise (it died before saving) the message is handled now. The tracker and
   its replies are saved in one transaction, so the answer is exact, whenever the replica died.
 
+A message the channel had to cut (longer than channels.text.MAX_MESSAGE_CHARS: its metadata has
+TEXT_CUT) is answered with a note saying so first, then the answer to what was read.
+
 A turn that raises (the lock store or the tracker store cannot be reached: Redis or PostgreSQL
 down) ends with one message saying the assistant is having trouble, with the office's phone;
 the stores fail fast (about a second or two), so that message comes within 3 seconds.
@@ -35,6 +38,8 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint
 
 from cers.settings import load_office, redis_url
+from cers.templates import render
+from channels.text import TEXT_CUT
 
 logger = logging.getLogger(__name__)
 
@@ -221,10 +226,18 @@ class Guard:
             ctx.cers_replies = replies
         return replies
 
+    async def _told_if_cut(self, message: UserMessage) -> None:
+        """Handles the message; one whose text the channel cut (TEXT_CUT) is answered with a note first."""
+        cut_to = (message.metadata or {}).get(TEXT_CUT)
+        if cut_to:
+            note = render("limits", "message_cut", max_chars=f"{int(cut_to):,}")
+            await message.output_channel.send_response(message.sender_id, {"text": note})
+        await self.on_new_message(message)
+
     async def __call__(self, message: UserMessage) -> None:
         agent = getattr(getattr(self.app, "ctx", None), "agent", None)
         try:
-            await self._replies(agent).handle(message, self.on_new_message, agent)
+            await self._replies(agent).handle(message, self._told_if_cut, agent)
         except asyncio.CancelledError:
             raise
         except Exception as error:

@@ -5,7 +5,12 @@ Rasa's RestInput lets a request name its own input channel; permissions depend o
 
 A request may carry `"metadata": {"message_id": "..."}`: a client that resends a message with the
 same id (after a timeout, a lost connection, a replica that died) gets the reply already given,
-not a second turn; a turn that fails gets a "having trouble" reply (channels/dedup.py).
+not a second turn; a turn that fails gets a "having trouble" reply (channels/dedup.py). Nothing
+else a client puts in the metadata is kept.
+
+Before any turn (channels/limits.py): a body that is not a JSON object with a valid sender id and
+a text message gets 400; a sender or client address over its rate limit gets 429 with
+Retry-After. A message longer than channels.text.MAX_MESSAGE_CHARS is cut, and the reply says so.
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from cers import roles
 from channels.clients import client_of_request
 from channels.dedup import MESSAGE_ID, Guard, message_id_of
-from channels.text import clean_user_text
+from channels.limits import screen_rest
+from channels.security import secured
+from channels.text import clean_user_text, cut_metadata
 
 # The metadata key for the client's address; actions/status.py counts failed checks per client with it.
 CLIENT = "client"
@@ -38,11 +46,22 @@ class RestInput(RasaRestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> Dict[Text, Any]:
-        """Only what this channel documents: the client's message_id, and the address the server saw."""
-        sent = (request.json or {}).get("metadata")
-        message_id = message_id_of(sent)
-        return {**({MESSAGE_ID: message_id} if message_id else {}), CLIENT: client_of_request(request)}
+        """Only what this channel documents: the client's message_id, the address the server saw, and whether the text was cut."""
+        body = request.json or {}
+        message_id = message_id_of(body.get("metadata"))
+        return {
+            **({MESSAGE_ID: message_id} if message_id else {}),
+            CLIENT: client_of_request(request),
+            **cut_metadata(body.get("message")),
+        }
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         guard = Guard(on_new_message)
-        return guard.attach(super().blueprint(guard))
+        blueprint = secured(guard.attach(super().blueprint(guard)))
+        public = self.name() in roles.PUBLIC_CHANNELS
+
+        @blueprint.middleware("request")
+        async def screen(request: Request) -> Optional[HTTPResponse]:
+            return await screen_rest(request, public)
+
+        return blueprint

@@ -14,6 +14,10 @@
   are kept for an hour: in Redis when REDIS_URL is set (replicas: a retry reaching another
   replica is dropped too), else in the process's memory. A turn that fails gets a "having
   trouble" reply (channels/dedup.py).
+- A staff member over the rate limit (RATE_LIMIT_PER_SENDER messages a minute, channels/limits.py)
+  gets one notice; the events are acknowledged with 200 and X-Slack-No-Retry (Slack neither
+  retries them nor turns off an app whose requests fail) and dropped until the minute passes. A
+  message longer than channels.text.MAX_MESSAGE_CHARS is cut, and the reply says so.
 - The input channel is "slack": the staff features (actions/status.py) treat a conversation
   whose latest input channel is "slack" as a staff conversation.
 - Replies: up to 25 buttons (Slack's limit for an actions block; Rasa gives up above 5),
@@ -22,6 +26,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -40,7 +45,8 @@ from cers import roles
 from cers.settings import redis_url
 from channels.config import env, missing, off_blueprint
 from channels.dedup import Guard
-from channels.text import clean_user_text
+from channels.limits import SLACK_NO_RETRY, check, notice
+from channels.text import clean_user_text, cut_metadata, valid_sender_id
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +202,18 @@ class StaffSlackInput(SlackInput):
         if self.team_id and _team_id(request) not in (None, self.team_id):
             logger.warning("Slack event from another workspace ignored")
             return response.text("")
+        if not valid_sender_id(sender_id):
+            logger.warning("Slack event without a usable user id ignored")
+            return response.text("", status=HTTPStatus.OK, headers=SLACK_NO_RETRY)
+        verdict = await check(self.name(), sender_id or "")
+        if not verdict.allowed:
+            if verdict.first_refusal:
+                out = self.get_output_channel((metadata or {}).get("out_channel"))
+                task = asyncio.ensure_future(out.send_text_message(sender_id or "", notice("slack_slow_down")))
+                self._background_tasks.add(task)
+                task.add_done_callback(self._background_tasks.discard)
+            return response.text("", status=HTTPStatus.OK, headers=SLACK_NO_RETRY)
+        metadata = {**(metadata or {}), **cut_metadata(text)}
         # Rasa's SlackInput answers now and runs the bot in a background task.
         return await super().process_message(request, on_new_message, clean_user_text(text), sender_id, metadata)
 

@@ -19,6 +19,10 @@
 - A reply of just a number sends the payload of that choice. The choices are read back from
   the conversation's tracker (the last bot message with buttons since the person's last
   message), so they survive restarts and need no store of their own.
+- A phone number over its rate limit (RATE_LIMIT_PER_SENDER messages a minute, channels/limits.py)
+  gets one short notice (it says to call 911 in an emergency), then nothing until the minute
+  passes; Twilio is answered 200 with an empty reply (a 429 would make it give up). Only signed
+  requests count, so nobody can silence a number by posting as it.
 - HELP (or INFO) gets a short description and the office's phone, without going to the bot.
   STOP/START are Twilio's own opt-out keywords: Twilio answers them before they reach us.
 """
@@ -45,7 +49,8 @@ from cers import roles
 from cers.settings import env
 from cers.text import parse_choice
 from channels.config import missing
-from channels.text import EMPTY_MESSAGE, clean_user_text
+from channels.limits import EMPTY_TWIML, check, notice
+from channels.text import EMPTY_MESSAGE, clean_user_text, valid_sender_id
 
 logger = logging.getLogger(__name__)
 
@@ -363,9 +368,14 @@ class SmsInput(TwilioInput):
             return response.text("invalid signature", status=403)
         form = first_values(fields)
         sender = form.get("From")
-        if not sender:
+        if not valid_sender_id(sender):
             return response.text("", status=204)
         out_channel = self.get_output_channel()
+        verdict = await check(self.name(), sender)
+        if not verdict.allowed:
+            if verdict.first_refusal:
+                await out_channel.send_plain(sender, notice("sms_slow_down"))
+            return response.text(EMPTY_TWIML, content_type="text/xml")
         body = (form.get("Body") or "").replace("¡", "@")  # some carriers turn @ into ¡
         text = clean_user_text(body)
         if text == EMPTY_MESSAGE and body.strip() != EMPTY_MESSAGE:

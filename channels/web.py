@@ -17,6 +17,11 @@ Differences from Rasa's SocketIOInput (credentials.yml keeps its settings):
   and web/src/widget.js.
 - Origins allowed to connect: WIDGET_ALLOWED_ORIGINS (comma-separated; "*" by default),
   checked by the socket.io server whether or not Rasa runs with --cors.
+- Limits (channels/limits.py): a session or a client address over its rate limit gets one fixed
+  "slow down" reply (it says to call 911 in an emergency) instead of an answer; socket.io
+  requests and messages over 64 KB are refused (max_http_buffer_size, like the server's own
+  limit, channels/security.py); a message longer than channels.text.MAX_MESSAGE_CHARS is cut
+  and the reply says so.
 - Replicas (REDIS_URL set, `make cluster`): the socket.io server shares its messages through
   Redis (python-socketio's AsyncRedisManager), so a reply reaches the conversation's browsers
   whichever replica they are connected to; haproxy keeps each browser on one replica (its
@@ -48,8 +53,10 @@ from cers.settings import redis_url
 from channels.clients import client_address
 from channels.config import env
 from channels.dedup import MESSAGE_ID, Guard, message_id_of
+from channels.limits import check, slow_down_reply
 from channels.rest import CLIENT
-from channels.text import clean_user_text
+from channels.security import REQUEST_MAX_BYTES, install
+from channels.text import clean_user_text, cut_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +111,7 @@ class WidgetBlueprint(SocketBlueprint):
     """Attaches socket.io, and serves /widget.js at the server's root."""
 
     def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+        install(app)
         super().register(app, options)
         socketio_path = self.ctx.socketio_path
 
@@ -147,7 +155,10 @@ class WidgetInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(
-            async_mode="sanic", cors_allowed_origins=allowed_origins(), client_manager=shared_client_manager()
+            async_mode="sanic",
+            cors_allowed_origins=allowed_origins(),
+            client_manager=shared_client_manager(),
+            max_http_buffer_size=REQUEST_MAX_BYTES,
         )
         webhook = WidgetBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
@@ -184,13 +195,21 @@ class WidgetInput(SocketIOInput):
                 return
             session_id = data["session_id"]
             await sio.enter_room(sid, session_id, namespace=self.namespace)
+            verdict = await check(self.name(), session_id, clients.get(sid, ""))
+            if not verdict.allowed:
+                await sio.emit(self.bot_message_evt, slow_down_reply(session_id), room=sid, namespace=self.namespace)
+                return
             message_id = message_id_of(data)
             message = UserMessage(
                 clean_user_text(data.get("message")),
                 SocketIOOutput(sio, self.bot_message_evt),
                 session_id,
                 input_channel=self.name(),
-                metadata={**({MESSAGE_ID: message_id} if message_id else {}), CLIENT: clients.get(sid, "")},
+                metadata={
+                    **({MESSAGE_ID: message_id} if message_id else {}),
+                    CLIENT: clients.get(sid, ""),
+                    **cut_metadata(data.get("message")),
+                },
             )
             await guard(message)
 
