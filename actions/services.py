@@ -8,7 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional, TypeVar
 
 from cers.facilities.store import FacilityStore, StoreUnavailable
-from cers.settings import env, redis_url
+from cers.handoffs import HandoffStore
+from cers.settings import redis_url
+from cers.staff_channel import StaffChannel
 from cers.verification import Ledger, RedisLedger, SqlLedger, Verification, limits_from_settings
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,8 @@ def make_ledger(store: FacilityStore) -> Ledger:
 
 
 class Services:
-    """The facility store, the status-check limits, and the worker threads their synchronous calls run on."""
+    """The facility store, the status-check limits, handoffs and callback requests (in the same database),
+    the staff channel on Slack, and the worker threads their synchronous calls run on."""
 
     def __init__(
         self,
@@ -41,10 +44,13 @@ class Services:
         workers: int = 4,
         owns_store: bool = True,
         verification: Optional[Verification] = None,
+        staff_channel: Optional[StaffChannel] = None,
     ):
         self.store = store
         self.owns_store = owns_store  # a store handed in (tests) is its giver's to close
         self.verification = verification or Verification(make_ledger(store))
+        self.handoffs = HandoffStore(store.engine)
+        self.staff_channel = staff_channel or StaffChannel.from_settings()
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="facility-store")
 
     def warm_up(self) -> None:
@@ -79,16 +85,7 @@ class Services:
 
     async def notify_staff(self, text: str) -> None:
         """Post to the office's staff channel on Slack (SLACK_HANDOFF_CHANNEL), when Slack is on; never fails the turn."""
-        token, channel = env("SLACK_BOT_TOKEN"), env("SLACK_HANDOFF_CHANNEL")
-        if not (token and channel):
-            return
-        try:
-            from slack_sdk.web.async_client import AsyncWebClient
-
-            client = AsyncWebClient(token=token, base_url=env("SLACK_API_URL") or "https://slack.com/api/")
-            await client.chat_postMessage(channel=channel, text=text)
-        except Exception as error:  # the office learns of it from the log instead
-            logger.warning("could not post to the staff channel: %s", error)
+        await self.staff_channel.post(text)
 
     def close(self) -> None:
         self.executor.shutdown(wait=False)
@@ -99,12 +96,18 @@ class Services:
 _started: Optional[Services] = None
 
 
-def start(store: Optional[FacilityStore] = None, verification: Optional[Verification] = None) -> Services:
+def start(
+    store: Optional[FacilityStore] = None,
+    verification: Optional[Verification] = None,
+    staff_channel: Optional[StaffChannel] = None,
+) -> Services:
     """Make this process's services (DATABASE_URL's store unless one is given); tests give their own."""
     global _started
     if _started is not None:
         _started.close()
-    _started = Services(store or FacilityStore(), owns_store=store is None, verification=verification)
+    _started = Services(
+        store or FacilityStore(), owns_store=store is None, verification=verification, staff_channel=staff_channel
+    )
     _started.warm_up()
     return _started
 

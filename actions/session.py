@@ -12,9 +12,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.state import CALLBACK_SLOTS, SLOT_CONTACT_REQUEST
 from cers.dates import format_month_day
 from cers.settings import Office, load_office
 from cers.templates import render
+
+NOT_CARRIED_OVER = frozenset({SLOT_CONTACT_REQUEST, "requested_slot", *CALLBACK_SLOTS})
 
 
 def say(template: str, **values) -> str:
@@ -51,9 +54,10 @@ class ActionSessionStart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = [SessionStarted()]
-        # Carry over what the conversation already knew (e.g. an open walkthrough).
+        # Carry over what the conversation already knew (e.g. an open walkthrough), but not a callback
+        # request left half-way: its form does not carry over, so its answers must not either.
         for key, value in tracker.current_slot_values().items():
-            if value is not None and not key.startswith("office_"):
+            if value is not None and not key.startswith("office_") and key not in NOT_CARRIED_OVER:
                 events.append(SlotSet(key, value))
         events += [SlotSet(key, value) for key, value in office_slots(load_office()).items()]
         events.append(ActionExecuted("action_listen"))

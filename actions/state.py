@@ -29,6 +29,15 @@ SLOT_STATUS_ZIP = "status_zip"
 SLOT_STATUS_FAILURES = "status_failures"  # failed tries in this conversation (public channels)
 SLOT_STATUS_CHOICES = "status_choices"  # staff: the CERS IDs of the numbered list last shown
 
+# Reaching the office's staff (actions/handoff.py, data/rules/contact.yml). contact_request shapes the
+# dialogue: set to "handoff" or "callback" when the person accepts an offer, it starts the handoff or
+# the callback request's form (callback_form: its three slots), and is cleared when that is done.
+SLOT_CONTACT_REQUEST = "contact_request"
+SLOT_CALLBACK_NAME = "callback_name"
+SLOT_CALLBACK_CONTACT = "callback_contact"
+SLOT_CALLBACK_QUESTION = "callback_question"
+CALLBACK_SLOTS = (SLOT_CALLBACK_NAME, SLOT_CALLBACK_CONTACT, SLOT_CALLBACK_QUESTION)
+
 # ---------------------------------------------------------------- offers, recorded on the message
 
 # What a message of ours offers is written into its metadata when it is sent (dispatcher
@@ -44,6 +53,15 @@ STATUS_QUESTION = "status"
 # the metadata stays in the conversation's events, it is never sent to the person).
 STATUS_OUTCOME = "status_outcome"
 SHOWN, NOT_FOUND, LOCKED, BLOCKED, UNAVAILABLE = "shown", "not_found", "locked", "blocked", "unavailable"
+# The facility a shown status belongs to, on that message: the person verified it (CERS ID + ZIP), so a
+# handoff's summary for staff may name it.
+STATUS_FACILITY_ID = "status_facility_id"
+STATUS_FACILITY_NAME = "status_facility_name"
+OFFERS_CONTACT = "offers_contact"  # "yes" starts this: "handoff" (chat with staff now) or "callback"
+# On the messages of a handoff that channels/handoff.py stores in the conversation: the handoff's id,
+# and on a staff reply the staff member's name.
+HANDOFF_ID = "handoff_id"
+STAFF_NAME = "staff_name"
 
 
 @dataclass(frozen=True)
@@ -54,9 +72,16 @@ class Offer:
     resume: Optional[str] = None
     step: Optional[str] = None
     asks: Optional[str] = None
+    contact: Optional[str] = None
 
     def metadata(self) -> Dict[Text, Any]:
-        fields = {OFFERS_GUIDE: self.guide, RESUMES_GUIDE: self.resume, SHOWS_STEP: self.step, ASKS: self.asks}
+        fields = {
+            OFFERS_GUIDE: self.guide,
+            RESUMES_GUIDE: self.resume,
+            SHOWS_STEP: self.step,
+            ASKS: self.asks,
+            OFFERS_CONTACT: self.contact,
+        }
         return {key: value for key, value in fields.items() if value}
 
     @classmethod
@@ -64,7 +89,11 @@ class Offer:
         """The offer recorded on a bot event: ours in its metadata, or its topic's guide."""
         metadata = event.get("metadata") or {}
         offer = cls(
-            metadata.get(OFFERS_GUIDE), metadata.get(RESUMES_GUIDE), metadata.get(SHOWS_STEP), metadata.get(ASKS)
+            metadata.get(OFFERS_GUIDE),
+            metadata.get(RESUMES_GUIDE),
+            metadata.get(SHOWS_STEP),
+            metadata.get(ASKS),
+            metadata.get(OFFERS_CONTACT),
         )
         if offer == cls():
             topic = topic_answered_by(metadata.get("utter_action"))
@@ -211,3 +240,111 @@ def intent_of(tracker: Tracker) -> Optional[str]:
 
 def text_of(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
+
+
+# ---------------------------------------------------------------- reaching the office's staff
+
+# Intents that say how the conversation goes, not what the person needs (a handoff's question is
+# the latest message that is none of these).
+NOT_A_QUESTION = frozenset(
+    {
+        "ask_for_human",
+        "affirm",
+        "deny",
+        "greet",
+        "goodbye",
+        "thank_you",
+        "none_of_these",
+        "stuck",
+        "stop",
+        "next_step",
+        "previous_step",
+        "repeat_step",
+        "restart_walkthrough",
+        "show_all_steps",
+        "continue_walkthrough",
+        "bot_challenge",
+        "ask_capabilities",
+    }
+)
+
+
+def contact_request_events(kind: Optional[str]) -> List[Dict[Text, Any]]:
+    """contact_request set to what the person accepted ("handoff", "callback"), or cleared (None)."""
+    return [SlotSet(SLOT_CONTACT_REQUEST, kind)]
+
+
+def callback_cleared() -> List[Dict[Text, Any]]:
+    """The callback request is over (stored or stopped): its answers and contact_request cleared."""
+    return [SlotSet(name, None) for name in CALLBACK_SLOTS] + contact_request_events(None)
+
+
+def callback_answers(tracker: Tracker) -> Dict[str, Optional[str]]:
+    return {name: tracker.get_slot(name) for name in CALLBACK_SLOTS}
+
+
+def _session_events(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The events of the current session (after the latest session_started)."""
+    events = list(tracker.events or [])
+    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
+    return events[starts[-1] + 1 :] if starts else events
+
+
+def _intent_of_event(event: Dict[Text, Any]) -> Optional[str]:
+    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+def times_said(tracker: Tracker, intent: str) -> int:
+    """How many of the person's messages in this session had this intent (the latest one included)."""
+    return sum(1 for e in _session_events(tracker) if e.get("event") == "user" and _intent_of_event(e) == intent)
+
+
+def times_stuck_in_guide(tracker: Tracker) -> int:
+    """How many times the person said "I'm stuck" in the walkthrough now open (the latest one included)."""
+    guide = tracker.get_slot(SLOT_GUIDE_ID)
+    count = 0
+    for event in reversed(_session_events(tracker)):
+        if event.get("event") == "slot" and event.get("name") == SLOT_GUIDE_ID and event.get("value") != guide:
+            break  # before this, another guide (or none) was open
+        if event.get("event") == "user" and _intent_of_event(event) == "stuck":
+            count += 1
+    return count
+
+
+def verified_facility(tracker: Tracker) -> Optional[tuple]:
+    """(name, CERS ID) of the latest facility whose status was shown in this session (the person gave
+    its CERS ID and ZIP: public channels show nothing else); None if there is none."""
+    for event in reversed(_session_events(tracker)):
+        metadata = (event.get("metadata") or {}) if event.get("event") == "bot" else {}
+        if metadata.get(STATUS_OUTCOME) == SHOWN and metadata.get(STATUS_FACILITY_ID):
+            return str(metadata.get(STATUS_FACILITY_NAME) or ""), str(metadata[STATUS_FACILITY_ID])
+    return None
+
+
+def recent_turns(tracker: Tracker) -> List[tuple]:
+    """The conversation so far as ("person" | "bot", text), button payloads left out."""
+    turns = []
+    for event in _session_events(tracker):
+        text = (event.get("text") or "").strip()
+        if not text or text.startswith("/"):
+            continue
+        if event.get("event") == "user":
+            turns.append(("person", text))
+        elif event.get("event") == "bot":
+            turns.append(("bot", text))
+    return turns
+
+
+def latest_question(tracker: Tracker) -> Optional[str]:
+    """The person's latest message that asks something (not "yes", "talk to a person", "I'm stuck", a button)."""
+    for event in reversed(_session_events(tracker)):
+        if event.get("event") != "user":
+            continue
+        text = (event.get("text") or "").strip()
+        if text and not text.startswith("/") and _intent_of_event(event) not in NOT_A_QUESTION:
+            return text
+    return None
+
+
+def input_channel(tracker: Tracker) -> Optional[str]:
+    return tracker.get_latest_input_channel()

@@ -7,8 +7,10 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import offer_after_stuck
 from actions.state import (
     Offer,
+    contact_request_events,
     guide_events,
     guide_offered_earlier,
     guide_progress,
@@ -108,7 +110,12 @@ class ActionWalkthroughCommand(Action):
         return "action_walkthrough_command"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        return run_command(dispatcher, tracker, INTENT_COMMANDS.get(intent_of(tracker) or "", "repeat"))
+        command = INTENT_COMMANDS.get(intent_of(tracker) or "", "repeat")
+        events = run_command(dispatcher, tracker, command)
+        if command == "stuck" and guide_progress(tracker).active:
+            # "I'm stuck" a second time in this walkthrough: offer to reach the office's staff.
+            events += offer_after_stuck(dispatcher, tracker)
+        return events
 
 
 class ActionAffirm(Action):
@@ -121,6 +128,9 @@ class ActionAffirm(Action):
         engine = Walkthrough()
         progress = guide_progress(tracker)
         offer = previous_offer(tracker)
+        if offer.contact:
+            # "yes" to a chat with staff or a callback request: data/rules/contact.yml goes on from the slot.
+            return contact_request_events(offer.contact)
         if offer.resume and progress.paused:
             # An answer offered another guide while this one was paused: "yes" is for the one offered.
             if offer.guide in engine.guides and offer.guide != progress.guide_id:

@@ -14,6 +14,9 @@ from cers.templates import office_values, render
 
 HANDOFF = "handoff"
 CALLBACK = "callback"
+# The Slack buttons on the staff channel's posts (their action_id; the value is the handoff's or request's id).
+END_HANDOFF_BUTTON = "cers_handoff_end"
+CALLBACK_DONE_BUTTON = "cers_callback_done"
 # Channels that can carry a staff reply to the person later (the widget's socket, a text message).
 LIVE_CHANNELS = frozenset({roles.WIDGET, roles.SMS})
 TURNS_IN_SUMMARY = 6

@@ -113,6 +113,10 @@ def _naive(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.timezone.utc)
+
+
 def _aware(moment: Optional[dt.datetime]) -> Optional[dt.datetime]:
     return moment.replace(tzinfo=dt.timezone.utc) if moment is not None else None
 
@@ -123,8 +127,8 @@ def _handoff(row) -> Handoff:
         row.sender_id,
         row.channel,
         row.question,
-        _aware(row.requested_at),
-        row.state,  # type: ignore[arg-type]
+        _utc(row.requested_at),
+        row.state,
         row.slack_channel,
         row.thread_ts,
         _aware(row.answered_at),
@@ -140,8 +144,8 @@ def _callback(row) -> CallbackRequest:
         row.id,
         row.sender_id,
         row.channel,
-        _aware(row.requested_at),
-        row.name,  # type: ignore[arg-type]
+        _utc(row.requested_at),
+        row.name,
         row.contact,
         row.question,
         row.slack_channel,

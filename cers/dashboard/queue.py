@@ -1,14 +1,10 @@
-"""Where the dashboard's handoffs and callbacks come from: not recorded yet (the handoff and callback work will add them).
+"""Where the dashboard's handoffs and callbacks come from: the handoffs to staff and callback requests the bot records (cers/handoffs.py, in the facility database).
 
 The dashboard shows a "Handoffs" and a "Callback requests" section whose rows come from
-staff_queue(). Until conversations can be handed to staff and callbacks requested, it returns
-NotRecordedYet, and the sections say so: no made-up rows.
-
-TODO(handoff/callbacks): implement StaffQueue over the table or events that work adds (who
-handled a handoff, when; callback requests and when they were done, by whom: staff names are
-cers.dashboard.accounts' names), return it from staff_queue(), and add the handoff action's
-name to summary.HANDOFF_ACTIONS so conversations count as handed off. Retention
-(retention.py) must delete their old rows as well.
+staff_queue(): each handoff with who answered it first and how long the person waited for that
+first reply; each callback request with when it was marked done (from Slack or the dashboard's
+"Done" button) and by whom. A staff member's name is their Slack name for what happened on Slack,
+their dashboard account's name for what they did here. Retention (retention.py) deletes old rows.
 """
 
 from __future__ import annotations
@@ -16,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from dataclasses import dataclass
-from typing import List, Optional, Protocol, Sequence, Tuple
+from functools import lru_cache
+from typing import Any, List, Optional, Protocol, Sequence, Tuple
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -59,6 +57,47 @@ class StaffQueue(Protocol):
     def mark_done(self, callback_id: str, staff_name: str) -> bool: ...
 
 
+class StoredQueue:
+    """Handoffs and callback requests as the bot stores them, days read in the office's time zone."""
+
+    recorded = True
+
+    def __init__(self, store: Any, time_zone: str):
+        self.store = store
+        self.zone = ZoneInfo(time_zone)
+
+    def _bounds(self, start: dt.date, end: dt.date) -> Tuple[dt.datetime, dt.datetime]:
+        """[start, end] office days as UTC moments [from, to)."""
+        first = dt.datetime.combine(start, dt.time(0), self.zone)
+        after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), self.zone)
+        return first.astimezone(dt.timezone.utc), after.astimezone(dt.timezone.utc)
+
+    def _local(self, moment: Optional[dt.datetime]) -> Optional[dt.datetime]:
+        return moment.astimezone(self.zone) if moment is not None else None
+
+    def handoffs(self, start: dt.date, end: dt.date) -> List[Handoff]:
+        return [
+            Handoff(
+                h.sender_id, h.channel, h.requested_at.astimezone(self.zone), self._local(h.answered_at), h.handled_by
+            )
+            for h in self.store.handoffs_between(*self._bounds(start, end))
+        ]
+
+    def _callback(self, c: Any) -> Callback:
+        return Callback(
+            c.id, c.requested_at.astimezone(self.zone), c.name, c.contact, c.question, self._local(c.done_at), c.done_by
+        )
+
+    def callbacks(self, start: dt.date, end: dt.date) -> List[Callback]:
+        return [self._callback(c) for c in self.store.callbacks_between(*self._bounds(start, end))]
+
+    def open_callbacks(self) -> List[Callback]:
+        return [self._callback(c) for c in self.store.open_callbacks()]
+
+    def mark_done(self, callback_id: str, staff_name: str) -> bool:
+        return bool(self.store.callback_done(callback_id, staff_name))
+
+
 class NotRecordedYet:
     """No handoffs or callbacks are recorded yet: empty lists, and nothing to mark done."""
 
@@ -77,9 +116,19 @@ class NotRecordedYet:
         return False
 
 
+@lru_cache(maxsize=2)
+def _stored_queue(url: str, time_zone: str) -> StoredQueue:
+    from cers.facilities.store import FacilityStore
+    from cers.handoffs import HandoffStore
+
+    return StoredQueue(HandoffStore(FacilityStore(url).engine), time_zone)
+
+
 def staff_queue() -> StaffQueue:
-    """TODO(handoff/callbacks): the real source once handoffs and callbacks are recorded."""
-    return NotRecordedYet()
+    """The handoffs and callback requests in DATABASE_URL (one engine per process)."""
+    from cers.settings import database_url, load_office
+
+    return _stored_queue(database_url(), load_office().hours.time_zone)
 
 
 def response_times(seconds: Sequence[Optional[float]]) -> Tuple[int, Optional[float], Optional[float]]:

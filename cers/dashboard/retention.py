@@ -24,18 +24,32 @@ from cers.settings import load_office, tracker_store_url
 logger = logging.getLogger("cers.purge")
 
 
+def purge_handoffs(cutoff: float) -> int:
+    """Handoffs and callback requests (facility database) older than the cutoff; 0 if they cannot be reached."""
+    from cers.dashboard.queue import staff_queue
+
+    queue = staff_queue()
+    try:
+        return int(queue.store.purge(dt.datetime.fromtimestamp(cutoff, dt.timezone.utc)))  # type: ignore[attr-defined]
+    except Exception as error:  # the conversations are purged anyway; the next run tries again
+        logger.warning("could not purge old handoffs and callback requests: %s", error)
+        return 0
+
+
 def purge(store: SummaryStore, days: int, now: Optional[float] = None) -> dict:
     """Deletes what is older than `days` days; what was deleted (also kept for the dashboard to show)."""
     now = time.time() if now is None else now
     cutoff = now - days * 86400
     started = time.monotonic()
     conversations, events = store.purge(cutoff)
+    handoff_rows = purge_handoffs(cutoff)
     done = {
         "at": dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat(timespec="seconds"),
         "days": days,
         "before": dt.datetime.fromtimestamp(cutoff, dt.timezone.utc).isoformat(timespec="seconds"),
         "conversations": conversations,
         "events": events,
+        "handoffs_and_callbacks": handoff_rows,
         "seconds": round(time.monotonic() - started, 2),
     }
     store.record_purge(done)

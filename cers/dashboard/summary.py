@@ -27,9 +27,10 @@ Definitions (the dashboard says them too):
 - Unanswered: the person's last message was not understood (nlu_fallback: the bot offered "Did
   you mean" or said it did not understand) or was "Something else" after "Did you mean"
   (none_of_these: the bot gave the office's phone), and they wrote nothing after it.
-- Asked for a person: not unanswered, and the person asked for a human at some point (the bot
-  gives the office's phone number; no handoff to staff is recorded yet).
-- Handed off: a handoff action ran (HANDOFF_ACTIONS: none exists yet, see queue.py).
+- Asked for a person: not unanswered, not handed off, and the person asked for a human at some
+  point (the bot offered a chat with staff or a callback request).
+- Handed off: the person said yes to a chat with staff (action_start_handoff ran, HANDOFF_ACTIONS;
+  the handoffs themselves, with who answered and when, are in queue.py).
 - Finished by the bot: every other conversation.
 """
 
@@ -64,8 +65,8 @@ UNSURE_INTENT = "nlu_fallback"
 NONE_OF_THESE_INTENT = "none_of_these"
 UNANSWERED_INTENTS = frozenset({UNSURE_INTENT, NONE_OF_THESE_INTENT})
 ASK_FOR_PERSON_INTENT = "ask_for_human"
-# TODO(handoff): the action(s) that hand a conversation to staff, once the handoff work adds them.
-HANDOFF_ACTIONS: frozenset = frozenset()
+# The action that hands a conversation to staff (actions/handoff.py).
+HANDOFF_ACTIONS: frozenset = frozenset({"action_start_handoff"})
 STAFF_CHANNELS = roles.STAFF_CHANNELS
 SESSION_START_ACTION = "action_session_start"
 STATUS_ACTION = "action_facility_status"

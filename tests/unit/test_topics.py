@@ -32,7 +32,7 @@ def test_every_guide_a_topic_offers_exists_and_each_guide_is_offered():
 
 def rasa_rules():
     """The rules Rasa trains on, read the way training reads them (config.yml's importer)."""
-    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
     from rasa.shared.importers.importer import TrainingDataImporter
 
     importer = TrainingDataImporter.load_from_config(
@@ -47,7 +47,8 @@ def rasa_rules():
             if any(isinstance(e, UserUttered) for e in step.events)
             else 0
         )
-        conditions = [e for e in step.events[:first_user] if isinstance(e, SlotSet)]
+        # A rule's conditions: slots, or a form being active (an emergency during the callback request).
+        conditions = [e for e in step.events[:first_user] if isinstance(e, (SlotSet, ActiveLoop))]
         events = [e for e in step.events if isinstance(e, (UserUttered, ActionExecuted))]
         names = [e.intent_name if isinstance(e, UserUttered) else e.action_name for e in events]
         names = [n for n in names if n and n not in ("action_listen", "...")]

@@ -1,0 +1,289 @@
+"""Reaching the office's staff: the offer (a chat with staff now, or a callback request), the handoff's start and its post to the staff channel, the callback request's form, and what the person hears when a handoff times out.
+
+The relay of messages while a handoff is open, staff replies, "done" and timeouts happen in the
+Rasa server (channels/handoff.py); the state both sides share is in the database (cers/handoffs.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.services import LookupFailed, services
+from actions.state import (
+    HANDOFF_ID,
+    SLOT_CALLBACK_CONTACT,
+    SLOT_CALLBACK_NAME,
+    SLOT_CALLBACK_QUESTION,
+    Offer,
+    callback_answers,
+    callback_cleared,
+    contact_request_events,
+    guide_progress,
+    input_channel,
+    is_staff,
+    latest_question,
+    pause_guide_events,
+    previous_offer,
+    recent_turns,
+    times_said,
+    times_stuck_in_guide,
+    verified_facility,
+)
+from cers import roles
+from cers.contact import (
+    CALLBACK,
+    CALLBACK_DONE_BUTTON,
+    END_HANDOFF_BUTTON,
+    HANDOFF,
+    callback_summary,
+    check_contact,
+    check_name,
+    check_question,
+    contact_kind,
+    handoff_summary,
+    say,
+    when_open,
+)
+from cers.guides.loader import load_guides
+from cers.handoffs import FAILED
+from cers.settings import handoff_timeout_seconds, load_office, now
+from cers.staff_channel import button, with_buttons
+from cers.templates import office_values
+
+ACTION_CONTACT_OFFICE = "action_contact_office"
+ACTION_START_HANDOFF = "action_start_handoff"
+ACTION_NONE_OF_THESE = "action_none_of_these"
+ACTION_HANDOFF_TIMED_OUT = "action_handoff_timed_out"
+ACTION_SUBMIT_CALLBACK = "action_submit_callback"
+ACTION_STOP_CALLBACK = "action_stop_callback"
+CALLBACK_FORM = "callback_form"
+# The form's questions: domain.yml responses that Rasa's form sends by their names (utter_ask_<slot>).
+FORM_QUESTIONS = ("utter_ask_callback_name", "utter_ask_callback_contact", "utter_ask_callback_question")
+REQUESTED_SLOT = "requested_slot"
+
+
+def kind_for(tracker: Tracker) -> str:
+    """What can be offered now on this conversation's channel: HANDOFF or CALLBACK."""
+    return contact_kind(input_channel(tracker), load_office().hours, now(), services().staff_channel.on)
+
+
+def offer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, lead: Optional[str] = None, kind: Optional[str] = None
+) -> List[Dict[Text, Any]]:
+    """Offers a chat with staff now (office open, widget or SMS) or a callback request; "yes" accepts it.
+
+    An open walkthrough is paused (its offer to continue is the "No" button), so this offer is the
+    last thing said and "yes" answers it."""
+    kind = kind or kind_for(tracker)
+    office = load_office()
+    text = say("offer.handoff") if kind == HANDOFF else say("offer.callback", when_open=when_open(office.hours, now()))
+    guide_open = guide_progress(tracker).open
+    buttons = [
+        {"title": say(f"offer.yes_{kind}"), "payload": "/affirm"},
+        {
+            "title": say("offer.no_walkthrough" if guide_open else "offer.no"),
+            "payload": "/continue_walkthrough" if guide_open else "/deny",
+        },
+    ]
+    dispatcher.utter_message(text=f"{lead} {text}" if lead else text, buttons=buttons, **Offer(contact=kind).metadata())
+    return pause_guide_events(tracker) + contact_request_events(None)
+
+
+def accepted(tracker: Tracker) -> Optional[str]:
+    """The offer the person's "yes" (or "talk to a person" again) accepts: HANDOFF, CALLBACK, or None."""
+    return previous_offer(tracker).contact
+
+
+def question_for(tracker: Tracker) -> Optional[str]:
+    """What the person needs, for staff: the walkthrough step they are stuck on, or their latest question."""
+    progress = guide_progress(tracker)
+    guides = load_guides()
+    if progress.guide_id in guides and times_stuck_in_guide(tracker) and (progress.open or progress.paused):
+        guide = guides[progress.guide_id]
+        index = min(max(progress.step, 0), guide.step_count - 1)
+        step = guide.steps[index].text.format(**office_values(load_office()))
+        return say("summary.stuck", guide=guide.title, number=index + 1, count=guide.step_count, step=step)
+    return latest_question(tracker)
+
+
+class ActionContactOffice(Action):
+    """ "Talk to a person": a chat with staff now, or a callback request (staff channels: the office's contact)."""
+
+    def name(self) -> Text:
+        return ACTION_CONTACT_OFFICE
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        if is_staff(tracker):
+            dispatcher.utter_message(response="utter_ask_for_human")
+            return []
+        kind = accepted(tracker)
+        if kind:
+            # Asked again right after the offer: that is a yes (data/rules/contact.yml goes on).
+            return pause_guide_events(tracker) + contact_request_events(kind)
+        return offer(dispatcher, tracker)
+
+
+class ActionNoneOfThese(Action):
+    """ "Something else" after "Did you mean": the office's phone; the second time, the offer to reach staff."""
+
+    def name(self) -> Text:
+        return ACTION_NONE_OF_THESE
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        if not is_staff(tracker) and times_said(tracker, "none_of_these") >= 2:
+            return offer(dispatcher, tracker, lead=say("offer.after_none_of_these"))
+        dispatcher.utter_message(response="utter_none_of_these")
+        return []
+
+
+def offer_after_stuck(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """After the walkthrough's "I'm stuck" answer: the second time in this walkthrough, the offer to reach staff."""
+    if is_staff(tracker) or times_stuck_in_guide(tracker) < 2:
+        return []
+    return offer(dispatcher, tracker, lead=say("offer.after_stuck"))
+
+
+class ActionStartHandoff(Action):
+    """The person said yes to a chat with staff: post the summary to the staff channel and say so.
+
+    If that cannot happen now (the office just closed, the staff channel is off or did not take the
+    post), contact_request becomes "callback" and the callback request's form starts instead."""
+
+    def name(self) -> Text:
+        return ACTION_START_HANDOFF
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        office = load_office()
+        if kind_for(tracker) != HANDOFF:
+            reason = "closed_meanwhile" if not office.hours.is_open(now()) else "could_not_start"
+            dispatcher.utter_message(text=say(reason))
+            return contact_request_events(CALLBACK)
+        store, staff = services().handoffs, services().staff_channel
+        sender, channel = tracker.sender_id, input_channel(tracker) or roles.WIDGET
+        question = question_for(tracker)
+        try:
+            handoff = await services().run(lambda: store.start(sender, channel, question))
+        except LookupFailed:
+            dispatcher.utter_message(text=say("callback_failed", call_office=office_values(office)["call_office"]))
+            return contact_request_events(None)
+        if handoff is None:
+            dispatcher.utter_message(text=say("already_open"))
+            return contact_request_events(None)
+        summary = handoff_summary(
+            channel, question, recent_turns(tracker), verified_facility(tracker), handoff_timeout_seconds()
+        )
+        end = button(say("summary.end_button"), END_HANDOFF_BUTTON, handoff.id, "danger")
+        posted = await staff.post(summary, blocks=with_buttons(summary, [end]))
+        try:
+            if posted is None:
+                await services().run(lambda: store.finish(handoff.id, FAILED))
+            else:
+                where = posted
+                await services().run(lambda: store.attach_thread(handoff.id, where.channel, where.ts))
+        except LookupFailed:
+            posted = None
+        if posted is None:
+            dispatcher.utter_message(text=say("could_not_start"))
+            return contact_request_events(CALLBACK)
+        dispatcher.utter_message(
+            text=say("started_sms" if channel == roles.SMS else "started"), **{HANDOFF_ID: handoff.id}
+        )
+        return contact_request_events(None)
+
+
+class ActionHandoffTimedOut(Action):
+    """Run by the Rasa server (channels/handoff.py) when no staff reply came in time: say so, offer a callback."""
+
+    def name(self) -> Text:
+        return ACTION_HANDOFF_TIMED_OUT
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        store = services().handoffs
+        try:
+            handoff = await services().run(lambda: store.latest_for(tracker.sender_id))
+        except LookupFailed:
+            handoff = None
+        lead = say("timed_out_quiet") if handoff is not None and handoff.answered_at else say("timed_out_unanswered")
+        return offer(dispatcher, tracker, lead=lead, kind=CALLBACK)
+
+
+# ---------------------------------------------------------------- the callback request
+
+
+class ValidateCallbackForm(FormValidationAction):
+    """Checks each answer of the callback request (cers/contact.py); a wrong one is asked again, saying why."""
+
+    def name(self) -> Text:
+        return "validate_callback_form"
+
+    @staticmethod
+    def _checked(slot: str, checked, dispatcher: CollectingDispatcher, problem: str) -> Dict[Text, Any]:
+        if not checked.ok:
+            dispatcher.utter_message(text=say(f"invalid.{problem}"))
+        return {slot: checked.value}
+
+    def validate_callback_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
+        return self._checked(SLOT_CALLBACK_NAME, check_name(str(value or "")), dispatcher, "name")
+
+    def validate_callback_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
+        return self._checked(SLOT_CALLBACK_CONTACT, check_contact(str(value or "")), dispatcher, "contact")
+
+    def validate_callback_question(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
+        return self._checked(SLOT_CALLBACK_QUESTION, check_question(str(value or "")), dispatcher, "question")
+
+
+class ActionSubmitCallback(Action):
+    """The callback request is complete: store it, post it to the staff channel, tell the person when the office opens."""
+
+    def name(self) -> Text:
+        return ACTION_SUBMIT_CALLBACK
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        office = load_office()
+        answers = callback_answers(tracker)
+        name, contact, question = (
+            str(answers[SLOT_CALLBACK_NAME] or ""),
+            str(answers[SLOT_CALLBACK_CONTACT] or ""),
+            str(answers[SLOT_CALLBACK_QUESTION] or ""),
+        )
+        store, staff = services().handoffs, services().staff_channel
+        sender, channel = tracker.sender_id, input_channel(tracker) or roles.REST
+        try:
+            callback = await services().run(lambda: store.add_callback(sender, channel, name, contact, question))
+        except LookupFailed:
+            dispatcher.utter_message(text=say("callback_failed", call_office=office_values(office)["call_office"]))
+            return callback_cleared()
+        summary = callback_summary(channel, name, contact, question)
+        done = button(say("callback.done_button"), CALLBACK_DONE_BUTTON, callback.id, "primary")
+        posted = await staff.post(summary, blocks=with_buttons(summary, [done]))
+        if posted is not None:
+            where = posted
+            try:
+                await services().run(lambda: store.attach_callback_thread(callback.id, where.channel, where.ts))
+            except LookupFailed:
+                pass  # stored and posted; only "done" in its thread will not find it
+        dispatcher.utter_message(text=say("callback_taken", name=name, when_open=when_open(office.hours, now())))
+        return callback_cleared()
+
+
+class ActionStopCallback(Action):
+    """ "stop" during the callback request: nothing is stored, and the office's phone is given."""
+
+    def name(self) -> Text:
+        return ACTION_STOP_CALLBACK
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        office = load_office()
+        dispatcher.utter_message(text=say("callback_stopped", call_office=office_values(office)["call_office"]))
+        return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)] + callback_cleared()
