@@ -86,7 +86,7 @@ def offer(
     buttons = [
         {"title": say(f"offer.yes_{kind}"), "payload": "/affirm"},
         {
-            "title": say("offer.no_walkthrough" if guide_open else "offer.no"),
+            "title": say("offer.decline_walkthrough" if guide_open else "offer.decline"),
             "payload": "/continue_walkthrough" if guide_open else "/deny",
         },
     ]

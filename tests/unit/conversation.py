@@ -25,6 +25,7 @@ class Conversation:
         self.latest: Dict[str, Any] = {}
         self.messages: List[Dict[str, Any]] = []
         self.last_events: List[Dict[str, Any]] = []
+        self.active_loop: Optional[str] = None
         # The address the channel saw, as the REST and widget channels put it in the metadata.
         self.client = f"198.18.{uuid.uuid4().int % 256}.{uuid.uuid4().int % 254 + 1}"
 
@@ -70,6 +71,10 @@ class Conversation:
                 }
             )
         for event in events:
+            if event["event"] == "active_loop":  # a form started or ended (actions/handoff.py)
+                self.active_loop = event["name"]
+                self.events.append(event)
+                continue
             assert event["event"] == "slot" and event["name"] in self.slot_names, event
             self.slots[event["name"]] = event["value"]
             self.events.append(event)
