@@ -28,7 +28,6 @@ from actions.state import (
     is_staff,
     latest_question,
     pause_guide_events,
-    previous_offer,
     recent_turns,
     times_said,
     times_stuck_in_guide,
@@ -94,11 +93,6 @@ def offer(
     return pause_guide_events(tracker) + contact_request_events(None)
 
 
-def accepted(tracker: Tracker) -> Optional[str]:
-    """The offer the person's "yes" (or "talk to a person" again) accepts: HANDOFF, CALLBACK, or None."""
-    return previous_offer(tracker).contact
-
-
 def question_for(tracker: Tracker) -> Optional[str]:
     """What the person needs, for staff: the walkthrough step they are stuck on, or their latest question."""
     progress = guide_progress(tracker)
@@ -121,10 +115,6 @@ class ActionContactOffice(Action):
         if is_staff(tracker):
             dispatcher.utter_message(response="utter_ask_for_human")
             return []
-        kind = accepted(tracker)
-        if kind:
-            # Asked again right after the offer: that is a yes (data/rules/contact.yml goes on).
-            return pause_guide_events(tracker) + contact_request_events(kind)
         return offer(dispatcher, tracker)
 
 

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import offer_after_stuck
 from actions.state import (
+    SLOT_CONTACT_REQUEST,
     Offer,
     contact_request_events,
     guide_events,
@@ -125,12 +126,18 @@ class ActionAffirm(Action):
         return "action_affirm"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        engine = Walkthrough()
-        progress = guide_progress(tracker)
         offer = previous_offer(tracker)
         if offer.contact:
             # "yes" to a chat with staff or a callback request: data/rules/contact.yml goes on from the slot.
             return contact_request_events(offer.contact)
+        events = self.answer(dispatcher, tracker, offer)
+        # A contact_request left over (a callback request never finished) must not start anything now.
+        return events + (contact_request_events(None) if tracker.get_slot(SLOT_CONTACT_REQUEST) else [])
+
+    @staticmethod
+    def answer(dispatcher: CollectingDispatcher, tracker: Tracker, offer: Offer) -> List[Dict[Text, Any]]:
+        engine = Walkthrough()
+        progress = guide_progress(tracker)
         if offer.resume and progress.paused:
             # An answer offered another guide while this one was paused: "yes" is for the one offered.
             if offer.guide in engine.guides and offer.guide != progress.guide_id:

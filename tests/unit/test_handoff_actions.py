@@ -156,13 +156,6 @@ def test_staff_asking_for_a_person_get_the_office_contact():
     assert chat.run(ActionContactOffice()) == [{**chat.messages[0], "response": "utter_ask_for_human"}]
 
 
-def test_asking_again_right_after_the_offer_is_a_yes():
-    chat = Conversation("socketio")
-    chat.turn("talk to a person", "ask_for_human", ActionContactOffice())
-    assert chat.turn("just get me a human", "ask_for_human", ActionContactOffice()) == ""
-    assert chat.slots["contact_request"] == "handoff"
-
-
 # ---------------------------------------------------------------- the handoff's start
 
 
