@@ -111,6 +111,7 @@ bench: setup $(MODEL)
 	$(PY) bench/bench_store.py
 	$(PY) bench/bench_widget.py
 	$(PY) bench/bench_dashboard.py
+	$(PY) bench/bench_limits.py
 
 ## Regenerate the lock file from requirements.in (needs the package registry).
 lock:

@@ -14,7 +14,9 @@ Differences from Rasa's SocketIOInput (credentials.yml keeps its settings):
 - The server also serves the widget itself: GET /widget.js is one script made of the
   socket.io client (web/node_modules, installed by `make setup`), the office's name and phone
   from office.yml (so the widget can give the phone number when the bot cannot be reached),
-  and web/src/widget.js.
+  web/src/widget.css (applied as a constructed stylesheet: nothing inline, so a county page's
+  strict Content-Security-Policy needs no 'unsafe-inline'; also served as /widget.css for
+  browsers without constructed stylesheets) and web/src/widget.js.
 - Origins allowed to connect: WIDGET_ALLOWED_ORIGINS (comma-separated; "*" by default),
   checked by the socket.io server whether or not Rasa runs with --cors.
 - Limits (channels/limits.py): a session or a client address over its rate limit gets one fixed
@@ -62,6 +64,7 @@ logger = logging.getLogger(__name__)
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 WIDGET_SOURCE = WEB / "src" / "widget.js"
+WIDGET_STYLES = WEB / "src" / "widget.css"
 SOCKET_IO_CLIENT = WEB / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -82,7 +85,7 @@ def widget_config() -> Dict[str, str]:
 
 def widget_script() -> str:
     """The widget as one script; rebuilt when a part of it changes on disk."""
-    parts = (SOCKET_IO_CLIENT, WIDGET_SOURCE)
+    parts = (SOCKET_IO_CLIENT, WIDGET_SOURCE, WIDGET_STYLES)
     for part in parts:
         if not part.exists():
             raise FileNotFoundError(f"{part} is missing (run `make setup`, which runs `npm ci` in web/)")
@@ -93,16 +96,18 @@ def widget_script() -> str:
 
 @lru_cache(maxsize=4)
 def _bundle(parts, config_json: str) -> str:
-    (client_path, _), (widget_path, _) = parts
+    (client_path, _), (widget_path, _), (styles_path, _) = parts
     client = Path(client_path).read_text(encoding="utf-8")
     client = re.sub(r"//# sourceMappingURL=\S+\s*$", "", client)
     widget = Path(widget_path).read_text(encoding="utf-8")
+    styles = json.dumps(Path(styles_path).read_text(encoding="utf-8"), ensure_ascii=True)
     # The socket.io client is a UMD module: given a local `module`, it exports itself there
     # instead of setting window.io or calling the page's AMD define().
     return (
         "/* CERS help assistant chat widget. Includes the Socket.IO client (MIT License). */\n"
         "(function () {\nvar module = { exports: {} }, exports = module.exports, define;\n"
         f"{client}\nvar io = module.exports;\nvar CERS_WIDGET_DEFAULTS = {config_json};\n"
+        f"var CERS_WIDGET_CSS = {styles};\n"
         f"{widget}\n}}());\n"
     )
 
@@ -143,7 +148,16 @@ class WidgetBlueprint(SocketBlueprint):
             return response.json(widget_config(), headers={"Access-Control-Allow-Origin": "*"})
 
         app.add_route(serve_widget, "/widget.js", methods=["GET"], name="cers_widget_js")
+
+        async def serve_styles(_: Request) -> HTTPResponse:
+            return response.text(
+                WIDGET_STYLES.read_text(encoding="utf-8"),
+                content_type="text/css; charset=utf-8",
+                headers={"Cache-Control": "public, max-age=300"},
+            )
+
         app.add_route(serve_config, "/widget/config.json", methods=["GET"], name="cers_widget_config")
+        app.add_route(serve_styles, "/widget.css", methods=["GET"], name="cers_widget_css")
 
 
 class WidgetInput(SocketIOInput):

@@ -1,6 +1,9 @@
 """Serves web/demo/index.html, a mock county page with the chat widget, for `make run` and the tests.
 
 python scripts/serve_demo.py --port 8080 --bot-url http://localhost:5005
+
+The page is sent with a strict Content-Security-Policy (no 'unsafe-inline', no framing), as a
+county page might have: the one the widget needs (docs/channels.md), built by county_csp().
 """
 
 from __future__ import annotations
@@ -8,21 +11,45 @@ from __future__ import annotations
 import argparse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlparse
 
-DEMO_PAGE = Path(__file__).resolve().parent.parent / "web" / "demo" / "index.html"
+DEMO = Path(__file__).resolve().parent.parent / "web" / "demo"
+FILES = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/index.html": ("index.html", "text/html; charset=utf-8"),
+    "/demo.css": ("demo.css", "text/css; charset=utf-8"),
+}
+
+
+def county_csp(bot_url: str) -> str:
+    """A strict Content-Security-Policy for a page that embeds the widget of the bot at bot_url."""
+    parsed = urlparse(bot_url)
+    bot = f"{parsed.scheme}://{parsed.netloc}"
+    socket = ("wss" if parsed.scheme == "https" else "ws") + f"://{parsed.netloc}"
+    return (
+        f"default-src 'none'; script-src {bot}; style-src 'self' {bot}; connect-src {bot} {socket}; "
+        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
 
 
 def make_handler(bot_url: str):
+    policy = county_csp(bot_url)
+
     class DemoPage(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's name)
-            if self.path.split("?")[0] not in ("/", "/index.html"):
+            found = FILES.get(self.path.split("?")[0])
+            if not found:
                 self.send_error(404)
                 return
-            body = DEMO_PAGE.read_text(encoding="utf-8").replace("{{BOT_URL}}", bot_url).encode()
+            name, content_type = found
+            body = (DEMO / name).read_text(encoding="utf-8").replace("{{BOT_URL}}", bot_url).encode()
             self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Security-Policy", policy)
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
             self.end_headers()
             self.wfile.write(body)
 

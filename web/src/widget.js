@@ -4,9 +4,11 @@
 //   <script src="https://bot.example/widget.js" data-bot-url="https://bot.example" defer></script>
 // Optional attributes: data-office-phone, data-office-name (override office.yml's),
 // data-reply-timeout (seconds to wait for an answer before saying the bot can't be reached).
-// Nothing from a message is ever inserted as HTML: every text goes through textContent.
+// Nothing from a message is ever inserted as HTML: every text goes through textContent. Nothing
+// is inline either (no <style>, no style or on* attributes): see docs/channels.md for the
+// Content-Security-Policy a county page needs.
 
-/* global io, CERS_WIDGET_DEFAULTS */
+/* global io, CERS_WIDGET_DEFAULTS, CERS_WIDGET_CSS */
 var script = document.currentScript;
 var dataset = (script && script.dataset) || {};
 var scriptOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
@@ -100,54 +102,22 @@ function linkified(text) {
 // ------------------------------------------------------------------ the widget's elements
 var host = el("div", { id: "cers-chat-widget" });
 var root = host.attachShadow({ mode: "open" });
-var style = el("style");
-style.textContent = [
-  ":host { all: initial; }",
-  "* { box-sizing: border-box; }",
-  "[hidden] { display: none !important; }",
-  ".widget { font: 16px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif; color: #1b1b1b; }",
-  ".launcher { position: fixed; right: 16px; bottom: 16px; z-index: 2147483000; border: 0; border-radius: 24px;",
-  "  padding: 12px 20px; background: #1d4f91; color: #fff; font: inherit; font-weight: 600; cursor: pointer;",
-  "  box-shadow: 0 2px 8px rgba(0,0,0,.3); }",
-  ".launcher:hover { background: #163d70; }",
-  "button:focus-visible, input:focus-visible, a:focus-visible, .log:focus-visible { outline: 3px solid #f2a900; outline-offset: 2px; }",
-  ".panel { position: fixed; right: 16px; bottom: 16px; z-index: 2147483001; width: 380px; height: min(600px, calc(100vh - 32px));",
-  "  display: flex; flex-direction: column; background: #fff; border: 1px solid #8a8a8a; border-radius: 12px;",
-  "  box-shadow: 0 4px 24px rgba(0,0,0,.3); overflow: hidden; }",
-  "header { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: #1d4f91; color: #fff; }",
-  "header .titles { flex: 1; min-width: 0; }",
-  "header h2 { margin: 0; font-size: 17px; }",
-  "header p { margin: 0; font-size: 13px; opacity: .9; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }",
-  "header button { border: 1px solid rgba(255,255,255,.6); background: transparent; color: #fff; border-radius: 6px;",
-  "  font: inherit; font-size: 14px; padding: 4px 8px; cursor: pointer; min-height: 32px; }",
-  ".alert { margin: 0; padding: 10px 12px; background: #fdecea; color: #7a1212; border-bottom: 1px solid #e4a5a0; font-size: 15px; }",
-  ".alert a { color: #7a1212; font-weight: 600; }",
-  ".log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; }",
-  ".msg { max-width: 85%; padding: 8px 12px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }",
-  ".msg.bot { align-self: flex-start; background: #eef2f7; }",
-  ".msg.user { align-self: flex-end; background: #1d4f91; color: #fff; }",
-  ".msg.user a { color: #fff; }",
-  ".msg a { color: #1d4f91; }",
-  ".sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }",
-  ".choices { display: flex; flex-wrap: wrap; gap: 6px; }",
-  ".choices button { border: 1px solid #1d4f91; background: #fff; color: #1d4f91; border-radius: 16px; padding: 6px 12px;",
-  "  font: inherit; font-size: 15px; cursor: pointer; min-height: 36px; }",
-  ".choices button:hover { background: #eef2f7; }",
-  ".typing { padding: 0 12px 8px; font-size: 14px; color: #555; min-height: 0; }",
-  ".dots span { display: inline-block; width: 6px; height: 6px; margin-right: 3px; border-radius: 50%; background: #777;",
-  "  animation: cers-blink 1.2s infinite; }",
-  ".dots span:nth-child(2) { animation-delay: .2s; } .dots span:nth-child(3) { animation-delay: .4s; }",
-  "@keyframes cers-blink { 0%, 80%, 100% { opacity: .2; } 40% { opacity: 1; } }",
-  "form { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid #ccc; }",
-  "form input { flex: 1; min-width: 0; font: inherit; font-size: 16px; padding: 8px 10px; border: 1px solid #767676; border-radius: 8px; }",
-  "form button { font: inherit; font-weight: 600; padding: 8px 14px; border: 0; border-radius: 8px; background: #1d4f91; color: #fff; cursor: pointer; }",
-  "@media (max-width: 480px) {",
-  "  .panel { right: 0; bottom: 0; left: 0; top: 0; width: auto; height: 100%; border-radius: 0; border: 0; }",
-  "  .launcher { right: 12px; bottom: 12px; }",
-  "}",
-  "@media (prefers-reduced-motion: reduce) { .dots span { animation: none; opacity: .6; } }",
-].join("\n");
-root.appendChild(style);
+// The styles (web/src/widget.css; the server puts them in CERS_WIDGET_CSS) as a constructed
+// stylesheet: nothing inline, so the widget looks right on a page whose Content-Security-Policy
+// has no 'unsafe-inline'. A browser without constructed stylesheets loads /widget.css from the bot.
+function applyStyles(shadow) {
+  if (typeof CSSStyleSheet === "function" && window.ShadowRoot && "adoptedStyleSheets" in ShadowRoot.prototype &&
+      "replaceSync" in CSSStyleSheet.prototype) {
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(CERS_WIDGET_CSS);
+      shadow.adoptedStyleSheets = [sheet];
+      return;
+    } catch (e) { /* the stylesheet below instead */ }
+  }
+  shadow.appendChild(el("link", { rel: "stylesheet", href: BOT_URL + "/widget.css" }));
+}
+applyStyles(root);
 
 var wrapper = el("div", { class: "widget" });
 root.appendChild(wrapper);
