@@ -41,8 +41,49 @@ def upgrade(engine: Engine) -> bool:
     return True
 
 
-def main() -> int:
+def wait_for_head(seconds: float) -> int:
+    """`--wait SECONDS`: 0 once DATABASE_URL is at this code's head (its migration job ran), 1 after SECONDS.
+
+    A release's containers wait here before starting (scripts/server.sh wait-for-schema)."""
+    import time
+
+    from sqlalchemy import create_engine
+
+    from cers.settings import database_url
+
+    wanted, deadline, found = head(), time.monotonic() + seconds, "unknown"
+    engine = create_engine(database_url(), future=True, pool_pre_ping=True)
+    try:
+        while True:
+            try:
+                found = current(engine) or "none"
+            except Exception as error:  # the database may not be up yet
+                found = f"unreachable ({type(error).__name__})"
+            if found == wanted:
+                print(f"Facility database schema: at {wanted}.")
+                return 0
+            if time.monotonic() >= deadline:
+                print(
+                    f"Facility database schema: {found}, not {wanted}, after {seconds:.0f} s: run the migrations",
+                    file=sys.stderr,
+                )
+                return 1
+            time.sleep(2)
+    finally:
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
     """`python -m cers.facilities.migrations`: migrate DATABASE_URL (or the default SQLite file) to head."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m cers.facilities.migrations", description=__doc__)
+    parser.add_argument(
+        "--wait", type=float, metavar="SECONDS", help="migrate nothing: wait until the schema is at head"
+    )
+    args = parser.parse_args(argv)
+    if args.wait is not None:
+        return wait_for_head(args.wait)
     from cers.facilities.store import FacilityStore, StoreUnavailable
 
     store = FacilityStore(timeout=30.0)
