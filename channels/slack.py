@@ -45,6 +45,7 @@ from cers import roles
 from cers.settings import redis_url
 from channels.config import env, missing, off_blueprint
 from channels.dedup import Guard
+from channels.handoff import relay
 from channels.limits import SLACK_NO_RETRY, check, notice
 from channels.text import clean_user_text, cut_metadata, valid_sender_id
 
@@ -239,6 +240,27 @@ class StaffSlackInput(SlackInput):
                         return response.text("invalid signature", status=HTTPStatus.BAD_REQUEST)
                     return response.json({"challenge": body.get("challenge", "")})
             return None
+
+        # Replies in the threads of the staff channel (SLACK_HANDOFF_CHANNEL) and clicks on its posts'
+        # buttons belong to a handoff or a callback request: relayed to the person or acted on by
+        # channels/handoff.py, never answered by the bot. Signed and de-duplicated like any event.
+        @webhook.middleware("request")
+        async def handoff_threads(request: Request) -> Optional[HTTPResponse]:
+            if request.method != "POST" or not request.path.endswith("/webhook"):
+                return None
+            handoffs = relay()
+            if not handoffs.on or not self.is_request_from_slack_authentic(request):
+                return None  # not ours to answer (an unsigned request: Rasa's handler refuses it)
+            if self.team_id and _team_id(request) not in (None, self.team_id):
+                return None
+            work = handoffs.slack_request(request)
+            if work is None:
+                return None
+            event_id = _event_id(request)
+            if event_id and not await self.seen_events.first_time(event_id):
+                return response.text("", status=HTTPStatus.OK, headers={"X-Slack-No-Retry": "1"})
+            handoffs.background(work())
+            return response.text("")
 
         return webhook
 

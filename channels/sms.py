@@ -49,6 +49,7 @@ from cers import roles
 from cers.settings import env
 from cers.text import parse_choice
 from channels.config import missing
+from channels.handoff import relay
 from channels.limits import EMPTY_TWIML, check, notice
 from channels.text import EMPTY_MESSAGE, clean_user_text, valid_sender_id
 
@@ -353,6 +354,9 @@ class SmsInput(TwilioInput):
 
         if not self.enabled:
             return webhook
+        # Staff replies during a handoff reach the person by text (channels/handoff.py).
+        relay().register_output(roles.SMS, self.get_output_channel)
+        relay().attach(webhook)
 
         @webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
@@ -385,6 +389,16 @@ class SmsInput(TwilioInput):
             return response.text("", status=204)
         if text.strip().upper().strip(".!") in HELP_WORDS:
             await out_channel.send_plain(sender, help_text())
+            return response.text("", status=204)
+        try:
+            # While a handoff to staff is open, the message goes to staff as typed (channels/handoff.py).
+            message = UserMessage(
+                text, out_channel, sender, input_channel=self.name(), metadata=self.get_metadata(request)
+            )
+            if await relay().intercept(message):
+                return response.text("", status=204)
+        except Exception as error:  # noqa: BLE001 (answer Twilio anyway; the error is logged)
+            logger.exception(f"SMS webhook: could not pass a message to staff: {error}")
             return response.text("", status=204)
         number = parse_choice(text)
         if number is not None:

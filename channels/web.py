@@ -55,6 +55,7 @@ from cers.settings import redis_url
 from channels.clients import client_address
 from channels.config import env
 from channels.dedup import MESSAGE_ID, Guard, message_id_of
+from channels.handoff import relay
 from channels.limits import check, slow_down_reply
 from channels.rest import CLIENT
 from channels.security import REQUEST_MAX_BYTES, install
@@ -176,7 +177,11 @@ class WidgetInput(SocketIOInput):
         )
         webhook = WidgetBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
-        guard = Guard(on_new_message)
+        # While a handoff to staff is open, the person's messages go to staff (channels/handoff.py).
+        handoffs = relay()
+        handoffs.register_output(roles.WIDGET, lambda: SocketIOOutput(sio, self.bot_message_evt))
+        handoffs.attach(webhook)
+        guard = Guard(handoffs.wrap(on_new_message))
         guard.attach(webhook)
 
         @webhook.route("/", methods=["GET"])

@@ -22,6 +22,8 @@ TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
 TWILIO_NUMBER = "+15305550100"
 SLACK_BOT_TOKEN = "xoxb-test-token"
 SLACK_SIGNING_SECRET = "test-slack-signing-secret"
+# Staff on the fake Slack (users.info): id -> display name.
+SLACK_USERS = {"U0MARIA": "Maria Lopez", "U0SAM": "Sam Ortiz"}
 
 
 def channel_env(fake_url: str, public_base_url: str) -> Dict[str, str]:
@@ -63,6 +65,7 @@ class FakeApis:
     def __init__(self) -> None:
         self.calls: List[dict] = []
         self._lock = threading.Lock()
+        self._last_ts = 0.0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -91,6 +94,15 @@ class FakeApis:
                 for c in self.calls
                 if c["api"] == "slack" and c["method"] == "chat.postMessage" and c["body"].get("channel") == channel
             ]
+
+    def thread_posts(self, channel: str, thread_ts: str) -> List[dict]:
+        """chat.postMessage calls in one thread of `channel`, in order."""
+        return [post for post in self.slack_posts(channel) if post.get("thread_ts") == thread_ts]
+
+    def ts_of(self, post: dict) -> str:
+        """The ts the fake gave a recorded chat.postMessage call (a thread's id is its first post's ts)."""
+        with self._lock:
+            return next(c["reply"]["ts"] for c in self.calls if c["api"] == "slack" and c["body"] is post)
 
     def wait_for(self, get: Callable[[], list], count: int = 1, timeout: float = 30, settle: float = 0.0) -> list:
         """`get()` once it returns at least `count` items (then waits `settle` seconds for more)."""
@@ -129,15 +141,40 @@ class FakeApis:
                 elif path.startswith("/slack/api/"):
                     method = path[len("/slack/api/") :]
                     call = {"api": "slack", "method": method, "body": body, "auth": self.headers.get("Authorization")}
-                    reply = {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
+                    with fake._lock:  # a ts of its own for each post, as Slack gives
+                        fake._last_ts = max(time.time(), fake._last_ts + 0.000001)
+                        ts = f"{fake._last_ts:.6f}"
+                    reply = {"ok": True, "channel": body.get("channel"), "ts": ts}
                     status = 200
                 else:
                     self.send_error(404)
                     return
+                call["reply"] = reply
                 with fake._lock:
                     fake.calls.append(call)
                 data = json.dumps(reply).encode()
                 self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):  # noqa: N802 (slack_sdk reads users.info with GET)
+                path, _, query = self.path.partition("?")
+                if path != "/slack/api/users.info":
+                    self.send_error(404)
+                    return
+                user = (parse_qs(query).get("user") or [""])[0]
+                name = SLACK_USERS.get(user)
+                reply = (
+                    {"ok": True, "user": {"id": user, "profile": {"display_name": name}}}
+                    if name
+                    else {"ok": False, "error": "user_not_found"}
+                )
+                with fake._lock:
+                    fake.calls.append({"api": "slack", "method": "users.info", "body": {"user": user}, "reply": reply})
+                data = json.dumps(reply).encode()
+                self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
