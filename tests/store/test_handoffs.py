@@ -99,3 +99,24 @@ def test_purge_deletes_what_is_older_than_the_cutoff(handoffs):
     recent = handoffs.start("new", "socketio", None, T0)
     assert handoffs.purge(T0 - dt.timedelta(days=365)) == 2
     assert handoffs.open_for("old") is None and handoffs.open_for("new").id == recent.id
+
+
+def test_the_dashboard_reads_them_by_office_day_and_marks_callbacks_done(handoffs):
+    from cers.dashboard.queue import StoredQueue, response_times
+
+    queue = StoredQueue(handoffs, "America/Los_Angeles")
+    # 2026-11-24 07:30 UTC is still November 23 in California.
+    late = handoffs.start("a", "socketio", None, dt.datetime(2026, 11, 24, 7, 30, tzinfo=dt.timezone.utc))
+    handoffs.staff_replied(late.id, "Maria Lopez", dt.datetime(2026, 11, 24, 7, 32, tzinfo=dt.timezone.utc))
+    handoffs.start("b", "twilio", None, dt.datetime(2026, 11, 24, 8, 30, tzinfo=dt.timezone.utc))  # November 24
+    callback = handoffs.add_callback("c", "rest", "Sam", "sam@example.com", "Fees?", T0)
+    [shown] = queue.handoffs(dt.date(2026, 11, 23), dt.date(2026, 11, 23))
+    assert (shown.handled_by, shown.response_seconds, shown.requested_at.hour) == ("Maria Lopez", 120.0, 23)
+    assert (
+        response_times([h.response_seconds for h in queue.handoffs(dt.date(2026, 11, 23), dt.date(2026, 11, 24))])[0]
+        == 1
+    )  # one of the two was answered
+    assert [c.id for c in queue.open_callbacks()] == [callback.id]
+    assert queue.mark_done(callback.id, "maria.lopez") and not queue.mark_done(callback.id, "maria.lopez")
+    [done] = queue.callbacks(dt.date(2026, 11, 23), dt.date(2026, 11, 23))
+    assert done.done_by == "maria.lopez" and queue.open_callbacks() == []
