@@ -24,7 +24,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: run setup train shell test check validate bench import migrate demo-data lock clean cluster test-cluster staff-user purge
+.PHONY: run setup train shell test check validate bench import migrate demo-data lock clean cluster test-cluster staff-user purge deploy-check bench-cluster
 
 ## Set everything up, train if needed, start the action server (5055) and Rasa (5005).
 run: setup $(MODEL) migrate demo-data
@@ -100,6 +100,12 @@ test: check $(MODEL)
 check: setup
 	@scripts/check.sh
 
+## deploy/ checked without a cluster or a Docker daemon (under a minute; in make test): the Kubernetes
+## manifests rendered and validated, the compose file against the Compose specification, the
+## Dockerfiles linted, their commands the cluster's (scripts/deploy_check.py).
+deploy-check: setup
+	@$(PY) scripts/deploy_check.py
+
 ## The cluster's tests (tests/cluster/, at most 10 minutes): they start their own cluster
 ## (var/cluster-test) and put it under load, kill a replica, restart Redis and PostgreSQL.
 test-cluster: setup $(MODEL)
@@ -112,6 +118,11 @@ bench: setup $(MODEL)
 	$(PY) bench/bench_widget.py
 	$(PY) bench/bench_dashboard.py
 	$(PY) bench/bench_limits.py
+
+## The cluster against the single process, side by side (1 and 2 replicas, the Redis lock's cost);
+## writes docs/deploy.md's measurements and deploy/sizes.json.
+bench-cluster: setup $(MODEL)
+	$(PY) bench/bench_cluster.py
 
 ## Regenerate the lock file from requirements.in (needs the package registry).
 lock:

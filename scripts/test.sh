@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite (`make test`): data validation, test stories, NLU held-out evaluation, pytest.
+# The whole test suite (`make test`, after make check): deploy/ checked, data validation, test stories, NLU held-out evaluation, pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RASA=.venv/bin/rasa
@@ -7,6 +7,9 @@ PY=.venv/bin/python
 mkdir -p results
 started=$(date +%s)
 step() { echo; echo "=== $* ($(( $(date +%s) - started )) s)"; }
+
+step "deploy/ without a cluster or a Docker daemon (make deploy-check)"
+$PY scripts/deploy_check.py
 
 step "rasa data validate"
 $RASA data validate --fail-on-warnings 2>&1 | tee results/validate.log
