@@ -115,6 +115,9 @@ return 1
 """
 
 
+LOCK_WAIT_WARNING = 2.0  # seconds a message waits for its conversation's lock before a warning is logged
+
+
 class RedisTicketLockStore(LockStore):
     """Ticket locks in Redis, issued and served atomically (see the module docstring)."""
 
@@ -214,10 +217,12 @@ class RedisTicketLockStore(LockStore):
             except Exception as error:
                 raise LockError(f"Could not take the lock of conversation '{conversation_id}': {error}") from error
             if state == 1:
-                if time.monotonic() - started > 0.5:
-                    logger.debug(
-                        f"Ticket {number} of conversation '{conversation_id}' served after "
-                        f"{time.monotonic() - started:.1f} s"
+                waited = time.monotonic() - started
+                if waited > 0.5:
+                    # Over LOCK_WAIT_WARNING (a replica died holding the lock, or messages pile up) it is
+                    # worth an alert: docs/deploy.md, "What to monitor".
+                    (logger.warning if waited > LOCK_WAIT_WARNING else logger.debug)(
+                        f"lock wait: ticket {number} of conversation '{conversation_id}' served after {waited:.1f} s"
                     )
                 return
             if state == -1:

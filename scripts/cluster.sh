@@ -7,6 +7,8 @@
 #   scripts/cluster.sh run           start, say how to reach it, keep it running until Ctrl-C (a process that
 #                                    stops is started again), then stop (`make cluster`)
 #   scripts/cluster.sh status        what runs
+#   scripts/cluster.sh roll          a new release or model (MODEL) without downtime: migrations, then each replica
+#                                    in turn drained in haproxy, stopped, started again with its action server, back in
 # Each process writes $CLUSTER_DIR/<name>.pid and its log, <name>.log (CLUSTER_DIR: var/cluster).
 # Debian's postgresql, redis-server and haproxy are installed when missing (apt-get, as root or with sudo).
 # Works unattended (CI=true, no terminal); as root, PostgreSQL runs as the postgres user.
@@ -18,6 +20,8 @@ REPLICAS=${REPLICAS:-2}
 BOT_PORT=${CLUSTER_PORT:-5005}
 REDIS_PORT=${CLUSTER_REDIS_PORT:-6380}
 PG_PORT=${CLUSTER_POSTGRES_PORT:-5433}
+RASA_BASE=${CLUSTER_RASA_PORT_BASE:-5010}        # rasa-N listens on RASA_BASE+N
+ACTIONS_BASE=${CLUSTER_ACTIONS_PORT_BASE:-5055}  # actions-N on ACTIONS_BASE+N
 DEMO_PORT=${DEMO_PORT:-8080}
 mkdir -p "${CLUSTER_DIR:-var/cluster}"
 DIR=$(cd "${CLUSTER_DIR:-var/cluster}" && pwd)
@@ -75,7 +79,7 @@ names() {
 marker() {
   case $1 in
     postgres) echo postgres ;; redis) echo redis-server ;; haproxy) echo haproxy ;;
-    demo) echo serve_demo ;; actions-*) echo actions ;; rasa-*) echo channels.serve ;;
+    demo) echo serve_demo ;; actions-*) echo actions ;; rasa-*) echo 'channels.serve\|server.sh rasa' ;;
   esac
 }
 
@@ -171,11 +175,10 @@ stop_postgres() {
 
 # Migrations run once, here, before any replica or action server starts: the facility database's
 # (Alembic, with the demo facilities when it is empty, as `make run` does) and the tracker store's table.
+# The processes are started by scripts/server.sh, the commands the containers of deploy/ run too.
 migrate() {
-  "$PY" -m cers.facilities.importer --if-empty demo/facilities >>"$DIR/migrations.log" 2>&1 \
-    || { tail -n 30 "$DIR/migrations.log" >&2; die "facility database migrations failed; see $DIR/migrations.log"; }
-  "$PY" -m channels.tracker_store --create-tables "$TRACKER_STORE_URL" >>"$DIR/migrations.log" 2>&1 \
-    || { tail -n 30 "$DIR/migrations.log" >&2; die "tracker store migrations failed; see $DIR/migrations.log"; }
+  "$ROOT/scripts/server.sh" migrate --demo-if-empty >>"$DIR/migrations.log" 2>&1 \
+    || { tail -n 30 "$DIR/migrations.log" >&2; die "migrations failed; see $DIR/migrations.log"; }
 }
 
 # ------------------------------------------------------------------ the others
@@ -187,26 +190,26 @@ start_redis() {
 }
 
 start_actions() {  # replica number
-  local name=actions-$1 port=$((5055 + $1))
+  local name=actions-$1 port=$((ACTIONS_BASE + $1))
   running "$name" && return 0
   need_port "$port" "$name"
-  launch "$name" "$PY" -m actions.serve --port "$port"
+  launch "$name" "$ROOT/scripts/server.sh" actions --port "$port"
 }
 
 start_rasa() {  # replica number
-  local name=rasa-$1 port=$((5010 + $1))
+  local name=rasa-$1 port=$((RASA_BASE + $1))
   running "$name" && return 0
   need_port "$port" "$name"
-  ACTION_SERVER_URL="http://127.0.0.1:$((5055 + $1))/webhook" \
-    launch "$name" "$PY" -m channels.serve run --model "$MODEL" --endpoints endpoints.cluster.yml \
-    --credentials credentials.yml --interface 127.0.0.1 --port "$port" --cors "*"
+  ACTION_SERVER_URL="http://127.0.0.1:$((ACTIONS_BASE + $1))/webhook" \
+    MODEL=$MODEL RASA_ENDPOINTS=endpoints.cluster.yml \
+    launch "$name" "$ROOT/scripts/server.sh" rasa --interface 127.0.0.1 --port "$port"
 }
 
 haproxy_config() {
   local servers="" socketio="" n
   for n in $(seq 1 "$REPLICAS"); do
-    servers+="    server rasa-$n 127.0.0.1:$((5010 + n)) check"$'\n'
-    socketio+="    server rasa-$n 127.0.0.1:$((5010 + n)) check cookie rasa-$n"$'\n'
+    servers+="    server rasa-$n 127.0.0.1:$((RASA_BASE + n)) check"$'\n'
+    socketio+="    server rasa-$n 127.0.0.1:$((RASA_BASE + n)) check cookie rasa-$n"$'\n'
   done
   "$PY" - "$servers" "$socketio" "$BOT_PORT" "$DIR" <<'PYTHON'
 import sys
@@ -279,11 +282,11 @@ start_all() {
   for n in $(seq 1 "$REPLICAS"); do start_actions "$n"; done
   for n in $(seq 1 "$REPLICAS"); do start_rasa "$n"; done
   for n in $(seq 1 "$REPLICAS"); do
-    wait_healthy "actions-$n" 120 http_ok "http://127.0.0.1:$((5055 + n))/health"
+    wait_healthy "actions-$n" 120 http_ok "http://127.0.0.1:$((ACTIONS_BASE + n))/health"
   done
   for n in $(seq 1 "$REPLICAS"); do
     # Loading the model takes a while, longer with the replicas loading at once.
-    wait_healthy "rasa-$n" 300 http_ok "http://127.0.0.1:$((5010 + n))/"
+    wait_healthy "rasa-$n" 300 http_ok "http://127.0.0.1:$((RASA_BASE + n))/"
   done
   start_haproxy
   start_demo
@@ -320,6 +323,69 @@ status() {
   done
 }
 
+# A command to haproxy's admin socket; prints the answer.
+haproxy_admin() {
+  "$PY" - "$DIR/haproxy.sock" "$1" <<'PYTHON'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+data = b""
+while chunk := s.recv(65536):
+    data += chunk
+print(data.decode().strip())
+PYTHON
+}
+
+# Requests rasa-N is serving now (scur of its server in the `rasa` backend).
+requests_on() {
+  haproxy_admin "show stat" | awk -F, -v name="$1" '$1 == "rasa" && $2 == name { print $5 }'
+}
+
+# Upgrades without downtime: each replica in turn leaves haproxy (drained: no new requests, the
+# ones in flight finish), stops (SIGTERM: Sanic finishes its open turns), and starts again with
+# its action server, so with today's code and $MODEL; the next one goes only once haproxy sends
+# requests to it again. Conversations go on meanwhile on the other replicas (and a retried
+# message is answered once: channels/dedup.py). Migrations run first, once, as a deployment's
+# migration job does: a release's migrations must keep the running release working.
+roll() {
+  exec {start_lock}>"$DIR/start.lock"
+  flock "$start_lock"  # make cluster's supervisor waits instead of starting the stopped replica itself
+  local n name
+  for name in $(names); do
+    [[ $name == demo ]] || running "$name" || die "$name is not running: scripts/cluster.sh start first"
+  done
+  [[ -f $MODEL ]] || die "$MODEL is missing"
+  ((REPLICAS > 1)) || die "a rolling upgrade needs 2 replicas or more (REPLICAS)"
+  say "migrations"
+  migrate
+  for n in $(seq 1 "$REPLICAS"); do
+    say "rasa-$n: draining"
+    haproxy_admin "set server rasa/rasa-$n state drain" >/dev/null
+    haproxy_admin "set server socketio/rasa-$n state drain" >/dev/null
+    local deadline=$((SECONDS + 60))
+    until [[ $(requests_on "rasa-$n") == 0 ]] || ((SECONDS >= deadline)); do sleep 0.2; done
+    haproxy_admin "set server rasa/rasa-$n state maint" >/dev/null
+    haproxy_admin "set server socketio/rasa-$n state maint" >/dev/null
+    say "rasa-$n: stopping, then starting it again with actions-$n ($MODEL)"
+    stop_one "rasa-$n"
+    stop_one "actions-$n"
+    start_actions "$n"
+    wait_healthy "actions-$n" 120 http_ok "http://127.0.0.1:$((ACTIONS_BASE + n))/health"
+    start_rasa "$n"
+    wait_healthy "rasa-$n" 300 http_ok "http://127.0.0.1:$((RASA_BASE + n))/"
+    haproxy_admin "set server rasa/rasa-$n state ready" >/dev/null
+    haproxy_admin "set server socketio/rasa-$n state ready" >/dev/null
+    deadline=$((SECONDS + 30))
+    until [[ $(replicas_up 2>/dev/null || echo 0) == "$REPLICAS" ]]; do
+      ((SECONDS < deadline)) || die "haproxy does not take rasa-$n back; see $DIR/haproxy.log"
+      sleep 0.2
+    done
+    say "rasa-$n: serving again (pid $(pid_of "rasa-$n"))"
+  done
+}
+
 summary() {
   cat <<MSG
 
@@ -329,7 +395,7 @@ The CERS help assistant is running as a cluster: $REPLICAS Rasa replicas behind 
          -H 'Content-Type: application/json' \\
          -d '{"sender": "me", "message": "how do I add a user?", "metadata": {"message_id": "m1"}}'
   The website chat widget: $(http_ok "http://127.0.0.1:$DEMO_PORT/" && echo "open the demo page http://localhost:$DEMO_PORT/" || echo "(demo page not started)")
-  Replicas: $(for n in $(seq 1 "$REPLICAS"); do printf 'rasa-%s :%s (actions :%s)  ' "$n" $((5010 + n)) $((5055 + n)); done)
+  Replicas: $(for n in $(seq 1 "$REPLICAS"); do printf 'rasa-%s :%s (actions :%s)  ' "$n" $((RASA_BASE + n)) $((ACTIONS_BASE + n)); done)
 $("$PY" -m channels.config credentials.yml --rasa-url "http://localhost:$BOT_PORT" --demo-url "http://localhost:$DEMO_PORT/" 2>/dev/null | sed 's/^/  /')
   PostgreSQL 127.0.0.1:$PG_PORT (databases cers, cers_conversations), Redis 127.0.0.1:$REDIS_PORT
   Pids and logs: $DIR/<name>.pid, <name>.log
@@ -364,5 +430,6 @@ case ${1:-run} in
   stop) if [[ -n ${2:-} ]]; then stop_one "$2"; else stop_all; fi ;;
   run) run ;;
   status) status ;;
-  *) echo "usage: $0 start|stop [NAME]|run|status" >&2; exit 2 ;;
+  roll) roll; say "every replica replaced: $REPLICAS serving" ;;
+  *) echo "usage: $0 start|stop [NAME]|run|status|roll" >&2; exit 2 ;;
 esac

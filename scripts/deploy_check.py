@@ -39,7 +39,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 K8S_VERSION = "1.28.0"  # the newest schemas kubernetes-validate 1.28.x ships (requirements.in says why)
 PLACEHOLDER = "CHANGE-ME"
 SERVER_SCRIPT = "/app/scripts/server.sh"
-SUBCOMMANDS = {"rasa", "actions", "migrate", "wait-for-schema"}
+SUBCOMMANDS = {"rasa", "actions", "migrate", "import", "wait-for-schema"}
 # Secrets the manifests name but never make: the ingress's certificate (cert-manager or by hand).
 EXTERNAL_SECRETS = {"cers-tls"}
 # Variables that hold secrets: only in Secrets, .env files and their examples, never in a ConfigMap.

@@ -9,6 +9,8 @@
 #   scripts/server.sh migrate [--demo-if-empty] once, before any server starts: the facility database to the latest
 #                                               schema (Alembic; the demo facilities when it is empty, if asked) and
 #                                               the tracker store's table
+#   scripts/server.sh import FOLDER             loads a CERS export (facilities.csv, submittals.csv, changes.csv)
+#                                               into DATABASE_URL, all or nothing (as make import)
 #   scripts/server.sh wait-for-schema [SECONDS] waits (600 s at most) until the facility database is at this
 #                                               release's schema: a container's first step, so a new release's
 #                                               servers start only after its migration job
@@ -49,11 +51,14 @@ case $command in
     fi
     "$PY" -m channels.tracker_store --create-tables "$TRACKER_STORE_URL"
     ;;
+  import)
+    exec "$PY" -m cers.facilities.importer "$@"
+    ;;
   wait-for-schema)
     exec "$PY" -m cers.facilities.migrations --wait "${1:-600}"
     ;;
   *)
-    echo "usage: $0 rasa|actions|migrate|wait-for-schema [options]" >&2
+    echo "usage: $0 rasa|actions|migrate|import|wait-for-schema [options]" >&2
     exit 2
     ;;
 esac
