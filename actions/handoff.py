@@ -80,7 +80,11 @@ def offer(
     last thing said and "yes" answers it."""
     kind = kind or kind_for(tracker)
     office = load_office()
-    text = say("offer.handoff") if kind == HANDOFF else say("offer.callback", when_open=when_open(office.hours, now()))
+    call = office_values(office)["call_office"]
+    if kind == HANDOFF:
+        text = say("offer.handoff", call_office=call)
+    else:
+        text = say("offer.callback", when_open=when_open(office.hours, now()), call_office=call)
     guide_open = guide_progress(tracker).open
     buttons = [
         {"title": say(f"offer.yes_{kind}"), "payload": "/affirm"},

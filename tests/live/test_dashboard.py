@@ -349,3 +349,32 @@ def browser_ready():
         pytest.fail(f"browser setup failed:\n{setup.stdout}\n{setup.stderr}")
     if os.environ.get("CHROMIUM_PATH") is None and not shutil.which("chromium"):
         pytest.fail("chromium is not installed")
+
+
+def test_handoffs_and_callback_requests_are_listed_and_done_from_the_dashboard(dashboard):
+    """What the bot records (cers/handoffs.py) shows on the page; "Done" marks a callback request done by the signed-in staff member."""
+    import datetime as dt
+
+    from cers.facilities.store import FacilityStore
+    from cers.handoffs import HandoffStore
+
+    facilities = FacilityStore(dashboard["database_url"])
+    store = HandoffStore(facilities.engine)
+    try:
+        now = dt.datetime.now(dt.timezone.utc)
+        handoff = store.start(f"dash-{uuid.uuid4().hex[:8]}", "twilio", None, now - dt.timedelta(minutes=10))
+        store.staff_replied(handoff.id, "Sam Ortiz", now - dt.timedelta(minutes=7))
+        callback = store.add_callback("dash-cb", "rest", "Lee Chang", "(530) 555-0188", "Fees for a new tank?", now)
+        staff = dashboard["staff"]
+        page = staff.get("/staff/").text
+        assert "1 handoffs; answered: 1, median wait 3 min" in page and "Sam Ortiz" in page
+        assert "Lee Chang, (530) 555-0188 (Fees for a new tank?)" in page
+        assert f"/staff/callbacks/{callback.id}/done" in page
+        reply = staff.post(f"/staff/callbacks/{callback.id}/done", {"csrf_token": staff.csrf()})
+        assert reply.status_code == 303
+        assert store.callback(callback.id).done_by == "maria.lopez"
+        assert "No open callback requests." in staff.get("/staff/").text
+        # Done twice: the second says it is already done.
+        assert staff.post(f"/staff/callbacks/{callback.id}/done", {"csrf_token": staff.csrf()}).status_code == 404
+    finally:
+        facilities.dispose()

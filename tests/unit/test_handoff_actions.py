@@ -113,7 +113,8 @@ def test_talk_to_a_person_during_hours_on_the_widget_offers_a_chat_with_staff():
     reply = chat.turn("can I talk to a real person", "ask_for_human", ActionContactOffice())
     assert reply == (
         "Someone at the office can chat with you here now. Want me to ask them? "
-        "I'll share this conversation with them."
+        "I'll share this conversation with them. (You can also call Plumas County Environmental Health at "
+        "(530) 283-6355.)"
     )
     assert buttons(chat) == [("Yes, ask them", "/affirm"), ("No, thanks", "/deny")]
     assert chat.messages[-1][OFFERS_CONTACT] == "handoff"
