@@ -169,6 +169,72 @@ def report(results: dict) -> str:
     return "\n".join(lines)
 
 
+# The peak-load estimate docs/deploy.md plans for. Estimates, not counts: a county replaces
+# FACILITIES with its own (CERS's regulated-facility count for its jurisdiction).
+FACILITIES = {"a small county (Plumas-sized)": 1_000, "a large county": 40_000, "the whole state": 200_000}
+SHARE_IN_PEAK_WEEK = 0.25  # of facilities start a conversation in the week before March 1
+BUSIEST_DAY = 0.30  # of that week's conversations on its busiest day
+BUSIEST_HOUR = 0.20  # of that day's in its busiest hour (office hours)
+MESSAGES_PER_CONVERSATION = 12  # a status check and a walkthrough (the load tests send 10)
+BURST = 3  # the busiest minutes of that hour, against its average
+HEADROOM = 0.5  # plan each replica at half the throughput it reached
+EVENT_BYTES_PER_MESSAGE = 3_500  # PostgreSQL, events table with its indexes (measured: see docs/deploy.md)
+
+
+def sizes_section(results: dict) -> str:
+    """docs/deploy.md's capacity plan, from this run's measurements and the estimate above."""
+    one = results["latency"]["cluster, 1 replica"]
+    two = results["latency"]["cluster, 2 replicas"]
+    per_replica = one["throughput@20"]
+    plan = per_replica * HEADROOM
+    memory = results["memory"]
+    rasa_mb = max(memory["rasa-1"], memory["rasa-2"])
+    actions_mb = max(memory["actions-1"], memory["actions-2"])
+    lines = [
+        "The estimate of the peak (change it in bench/bench_cluster.py, or redo the sums with your own "
+        "numbers): in the week before March 1, "
+        f"{SHARE_IN_PEAK_WEEK:.0%} of facilities start a conversation; {BUSIEST_DAY:.0%} of that week's "
+        f"come on its busiest day, {BUSIEST_HOUR:.0%} of that day's in its busiest hour, and its busiest "
+        f"minutes run at {BURST}x that hour's average; {MESSAGES_PER_CONVERSATION} messages per conversation "
+        "(a status check and a walkthrough). Facility counts are round estimates: use your jurisdiction's "
+        "count from CERS.",
+        "",
+        f"Measured here (\"Measurements\" below): one replica answered {per_replica:.0f} messages a second "
+        f"with 20 conversations at once (p95 {one['p95@20']:.0f} ms), two {two['throughput@20']:.0f} "
+        "(p95 " + f"{two['p95@20']:.0f} ms), on 2 cores shared with PostgreSQL, Redis, haproxy, the action "
+        f"servers and other work. The plan counts {plan:.0f} messages a second per replica (half of that), "
+        "and one replica more than the load needs, so that an upgrade or a crash leaves enough.",
+        "",
+        "| | facilities | conversations, peak week | messages/s, busiest minutes | Rasa replicas | "
+        "action servers | memory, bot (GiB) | PostgreSQL, a year of conversations |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, facilities in FACILITIES.items():
+        week = facilities * SHARE_IN_PEAK_WEEK
+        peak = week * BUSIEST_DAY * BUSIEST_HOUR * MESSAGES_PER_CONVERSATION / 3600 * BURST
+        replicas = max(2, int(-(-peak // plan)) + 1)
+        actions = replicas
+        gib = (replicas * 1024 + actions * 192) / 1024  # the manifests' requests: 1 GiB and 192 MiB
+        # A year: about as many conversations again as the peak week, spread over the other months (estimate).
+        year_gb = 2 * week * MESSAGES_PER_CONVERSATION * EVENT_BYTES_PER_MESSAGE / 1e9
+        lines.append(
+            f"| {name} | {facilities:,} | {week:,.0f} | {peak:.1f} | {replicas} | {actions} | {gib:.1f} | "
+            f"{max(year_gb, 0.1):.1f} GB |"
+        )
+    lines += [
+        "",
+        f"Memory per process, measured after the load: a Rasa replica {rasa_mb:.0f} MB (the model; it does "
+        f"not grow with traffic), an action server {actions_mb:.0f} MB with the demo's 31 facilities, plus "
+        "its facility name index, about 10 MB per 10,000 facilities (38 MB measured for 40,000: for the "
+        "whole state's records in one database, raise the action servers to 384 MiB, limit 512 MiB), "
+        "PostgreSQL under 0.5 GB, Redis about 10 MB. The manifests request 1 GiB "
+        "per Rasa replica (limit 1.5 GiB) and 192 MiB per action server (limit 384 MiB); make deploy-check "
+        "holds them to deploy/sizes.json, which this benchmark writes. Add PostgreSQL (1 GiB, 2 cores for "
+        "the state) and Redis (256 MiB) when they run beside the bot.",
+    ]
+    return "\n".join(lines)
+
+
 def write_between_markers(path: Path, marker: str, section: str) -> bool:
     text = path.read_text(encoding="utf-8")
     start, end = f"<!-- {marker}:START -->", f"<!-- {marker}:END -->"
@@ -183,7 +249,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--messages", type=int, default=20, help="messages per conversation in each run")
+    parser.add_argument("--report-only", action="store_true", help="rewrite docs/deploy.md from var/bench/cluster.json")
     args = parser.parse_args()
+    if args.report_only:
+        results = json.loads((WORK / "cluster.json").read_text())
+        write_between_markers(ROOT / "docs" / "deploy.md", "SIZES", sizes_section(results))
+        write_between_markers(ROOT / "docs" / "deploy.md", "BENCH-CLUSTER", report(results))
+        return 0
     WORK.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
     env = common_env()
@@ -255,6 +327,7 @@ def main() -> int:
         "measured": f"{results['date']}, make bench-cluster (the largest of the replicas and the single process)",
     }
     (ROOT / "deploy" / "sizes.json").write_text(json.dumps(sizes, indent=2) + "\n")
+    write_between_markers(ROOT / "docs" / "deploy.md", "SIZES", sizes_section(results))
     if write_between_markers(ROOT / "docs" / "deploy.md", "BENCH-CLUSTER", section):
         print("\n(written into docs/deploy.md and deploy/sizes.json)")
     return 0
