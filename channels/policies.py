@@ -37,7 +37,7 @@ MAX_REMEMBERED_TRACKERS = 1024
 class CachedRulePolicy(RulePolicy):
     """RulePolicy, predicting what it predicts, with two costs of each prediction remembered.
 
-    - Rule matching: RulePolicy tests each of its ~190 rules against the conversation's states
+    - Rule matching: RulePolicy tests each of its rules (266 here) against the conversation's states
       at every prediction (~0.4 ms each, three per message). Whether a rule fits turn i depends
       only on (i, that turn's state), so the rules that fit are remembered per (i, state).
     - States: RulePolicy recomputes the conversation's states (Domain.states_for_tracker_history)
