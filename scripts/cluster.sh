@@ -26,6 +26,7 @@ DEMO_PORT=${DEMO_PORT:-8080}
 mkdir -p "${CLUSTER_DIR:-var/cluster}"
 DIR=$(cd "${CLUSTER_DIR:-var/cluster}" && pwd)
 PY=$ROOT/.venv/bin/python
+SUPERVISOR=$DIR/supervisor.pid  # make cluster (scripts/cluster.sh run), which starts again what stops
 MODEL=${MODEL:-$ROOT/models/cers.tar.gz}
 
 # What every replica and action server reads (cers/settings.py; README, "Configuration").
@@ -101,7 +102,7 @@ need_port() {  # port, name
 launch() {
   local name=$1; shift
   echo "=== $(date '+%F %T') starting: $*" >>"$DIR/$name.log"
-  setsid "$@" >>"$DIR/$name.log" 2>&1 </dev/null &
+  setsid "$@" >>"$DIR/$name.log" 2>&1 </dev/null 9>&- &  # without the start lock (fd 9)
   echo $! >"$DIR/$name.pid"
 }
 
@@ -153,7 +154,7 @@ start_postgres() {
       || { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
   fi
   as_pg "$bin/pg_ctl" -D "$data" -l "$home/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $data -c max_connections=300" start >/dev/null \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $data -c max_connections=300" start >/dev/null 9>&- \
     || { tail -n 30 "$home/postgres.log" >&2; die "PostgreSQL did not start; see $home/postgres.log"; }
   head -n 1 "$data/postmaster.pid" >"$DIR/postgres.pid"
   local db
@@ -272,13 +273,18 @@ start_demo() {
 }
 
 start_all() {
+  # One start at a time in a folder (make cluster's supervisor, a test, a person).
+  exec 9>"$DIR/start.lock"
+  flock 9
   [[ -f $MODEL ]] || die "$MODEL is missing: run \`make train\` (make cluster does it)"
   [[ -x $PY ]] || die ".venv is missing: run \`make setup\` (make cluster does it)"
   install_packages
   start_postgres
   start_redis
-  migrate
-  local n
+  local n serving=0
+  for n in $(seq 1 "$REPLICAS"); do running "rasa-$n" && serving=1; done
+  # Before the first replica starts (not when one is started again beside the others).
+  ((serving)) || migrate
   for n in $(seq 1 "$REPLICAS"); do start_actions "$n"; done
   for n in $(seq 1 "$REPLICAS"); do start_rasa "$n"; done
   for n in $(seq 1 "$REPLICAS"); do
@@ -305,7 +311,13 @@ stop_one() {
 }
 
 stop_all() {
-  local name
+  local name pid
+  # make cluster's supervisor first: it would start again what is stopped. It stops the rest itself.
+  pid=$(cat "$SUPERVISOR" 2>/dev/null || true)
+  if [[ -n $pid && $pid != "$$" ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  fi
   # haproxy first (no new requests), the stores last. Replicas stop in parallel.
   for name in $(names | tac); do
     case $name in
@@ -350,8 +362,8 @@ requests_on() {
 # message is answered once: channels/dedup.py). Migrations run first, once, as a deployment's
 # migration job does: a release's migrations must keep the running release working.
 roll() {
-  exec {start_lock}>"$DIR/start.lock"
-  flock "$start_lock"  # make cluster's supervisor waits instead of starting the stopped replica itself
+  exec 9>"$DIR/start.lock"
+  flock 9  # make cluster's supervisor waits instead of starting the stopped replica itself
   local n name
   for name in $(names); do
     [[ $name == demo ]] || running "$name" || die "$name is not running: scripts/cluster.sh start first"
@@ -404,10 +416,17 @@ MSG
 }
 
 run() {
-  trap 'trap - INT TERM; echo; say "stopping..."; stop_all; exit 130' INT TERM
+  local pid
+  pid=$(cat "$SUPERVISOR" 2>/dev/null || true)
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    die "the cluster in $DIR is already running under make cluster (pid $pid); scripts/cluster.sh stop stops it"
+  fi
+  echo $$ >"$SUPERVISOR"
+  trap 'trap - INT TERM; echo; say "stopping..."; stop_all; rm -f "$SUPERVISOR"; exit 130' INT TERM
   if ! (start_all); then
     say "stopping what had started"
     stop_all
+    rm -f "$SUPERVISOR"
     exit 1
   fi
   summary
