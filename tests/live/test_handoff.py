@@ -20,7 +20,8 @@ from tests.live.test_sms import new_number
 from tests.servers import ROOT, Chat, action_server, base_env, rasa_server, write_endpoints
 
 STAFF_CHANNEL = "C0HANDOFF"
-TIMEOUT_SECONDS = 20
+# Long enough for a server restart in the middle of a handoff on a busy machine, short enough to wait for.
+TIMEOUT_SECONDS = 45
 OFFICE = """name: Plumas County Environmental Health
 short_name: the Environmental Health office
 phone: "(530) 283-6355"
@@ -354,3 +355,23 @@ def test_stop_during_a_callback_request_stores_nothing(bot):
     assert chat.say("stop").startswith("OK, I won't pass anything on.")
     assert not [c for c in bot["handoffs"].open_callbacks() if c.sender_id == chat.sender]
     assert "Add a Person" in chat.say("how do I add a user?")
+
+
+def test_a_handoff_survives_a_restart_of_the_rasa_server(bot):
+    """Nothing about an open handoff lives in the process: after a restart, both directions still work."""
+    phone = new_number()
+    before = len(summaries(bot))
+    post_sms(bot, phone, "can I talk to a real person")
+    texts_to(bot, phone, 1)
+    post_sms(bot, phone, "1")
+    texts_to(bot, phone, 2)
+    root = new_summary(bot, before)
+    staff_reply(bot, root, "U0MARIA", "Hello, one moment please.")
+    texts_to(bot, phone, 3)
+    bot["rasa"].restart()
+    post_sms(bot, phone, "still there after your restart?")
+    wait_for_thread(bot, root, "*Person:* still there after your restart?")
+    staff_reply(bot, root, "U0MARIA", "Yes, still here.")
+    assert texts_to(bot, phone, 4)[3] == "Maria Lopez (office staff): Yes, still here."
+    staff_reply(bot, root, "U0MARIA", "done")
+    assert texts_to(bot, phone, 5)[4].startswith("Maria Lopez ended the chat.")
