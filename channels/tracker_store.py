@@ -302,6 +302,7 @@ def fail_loudly() -> None:
         return wrapped
 
     create_tracker_store.cers_fails_loudly = True  # type: ignore[attr-defined]
+    create_tracker_store.original = original  # type: ignore[attr-defined]  (to undo: put it back)
     Agent._create_tracker_store = staticmethod(create_tracker_store)
 
 
