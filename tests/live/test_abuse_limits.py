@@ -182,8 +182,8 @@ def test_a_malformed_request_gets_400_and_no_conversation(guarded, body):
 # ------------------------------------------------------------------ the widget
 
 
-async def widget_messages(url: str, messages, settle: float = 2.0):
-    """One widget session that sends `messages`; the bot's messages it received."""
+async def widget_messages(url: str, messages, until, settle: float = 1.0):
+    """One widget session that sends `messages`; the bot's messages it received once until(them) (60 s at most)."""
     client = socketio.AsyncClient(reconnection=False)
     received, confirmed = [], asyncio.get_running_loop().create_future()
     client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
@@ -195,8 +195,8 @@ async def widget_messages(url: str, messages, settle: float = 2.0):
         for message in messages:
             await client.emit("user_uttered", {"message": message, "session_id": session})
             await asyncio.sleep(0.05)  # long-polling: engine.io refuses a payload of more than 16 packets
-        deadline = asyncio.get_running_loop().time() + 30
-        while not any(SLOW_DOWN in r.get("text", "") for r in received):
+        deadline = asyncio.get_running_loop().time() + 60
+        while not until(received):
             if asyncio.get_running_loop().time() > deadline:
                 break
             await asyncio.sleep(0.1)
@@ -209,7 +209,11 @@ async def widget_messages(url: str, messages, settle: float = 2.0):
 
 
 def test_the_widget_gets_one_fixed_slow_down_message(guarded):
-    received = asyncio.run(widget_messages(guarded["url"], ["/greet"] * (PER_SENDER + 1)))
+    def answered(received):
+        greetings = sum("What do you need?" in r.get("text", "") for r in received)
+        return greetings >= PER_SENDER and any(SLOW_DOWN in r.get("text", "") for r in received)
+
+    received = asyncio.run(widget_messages(guarded["url"], ["/greet"] * (PER_SENDER + 1), answered))
     notices = [r["text"] for r in received if SLOW_DOWN in r.get("text", "")]
     assert notices == [
         "You're sending messages too fast. Please wait a minute, then try again. In an emergency, call 911."
