@@ -113,8 +113,8 @@ def base_env(**overrides: str) -> Dict[str, str]:
         TRUSTED_PROXIES="127.0.0.1",
         # Generous rate limits: the conversation tests and benchmarks send many messages from
         # this machine. tests/live/test_abuse_limits.py starts a server with the defaults.
-        RATE_LIMIT_PER_SENDER="600",
-        RATE_LIMIT_PER_IP="6000",
+        RATE_LIMIT_PER_SENDER="6000",
+        RATE_LIMIT_PER_IP="100000",
     )
     env.update(overrides)
     return env
