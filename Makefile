@@ -106,11 +106,14 @@ check: setup
 deploy-check: setup
 	@$(PY) scripts/deploy_check.py
 
-## The cluster's tests (tests/cluster/, at most 10 minutes): they start their own cluster
-## (var/cluster-test) and put it under load, kill a replica, restart Redis and PostgreSQL.
+## The cluster's tests (tests/cluster/, at most 10 minutes): they start their own cluster (in
+## var/cluster-test/run-<pid>, on free ports) and put it under load, kill a replica, restart Redis
+## and PostgreSQL.
 test-cluster: setup $(MODEL)
-	@CERS_CLUSTER_TESTS=1 timeout -k 20 600 $(PY) -m pytest tests/cluster -q -p no:cacheprovider; status=$$?; \
-	  CLUSTER_DIR=var/cluster-test scripts/cluster.sh stop >/dev/null 2>&1 || true; exit $$status
+	@dir=var/cluster-test/run-$$$$; \
+	  CERS_CLUSTER_TESTS=1 CERS_CLUSTER_DIR=$$dir timeout -k 20 600 $(PY) -m pytest tests/cluster -q -p no:cacheprovider; \
+	  status=$$?; CLUSTER_DIR=$$dir scripts/cluster.sh stop >/dev/null 2>&1 || true; \
+	  if [ $$status = 0 ]; then rm -rf $$dir; else echo "logs of the cluster: $$dir"; fi; exit $$status
 
 bench: setup $(MODEL)
 	$(PY) -m bench.run

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
+import socket
 import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, List
 
 import sqlalchemy as sa
@@ -14,23 +17,55 @@ import sqlalchemy as sa
 from tests.fake_apis import FakeApis
 from tests.servers import ROOT
 
-CLUSTER_DIR = ROOT / "var" / "cluster-test"
 SCRIPT = ROOT / "scripts" / "cluster.sh"
-BOT_URL = "http://127.0.0.1:5005"
 LOCK_LIFETIME = 5  # seconds (TICKET_LOCK_LIFETIME in the cluster)
-REDIS_URL = "redis://127.0.0.1:6380/0"
-TRACKER_STORE_URL = "postgresql+psycopg2://postgres@127.0.0.1:5433/cers_conversations"
 PHONE = "(530) 283-6355"
 TROUBLE = "having trouble"
 STAFF_TOKEN = "staff-token-for-cluster-tests"
 
 
+def free_port(count: int = 1) -> int:
+    """A port p free on 127.0.0.1 with p+1 .. p+count-1 free too (a replica's port is a base + N)."""
+    for _ in range(200):
+        port = random.randint(20000, 45000)
+        if all(_free(port + offset) for offset in range(count)):
+            return port
+    raise RuntimeError("no free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @dataclass
 class Cluster:
+    """One test run's cluster: its own folder and ports, so that two runs on one machine do not meet."""
+
     env: Dict[str, str]
     fakes: FakeApis
-    url: str = BOT_URL
+    dir: Path
+    port: int  # haproxy's
+    redis_port: int
+    postgres_port: int
+    rasa_base: int  # rasa-N listens on rasa_base + N
     replicas: List[str] = field(default_factory=lambda: ["rasa-1", "rasa-2"])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def tracker_store_url(self) -> str:
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.postgres_port}/cers_conversations"
 
     def script(self, *args: str, timeout: float = 420) -> None:
         result = subprocess.run(
@@ -53,17 +88,17 @@ class Cluster:
         self.script("stop", name, timeout=120)
 
     def pid(self, name: str) -> int:
-        return int((CLUSTER_DIR / f"{name}.pid").read_text().strip())
+        return int((self.dir / f"{name}.pid").read_text().strip())
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         os.kill(self.pid(name), sig)
 
     def replica_url(self, name: str) -> str:
-        return f"http://127.0.0.1:{5010 + int(name.split('-')[1])}"
+        return f"http://127.0.0.1:{self.rasa_base + int(name.split('-')[1])}"
 
     def events(self, sender: str) -> List[tuple]:
         """The conversation's rows in PostgreSQL: (type_name, text, message_id), in order."""
-        engine = sa.create_engine(TRACKER_STORE_URL, future=True)
+        engine = sa.create_engine(self.tracker_store_url, future=True)
         try:
             with engine.connect() as connection:
                 rows = connection.execute(
@@ -79,11 +114,9 @@ class Cluster:
 
     def served(self) -> Dict[str, int]:
         """Requests haproxy has sent to each replica so far (its `rasa` and `socketio` backends)."""
-        import socket
-
         with socket.socket(socket.AF_UNIX) as sock:
             sock.settimeout(5)
-            sock.connect(str(CLUSTER_DIR / "haproxy.sock"))
+            sock.connect(str(self.dir / "haproxy.sock"))
             sock.sendall(b"show stat\n")
             data = b""
             while chunk := sock.recv(65536):

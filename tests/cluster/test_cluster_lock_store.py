@@ -10,11 +10,10 @@ import pytest
 from rasa.core.lock_store import LockError
 
 from channels.lock_store import RedisTicketLockStore
-from tests.cluster.cluster import REDIS_URL
 
 
-def store(lifetime: float = 5) -> RedisTicketLockStore:
-    return RedisTicketLockStore(url=REDIS_URL, lock_lifetime=lifetime)
+def store(cluster, lifetime: float = 5) -> RedisTicketLockStore:
+    return RedisTicketLockStore(url=cluster.redis_url, lock_lifetime=lifetime)
 
 
 def conversation() -> str:
@@ -23,7 +22,7 @@ def conversation() -> str:
 
 def test_two_replicas_serve_a_conversation_one_message_at_a_time_in_ticket_order(cluster):
     async def main():
-        replicas = [store(), store()]  # two stores: two replicas' connections
+        replicas = [store(cluster), store(cluster)]  # two stores: two replicas' connections
         cid = conversation()
         inside, order, most = [], [], 0
 
@@ -56,7 +55,7 @@ def test_two_replicas_serve_a_conversation_one_message_at_a_time_in_ticket_order
 
 def test_a_dead_replicas_lock_expires_after_its_lifetime(cluster):
     async def main():
-        dead, alive = store(lifetime=2), store(lifetime=2)
+        dead, alive = store(cluster, lifetime=2), store(cluster, lifetime=2)
         cid = conversation()
         counter, queue, expires = dead._keys(cid)
         # A replica takes the lock and dies: no heartbeat, no release.
@@ -72,7 +71,7 @@ def test_a_dead_replicas_lock_expires_after_its_lifetime(cluster):
 
 def test_a_live_replica_keeps_its_lock_past_the_lifetime(cluster):
     async def main():
-        busy, other = store(lifetime=1), store(lifetime=1)
+        busy, other = store(cluster, lifetime=1), store(cluster, lifetime=1)
         cid = conversation()
         events = []
 
@@ -94,7 +93,7 @@ def test_a_live_replica_keeps_its_lock_past_the_lifetime(cluster):
 
 def test_the_lock_is_reentrant_within_a_task(cluster):
     async def main():
-        lock_store = store()
+        lock_store = store(cluster)
         cid = conversation()
         async with lock_store.lock(cid):
             async with lock_store.lock(cid):
