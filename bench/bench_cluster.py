@@ -162,6 +162,18 @@ def report(results: dict) -> str:
         f"{lock['redis@1']:.2f} ms to take and release it alone (in memory: {lock['memory@1']:.3f} ms), "
         f"{lock['redis@20']:.2f} ms per message with 20 conversations at once (in memory: {lock['memory@20']:.3f} ms).",
         "",
+        "Reading it: for a lone conversation the cluster adds "
+        f"{latency[CONFIGS[1]]['p50@1'] - latency[CONFIGS[0]]['p50@1']:.1f} ms per message to the single "
+        "process (p50): haproxy, PostgreSQL instead of SQLite, and the Redis lock "
+        f"({lock['redis@1']:.1f} ms of it). With two replicas a lone conversation's messages alternate (haproxy takes turns between idle replicas) "
+        "between them, and each replica re-reads from PostgreSQL a conversation the other one wrote to "
+        "(channels/tracker_store.py): the difference between the first two cluster columns "
+        f"({latency[CONFIGS[2]]['p50@1'] - latency[CONFIGS[1]]['p50@1']:+.1f} ms). With 20 conversations at "
+        f"once, two replicas answered {latency[CONFIGS[2]]['throughput@20'] / latency[CONFIGS[1]]['throughput@20']:.2f}x "
+        f"the messages of one, p95 {latency[CONFIGS[1]]['p95@20']:.0f} to {latency[CONFIGS[2]]['p95@20']:.0f} ms: "
+        "not twice, because here both share 2 cores with PostgreSQL, the action servers, haproxy and the "
+        "load generator; replicas on cores of their own share only PostgreSQL and Redis.",
+        "",
         "Resident memory after the rounds (MB): "
         + ", ".join(f"{name} {value:.0f}" for name, value in memory.items())
         + ".",
