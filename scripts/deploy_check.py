@@ -270,6 +270,9 @@ def check_k8s(where: str, docs: List[dict], variables: Set[str], sizes: dict) ->
                 problem(secret, why + " (secrets are never in the repository)")
         for key in secret.get("stringData") or {}:
             problem(secret, f"{key}: stringData in a manifest (secrets come from a secrets.env, never committed)")
+    in_secrets = {key for secret in secrets.values() for key in (secret.get("data") or {})}
+    for key in sorted(SECRET_VARIABLES - {"POSTGRES_PASSWORD"} - in_secrets):
+        problems.append(f"{where}: no Secret holds {key} (every secret the bot reads comes from a Secret)")
     for configmap in configmaps.values():
         if configmap["metadata"]["name"].startswith("cers-config"):
             for key in configmap.get("data", {}):

@@ -113,6 +113,10 @@ def test_the_overlays_as_committed_pass(rendered, variables):
         ),
         (lambda d: d.remove(find(d, "Job", "cers-migrate")), "no migration Job"),
         (
+            lambda d: find(d, "Secret", "cers-secrets")["data"].pop("SLACK_SIGNING_SECRET"),
+            "no Secret holds SLACK_SIGNING",
+        ),
+        (
             lambda d: find(d, "StatefulSet", "cers-postgres")["spec"]["template"]["spec"]["containers"][0].update(
                 image="postgres"
             ),
