@@ -72,12 +72,17 @@ def kind_for(tracker: Tracker) -> str:
 
 
 def offer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, lead: Optional[str] = None, kind: Optional[str] = None
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    lead: Optional[str] = None,
+    kind: Optional[str] = None,
+    pause: bool = True,
 ) -> List[Dict[Text, Any]]:
     """Offers a chat with staff now (office open, widget or SMS) or a callback request; "yes" accepts it.
 
-    An open walkthrough is paused (its offer to continue is the "No" button), so this offer is the
-    last thing said and "yes" answers it."""
+    An open walkthrough is paused (its offer to continue is the "No" button), so no offer to continue
+    follows this one and "yes" answers it; after "I'm stuck" (pause=False) it stays open, so "next"
+    still goes on to the next step."""
     kind = kind or kind_for(tracker)
     office = load_office()
     call = office_values(office)["call_office"]
@@ -94,7 +99,7 @@ def offer(
         },
     ]
     dispatcher.utter_message(text=f"{lead} {text}" if lead else text, buttons=buttons, **Offer(contact=kind).metadata())
-    return pause_guide_events(tracker) + contact_request_events(None)
+    return (pause_guide_events(tracker) if pause else []) + contact_request_events(None)
 
 
 def question_for(tracker: Tracker) -> Optional[str]:
@@ -139,7 +144,7 @@ def offer_after_stuck(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
     """After the walkthrough's "I'm stuck" answer: the second time in this walkthrough, the offer to reach staff."""
     if is_staff(tracker) or times_stuck_in_guide(tracker) < 2:
         return []
-    return offer(dispatcher, tracker, lead=say("offer.after_stuck"))
+    return offer(dispatcher, tracker, lead=say("offer.after_stuck"), pause=False)
 
 
 class ActionStartHandoff(Action):

@@ -33,6 +33,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from sanic.request import Request
 
+from cers import roles
 from cers.contact import (
     CALLBACK_DONE_BUTTON,
     END_HANDOFF_BUTTON,
@@ -185,7 +186,7 @@ class Relay:
         if emergency:
             return False  # the bot answers it as well: call 911 first
         await self._record_person(handoff, message)
-        if message.input_channel != "twilio":
+        if message.input_channel != roles.SMS:  # the widget stops waiting for an answer; SMS needs nothing
             await message.output_channel.send_response(message.sender_id, json.loads(json.dumps(RELAYED)))
         return True
 

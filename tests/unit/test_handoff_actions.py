@@ -228,7 +228,7 @@ def test_stuck_twice_in_a_walkthrough_offers_a_chat_and_the_summary_names_the_st
     second = chat.turn("still stuck", "stuck", ActionWalkthroughCommand())
     assert "Still stuck? Someone at the office can chat with you here now." in second
     assert buttons(chat) == [("Yes, ask them", "/affirm"), ("No, back to the steps", "/continue_walkthrough")]
-    assert chat.slots["guide_paused"] is True  # "No" (continue) picks it up again
+    assert chat.slots["guide_open"] is True  # "next" still goes on; "No" (continue) shows the step again
     chat.turn("yes", "affirm", ActionAffirm())
     chat.run(ActionStartHandoff())
     assert '*Question:* stuck in the walkthrough "Adding a user", step 1 of 3' in staff.posts[0]["text"]
