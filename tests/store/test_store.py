@@ -45,9 +45,9 @@ def test_a_store_never_migrates_it_refuses_a_database_behind_the_schema(database
 
 def test_the_migration_command_migrates_database_url(database_url, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", database_url)
-    assert migrate.main() == 0
+    assert migrate.main([]) == 0
     assert "migrated to" in capsys.readouterr().out
-    assert migrate.main() == 0
+    assert migrate.main([]) == 0
     assert "already at" in capsys.readouterr().out
 
 
