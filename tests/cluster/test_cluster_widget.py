@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import aiohttp
@@ -88,7 +89,14 @@ def test_a_widget_conversation_survives_its_replica(whole_cluster):
     assert result["connects"] >= 2
     # The answer to "yes" is the walkthrough the earlier answer offered: the context is intact.
     assert "Step 1 of 3" in result["step"]["text"]
-    users = [text for type_name, text, _ in cluster.events(result["session"]) if type_name == "user"]
+    # The reply reaches the browser as the turn runs; its events are saved right after. Wait for
+    # them (a hang limit, not a speed check), then the conversation holds each message once, in order.
+    deadline = time.monotonic() + 10
+    while True:
+        users = [text for type_name, text, _ in cluster.events(result["session"]) if type_name == "user"]
+        if len(users) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert users == ["how do I add a user?", "/affirm"]
 
 
