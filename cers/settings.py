@@ -247,36 +247,35 @@ def redis_url() -> str:
     return value
 
 
-def ticket_lock_lifetime() -> float:
-    """Seconds a conversation's lock outlives a replica that died holding it (TICKET_LOCK_LIFETIME, Rasa's name; 60)."""
-    value = env("TICKET_LOCK_LIFETIME", "60")
+def seconds_setting(name: str, default: float) -> float:
+    """A duration in seconds from the environment: a number above 0."""
+    value = env(name, str(default))
     try:
         seconds = float(value)
     except ValueError as error:
-        raise SettingsError(f"TICKET_LOCK_LIFETIME={value!r} is not a number of seconds") from error
+        raise SettingsError(f"{name}={value!r} is not a number of seconds") from error
     if seconds <= 0:
-        raise SettingsError(f"TICKET_LOCK_LIFETIME={value!r} must be more than 0 seconds")
+        raise SettingsError(f"{name}={value!r} must be more than 0 seconds")
     return seconds
+
+
+def ticket_lock_lifetime() -> float:
+    """Seconds a conversation's lock outlives a replica that died holding it (TICKET_LOCK_LIFETIME, Rasa's name; 60)."""
+    return seconds_setting("TICKET_LOCK_LIFETIME", 60)
 
 
 def handoff_timeout_seconds() -> float:
     """Seconds a handoff to staff waits for a staff reply before the person is offered a callback (HANDOFF_TIMEOUT_SECONDS; 900)."""
-    value = env("HANDOFF_TIMEOUT_SECONDS", "900")
-    try:
-        seconds = float(value)
-    except ValueError as error:
-        raise SettingsError(f"HANDOFF_TIMEOUT_SECONDS={value!r} is not a number of seconds") from error
-    if seconds <= 0:
-        raise SettingsError(f"HANDOFF_TIMEOUT_SECONDS={value!r} must be more than 0 seconds")
-    return seconds
+    return seconds_setting("HANDOFF_TIMEOUT_SECONDS", 900)
 
 
-def _limit(name: str, default: int) -> int:
+def whole_number_setting(name: str, default: int) -> int:
+    """A count from the environment: a whole number, 0 or more (0 turns a limit off)."""
     value = env(name, str(default))
     try:
         parsed = int(value)
     except ValueError:
-        raise SettingsError(f"{name}={value!r} is not a whole number of messages") from None
+        raise SettingsError(f"{name}={value!r} is not a whole number") from None
     if parsed < 0:
         raise SettingsError(f"{name}={value!r} cannot be negative (0 turns the limit off)")
     return parsed
@@ -284,12 +283,12 @@ def _limit(name: str, default: int) -> int:
 
 def rate_limit_per_sender() -> int:
     """Messages a minute one sender (a conversation, a phone number, a Slack user) may send (RATE_LIMIT_PER_SENDER; 30, 0: off)."""
-    return _limit("RATE_LIMIT_PER_SENDER", 30)
+    return whole_number_setting("RATE_LIMIT_PER_SENDER", 30)
 
 
 def rate_limit_per_ip() -> int:
     """Messages a minute one client address may send on the REST and widget channels (RATE_LIMIT_PER_IP; 300, 0: off)."""
-    return _limit("RATE_LIMIT_PER_IP", 300)
+    return whole_number_setting("RATE_LIMIT_PER_IP", 300)
 
 
 def widget_allowed_origins() -> str:

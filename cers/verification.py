@@ -12,7 +12,7 @@ from sqlalchemy import Column, DateTime, Index, Integer, String, delete, func, s
 from sqlalchemy.engine import Engine
 
 from cers.facilities.store import Base
-from cers.settings import SettingsError, env
+from cers.settings import whole_number_setting
 
 logger = logging.getLogger(__name__)
 
@@ -33,21 +33,11 @@ class Limits:
 def limits_from_settings() -> Limits:
     """VERIFY_LIMIT_PER_CERS_ID (10), VERIFY_LIMIT_PER_CLIENT (20), VERIFY_WINDOW_MINUTES (60), VERIFY_LOCK_MINUTES (60)."""
 
-    def number(name: str, default: int) -> int:
-        value = env(name, str(default))
-        try:
-            parsed = int(value)
-        except ValueError:
-            raise SettingsError(f"{name}={value!r} is not a whole number") from None
-        if parsed < 0:
-            raise SettingsError(f"{name}={value!r} cannot be negative")
-        return parsed
-
     return Limits(
-        number("VERIFY_LIMIT_PER_CERS_ID", 10),
-        number("VERIFY_LIMIT_PER_CLIENT", 20),
-        dt.timedelta(minutes=max(number("VERIFY_WINDOW_MINUTES", 60), 1)),
-        dt.timedelta(minutes=max(number("VERIFY_LOCK_MINUTES", 60), 1)),
+        whole_number_setting("VERIFY_LIMIT_PER_CERS_ID", 10),
+        whole_number_setting("VERIFY_LIMIT_PER_CLIENT", 20),
+        dt.timedelta(minutes=max(whole_number_setting("VERIFY_WINDOW_MINUTES", 60), 1)),
+        dt.timedelta(minutes=max(whole_number_setting("VERIFY_LOCK_MINUTES", 60), 1)),
     )
 
 
