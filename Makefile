@@ -96,7 +96,7 @@ validate: setup
 test: check $(MODEL)
 	@scripts/test.sh
 
-## The fast tier (under a minute, no model, no servers): lint, format, types, unit and store tests.
+## The fast tier (under a minute, no model, no servers): lint, format, types, unit, Rasa-side and store tests.
 check: setup
 	@scripts/check.sh
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Optional
 
-from cers.emergency import normalise
+from cers.emergency import describes_emergency, normalise
 
 # Frequent Spanish words that are not English words (nor CERS names), accents optional.
 _SPANISH_WORDS = frozenset(
@@ -78,3 +79,18 @@ def answer_in_spanish(text: str) -> bool:
     """Whether a reply to this message goes in Spanish and English: a Spanish message, or a
     mixed one naming an emergency in Spanish ("the tank is leaking, hay fuga")."""
     return is_spanish(text) or describes_spanish_emergency(text)
+
+
+EMERGENCY_INTENT = "report_emergency"
+NON_ENGLISH_INTENT = "non_english"
+
+
+def triage_intent(text: Optional[str]) -> Optional[str]:
+    """The intent a message must get whatever the classifier says, or None to keep its guess."""
+    if not text or text.startswith("/"):
+        return None  # a button's payload names its intent itself
+    if describes_emergency(text) or describes_spanish_emergency(text):
+        return EMERGENCY_INTENT
+    if is_spanish(text):
+        return NON_ENGLISH_INTENT
+    return None

@@ -98,7 +98,7 @@ class RedisCounter:
     """Counts in Redis (REDIS_URL): every replica sees the same counts."""
 
     def __init__(self, url: str) -> None:
-        from redis import asyncio as aioredis  # type: ignore[import-untyped]
+        from redis import asyncio as aioredis
 
         self.redis: Any = aioredis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._script = self.redis.register_script(_COUNT_SCRIPT)

@@ -152,7 +152,7 @@ class RedisLedger:
     PREFIX = "cers:verify"
 
     def __init__(self, url: str, limits: Limits):
-        import redis  # type: ignore[import-untyped]
+        import redis
 
         self.redis = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
         self.limits = limits

@@ -45,9 +45,9 @@ from cers.contact import (
     timed_out,
 )
 from cers.handoffs import ENDED, CallbackRequest, Handoff, HandoffStore, utc_now
+from cers.language import EMERGENCY_INTENT, triage_intent
 from cers.settings import handoff_timeout_seconds
 from cers.staff_channel import StaffChannel
-from channels.triage import EMERGENCY_INTENT, triage_intent
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ config.yml), so `rasa test`, `rasa shell` and the server run them alike. These f
 own functions, where Rasa offers no way in: actions on an action server always go through
 RemoteAction, events are always read through Event.resolve_by_type, the agent always builds a
 DaskGraphRunner (rasa/core/processor.py), and `rasa run` loads the model in a listener of its own
-(rasa.core.run.load_agent_on_start). None changes what Rasa computes; tests/unit/test_speed_*.py
-compare each with Rasa's own code, applying them through a fixture (tests/unit/conftest.py).
+(rasa.core.run.load_agent_on_start). None changes what Rasa computes; tests/rasa/test_speed_*.py and tests/model
+compare each with Rasa's own code, applying them through a fixture (tests/conftest.py).
 Costs are per message on this 2-core machine, measured in-process.
 
 - Action server replies: Rasa validates each with jsonschema.validate(), which re-checks the
@@ -28,7 +28,7 @@ Costs are per message on this 2-core machine, measured in-process.
 Another Rasa version: apply() raises UnsupportedRasaVersion and the server does not start. These
 replace private parts of Rasa that may change in any release; rather than run patched code that
 was never compared with the new Rasa (or run silently slower without them), whoever upgrades
-Rasa re-runs tests/unit/test_speed_*.py against it and updates RASA_VERSION.
+Rasa re-runs tests/rasa/test_speed_*.py and tests/model against it and updates RASA_VERSION.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def apply() -> None:
     if rasa.__version__ != RASA_VERSION:
         raise UnsupportedRasaVersion(
             f"channels/rasa_patches.py replaces parts of Rasa {RASA_VERSION} and refuses Rasa "
-            f"{rasa.__version__}: run tests/unit/test_speed_*.py against it, then update RASA_VERSION."
+            f"{rasa.__version__}: run tests/rasa/test_speed_*.py and tests/model against it, then update RASA_VERSION."
         )
     if _replaced:
         return

@@ -18,26 +18,13 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from cers.emergency import describes_emergency, explicitly_not_now, mentions_hazard
-from cers.language import describes_spanish_emergency, is_spanish
+from cers.emergency import explicitly_not_now, mentions_hazard
+from cers.language import EMERGENCY_INTENT, triage_intent
 
-EMERGENCY_INTENT = "report_emergency"
-NON_ENGLISH_INTENT = "non_english"
 FALLBACK_INTENT = "nlu_fallback"
 # When the classifier's "emergency" is overruled (a past leak, a question about leak detection),
 # its next guess is answered only if it is at least this likely; otherwise "Did you mean".
 MIN_NEXT_GUESS = 0.25
-
-
-def triage_intent(text: Optional[Text]) -> Optional[Text]:
-    """The intent a message must get whatever the classifier says, or None to keep its guess."""
-    if not text or text.startswith("/"):
-        return None  # a button's payload names its intent itself
-    if describes_emergency(text) or describes_spanish_emergency(text):
-        return EMERGENCY_INTENT
-    if is_spanish(text):
-        return NON_ENGLISH_INTENT
-    return None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite (`make test`, after make check): deploy/ checked, data validation, test stories, NLU held-out evaluation, pytest.
+# The whole test suite (`make test`, after make check): deploy/ checked, data validation, test stories, NLU held-out evaluation, PostgreSQL and live-server tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RASA=.venv/bin/rasa
@@ -35,7 +35,12 @@ TEST_POSTGRES_URL=$(scripts/postgres_for_tests.sh start)
 export TEST_POSTGRES_URL
 trap 'scripts/postgres_for_tests.sh stop >/dev/null 2>&1 || true' EXIT
 
-step "pytest: unit, store, action and live-server conversation tests"
-$PY -m pytest tests -q -p no:cacheprovider "$@"
+# make check ran tests/unit, tests/rasa and tests/store (on SQLite) already: here the store and
+# tracker-store tests again with PostgreSQL beside SQLite, then everything that needs servers.
+step "pytest: store and tracker-store tests on PostgreSQL"
+$PY -m pytest tests/store tests/rasa/test_speed_tracker_store.py -q -p no:cacheprovider "$@"
+
+step "pytest: the trained model (tests/model), then conversations with live servers (tests/live, tests/cluster's single-process tests)"
+$PY -m pytest tests/model tests/live tests/cluster -q -p no:cacheprovider "$@"
 
 step "all tests passed"

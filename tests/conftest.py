@@ -73,3 +73,17 @@ def live(tmp_path_factory):
 def chat(live):
     """A new conversation with the live bot."""
     return Chat(live["rasa"].url, sender=f"test-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def rasa_patched():
+    """Rasa as the server runs it (channels.rasa_patches applied), put back after the test."""
+    from channels import rasa_patches
+
+    already = rasa_patches.applied()  # e.g. by the test itself: then it is not ours to undo
+    rasa_patches.apply()
+    try:
+        yield rasa_patches
+    finally:
+        if not already:
+            rasa_patches.undo()

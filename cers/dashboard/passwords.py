@@ -11,29 +11,30 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 # argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile: 3 passes, 64 MiB):
-# about 0.1 s a check here, which makes guessing slow and is fine for a sign-in.
-_hasher = PasswordHasher()
+# about 0.1 s a check here, which makes guessing slow and is fine for a sign-in. Tests of the
+# account rules swap in a cheaper PasswordHasher here; one test checks these real parameters.
+HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
 # One-time passwords: 4 groups of 4 letters and digits without look-alikes (0/O, 1/l/I): ~80 bits.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-_dummy_hash: list = []
+_dummy_hashes: dict = {}  # one per hasher
 
 
 def _dummy() -> str:
     """A hash checked when the account does not exist, so an unknown name takes as long as a wrong password."""
-    if not _dummy_hash:
-        _dummy_hash.append(_hasher.hash(secrets.token_hex(16)))
-    return _dummy_hash[0]
+    if id(HASHER) not in _dummy_hashes:
+        _dummy_hashes[id(HASHER)] = HASHER.hash(secrets.token_hex(16))
+    return _dummy_hashes[id(HASHER)]
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return HASHER.hash(password)
 
 
 def verify_password(stored_hash: Optional[str], password: str) -> bool:
     """Whether password matches stored_hash (None: an unknown account; it still takes as long)."""
     try:
-        return _hasher.verify(stored_hash or _dummy(), password) and stored_hash is not None
+        return HASHER.verify(stored_hash or _dummy(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -41,7 +42,7 @@ def verify_password(stored_hash: Optional[str], password: str) -> bool:
 def needs_rehash(stored_hash: str) -> bool:
     """True when the hash was made with weaker parameters than today's (re-hash at the next sign-in)."""
     try:
-        return _hasher.check_needs_rehash(stored_hash)
+        return HASHER.check_needs_rehash(stored_hash)
     except InvalidHashError:
         return True
 

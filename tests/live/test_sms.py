@@ -10,7 +10,8 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from channels.sms import DEFAULT_MAX_CHARS, MEDIA_ONLY_REPLY
+from cers.sms_text import DEFAULT_MAX_CHARS
+from channels.sms import MEDIA_ONLY_REPLY
 from tests.fake_apis import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER, twilio_signature
 
 PHONE = "(530) 283-6355"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from cers.text import parse_choice
-from channels.sms import (
+from cers.sms_text import (
     DEFAULT_MAX_CHARS,
     choice_payload,
     numbered_choices,
     plain_text,
     split_message,
 )
+from cers.text import parse_choice
 
 
 @pytest.mark.parametrize(

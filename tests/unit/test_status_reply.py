@@ -16,9 +16,9 @@ from cers.deadlines import (
     evaluate,
     required_elements,
 )
+from cers.sms_text import numbered_choices, plain_text
 from cers.status_reply import list_reply, status_reply, things_to_do
 from cers.templates import placeholders, templates
-from channels.sms import numbered_choices, plain_text
 
 d = dt.date
 TODAY = d(2027, 2, 15)  # N = March 1, 2027; P = March 1, 2026

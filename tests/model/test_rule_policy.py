@@ -1,43 +1,16 @@
-"""channels.policies.CachedRulePolicy: config.yml names it, Rasa's recipe knows it, the model was
-trained with it, and it predicts what Rasa's RulePolicy predicts from the same trained rules, at
-every step of the test stories and in conversations through the agent, with its remembered rule
-matches and carried-on states in use. Rasa is not patched here (channels.rasa_patches is not
-applied): this is the code `rasa test` and `rasa shell` run too."""
+"""channels.policies.CachedRulePolicy in the trained model: it is the model's policy, and it predicts what Rasa's RulePolicy predicts from the same trained rules, at every step of the test stories and in conversations through the agent, with its remembered rule matches and carried-on states in use. Rasa is not patched here: this is the code `rasa test` and `rasa shell` run too."""
 
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
-import pytest
-import yaml
 from rasa.core.policies.rule_policy import RulePolicy
-from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from channels.policies import CachedRulePolicy
-from tests.unit.test_speed_graph_runner import conversation
-
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "cers.tar.gz"
-NAME = "channels.policies.CachedRulePolicy"
-needs_model = pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model (make train)")
-
-
-def test_config_names_the_registered_policy():
-    config = yaml.safe_load((ROOT / "config.yml").read_text())
-    assert [policy["name"] for policy in config["policies"]] == [NAME]
-    registered = DefaultV1Recipe._from_registry(NAME)
-    assert registered.clazz is CachedRulePolicy and registered.is_trainable
-    assert DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT in registered.types
-
-
-@pytest.fixture(scope="module")
-def agent():
-    from rasa.core.agent import Agent
-
-    return Agent.load(str(MODEL))
+from tests.model.conftest import ROOT
+from tests.model.test_graph_runner import conversation
 
 
 def rule_policy_nodes(agent):
@@ -78,12 +51,10 @@ def predicted(policy, tracker, domain):
     )
 
 
-@needs_model
 def test_the_model_predicts_with_it(agent):
     assert [type(node._component) for node in rule_policy_nodes(agent)] == [CachedRulePolicy]
 
 
-@needs_model
 def test_same_predictions_as_rule_policy_at_every_step_of_the_test_stories(agent):
     from rasa.core.test import _create_data_generator
 
@@ -107,7 +78,6 @@ def test_same_predictions_as_rule_policy_at_every_step_of_the_test_stories(agent
     assert ours._rule_tables and len(ours._states)  # it did remember
 
 
-@needs_model
 def test_same_conversations_through_the_agent_as_with_rule_policy(agent):
     node = rule_policy_nodes(agent)[0]
     ours = node._component
@@ -124,18 +94,3 @@ def test_same_conversations_through_the_agent_as_with_rule_policy(agent):
     assert {step[3] for step in first[::2]} == {"CachedRulePolicy"}
     assert {step[3] for step in theirs[::2]} == {"RulePolicy"}
     assert unnamed(first) == unnamed(again) == unnamed(theirs)
-
-
-def test_training_is_rule_policys_own(monkeypatch):
-    """While training, the remembering is off: the lookup learnt is RulePolicy's."""
-    seen = []
-
-    def train(self, *args, **kwargs):
-        seen.append((self._remembering, type(self)._get_possible_keys is CachedRulePolicy._get_possible_keys))
-        return "resource"
-
-    monkeypatch.setattr(RulePolicy, "train", train)
-    policy = CachedRulePolicy.__new__(CachedRulePolicy)
-    policy._remembering = True
-    assert policy.train([], None) == "resource"
-    assert seen == [(False, True)] and policy._remembering

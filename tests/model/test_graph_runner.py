@@ -1,20 +1,13 @@
-"""channels.rasa_patches: the graph run without dask gives what Rasa's DaskGraphRunner gives, and
-the model loader wrapper freezes the loaded objects for the garbage collector."""
+"""channels.rasa_patches on the trained model: the graph run without dask gives the same parses and predictions as Rasa's DaskGraphRunner."""
 
 from __future__ import annotations
 
 import asyncio
-import gc
-from functools import partial
-from pathlib import Path
 
-import pytest
 from rasa.engine.runner.dask import DaskGraphRunner
 
-from channels import rasa_patches
+from tests.model.conftest import MODEL
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "cers.tar.gz"
 MESSAGES = [
     "hi",
     "how do I add a user?",
@@ -59,7 +52,6 @@ def conversation(agent, sender):
     return asyncio.run(go())
 
 
-@pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model (make train)")
 def test_same_parses_and_predictions_as_the_dask_runner(rasa_patched):
     import dask  # noqa: F401  (the original runner's scheduler)
     from rasa.core.agent import Agent
@@ -71,24 +63,3 @@ def test_same_parses_and_predictions_as_the_dask_runner(rasa_patched):
     theirs = conversation(agent, "theirs")
     assert ours == theirs
     assert any(step[2].startswith("utter_") for step in ours[::2])
-
-
-def test_the_loader_wrapper_freezes_what_was_loaded():
-    loaded = []
-
-    async def load_agent_on_start(model_path, endpoints, remote_storage, app, loop):
-        loaded.append(model_path)
-        return "agent"
-
-    listener = partial(rasa_patches._freeze_after_loading(load_agent_on_start), "model.tar.gz", None, None)
-    try:
-        assert asyncio.run(listener("app", "loop")) == "agent"
-        assert loaded == ["model.tar.gz"] and gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-
-
-def test_the_server_loads_the_model_through_the_wrapper(rasa_patched):
-    import rasa.core.run
-
-    assert rasa.core.run.load_agent_on_start.__qualname__.startswith("_freeze_after_loading")
