@@ -28,6 +28,7 @@ from actions.state import (
     is_staff,
     latest_question,
     pause_guide_events,
+    previous_offer,
     recent_turns,
     times_said,
     times_stuck_in_guide,
@@ -124,6 +125,10 @@ class ActionContactOffice(Action):
         if is_staff(tracker):
             dispatcher.utter_message(response="utter_ask_for_human")
             return []
+        offered = previous_offer(tracker).contact
+        if offered:
+            # Asking for a person again right after the offer is a yes to it (data/rules/contact.yml).
+            return contact_request_events(offered)
         return offer(dispatcher, tracker)
 
 
@@ -196,7 +201,12 @@ class ActionStartHandoff(Action):
 
 
 class ActionHandoffTimedOut(Action):
-    """Run by the Rasa server (channels/handoff.py) when no staff reply came in time: say so, offer a callback."""
+    """Run by the Rasa server (channels/handoff.py) when no staff reply came in time.
+
+    Unanswered: the handoff becomes a callback request. The callback form starts here with what is
+    already known (the question staff were asked; on SMS, the number the person writes from) and
+    asks for the rest, so the request is stored once the person answers ("stop" cancels it). After
+    staff had answered and went quiet: the person is back with the bot and may leave a request."""
 
     def name(self) -> Text:
         return ACTION_HANDOFF_TIMED_OUT
@@ -207,8 +217,20 @@ class ActionHandoffTimedOut(Action):
             handoff = await services().run(lambda: store.latest_for(tracker.sender_id))
         except LookupFailed:
             handoff = None
-        lead = say("timed_out_quiet") if handoff is not None and handoff.answered_at else say("timed_out_unanswered")
-        return offer(dispatcher, tracker, lead=lead, kind=CALLBACK)
+        if handoff is not None and handoff.answered_at:
+            return offer(dispatcher, tracker, lead=say("timed_out_quiet"), kind=CALLBACK)
+        known: Dict[str, Any] = {}
+        if handoff is not None and handoff.question and check_question(handoff.question).ok:
+            known[SLOT_CALLBACK_QUESTION] = check_question(handoff.question).value
+        if input_channel(tracker) == roles.SMS and check_contact(tracker.sender_id).ok:
+            known[SLOT_CALLBACK_CONTACT] = check_contact(tracker.sender_id).value
+        dispatcher.utter_message(text=f"{say('timed_out_unanswered')} {say('timed_out_callback')}")
+        dispatcher.utter_message(response=FORM_QUESTIONS[0])
+        return (
+            [SlotSet(name, value) for name, value in known.items()]
+            + contact_request_events(CALLBACK)
+            + [ActiveLoop(CALLBACK_FORM), SlotSet(REQUESTED_SLOT, SLOT_CALLBACK_NAME)]
+        )
 
 
 # ---------------------------------------------------------------- the callback request

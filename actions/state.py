@@ -129,8 +129,13 @@ def offer_this_turn(tracker: Tracker) -> Offer:
 
 
 def guide_offered_earlier(tracker: Tracker) -> Optional[str]:
-    """The guide the latest topic answer in the conversation offered ("walk me through it" said later)."""
-    for event in reversed(_bot_messages(tracker.events or [])):
+    """The guide the latest topic answer of this session offered ("walk me through it" said later).
+
+    Read from the answers' own messages rather than a slot: a topic answer is a domain response
+    sent by a rule, and a response cannot set a slot (an action per answer would cost each FAQ
+    answer a call to the action server). Each message names its response, and the topic table
+    names the response's guide (Offer.of_message)."""
+    for event in reversed(_bot_messages(_session_events(tracker))):
         guide = Offer.of_message(event).guide
         if guide:
             return guide

@@ -203,12 +203,23 @@ def checkout_server(folder: Path, env: Dict[str, str], endpoints: Path, name: st
     return Server(name=f"{name}-rasa-server", env=env, health_path="/", args=["bash", "-c", command])
 
 
+def checkout_action_server(folder: Path, env: Dict[str, str], name: str) -> Server:
+    """The checkout's own action server, as that checkout starts it: its launcher (actions/serve.py)
+    when it has one, else `rasa run actions` (before the launcher existed)."""
+    python = folder / ".venv" / "bin" / "python"
+    launcher = (
+        "-m actions.serve" if (folder / "actions" / "serve.py").exists() else "-m rasa run actions --actions actions"
+    )
+    command = f"cd {shlex.quote(str(folder))} && exec {shlex.quote(str(python))} {launcher} --port {{port}}"
+    return Server(name=f"{name}-action-server", env=env, health_path="/health", args=["bash", "-c", command])
+
+
 def latency_against_baseline(
     baseline: Path, rounds: int, per_conversation: int, restarts: int
 ) -> Dict[str, Dict[str, float]]:
     """This checkout's Rasa server and the baseline checkout's (e.g. a git worktree of an earlier
-    commit, with its own model), started the same way, with the same action server and fresh
-    conversation databases, side by side in alternating rounds. One pair of servers is not
+    commit, with its own model), started the same way, each with its own action server (the
+    checkout's actions) and fresh conversation databases, side by side in alternating rounds. One pair of servers is not
     enough: a checkout measured against itself with one pair showed up to 15% between its two
     servers. So the pair is started `restarts` times, which one starts first alternating, and
     the rounds of all of them pooled: medians."""
@@ -216,7 +227,10 @@ def latency_against_baseline(
     folders = {"ours": ROOT, "baseline": baseline}
     samples: Dict[str, Dict[str, List[float]]] = {name: {} for name in folders}
     memory: Dict[str, List[float]] = {name: [] for name in folders}
-    actions = action_server(env).start()
+    # The facility database, migrated once (a checkout that migrates on first use finds it ready).
+    env["DATABASE_URL"] = f"sqlite:///{WORK}/baseline-facilities.db"
+    subprocess.run([PY, "-m", "cers.facilities.migrations"], cwd=ROOT, env=env, check=True)
+    actions = {name: checkout_action_server(folder, env, name).start() for name, folder in folders.items()}
     try:
         for restart in range(restarts):
             names = list(folders) if restart % 2 == 0 else list(reversed(list(folders)))
@@ -226,7 +240,7 @@ def latency_against_baseline(
                     for old in WORK.glob(f"{name}-conversations.db*"):
                         old.unlink()
                     endpoints = write_endpoints(
-                        WORK / f"endpoints-{name}.yml", actions.url, f"sqlite:///{WORK}/{name}-conversations.db"
+                        WORK / f"endpoints-{name}.yml", actions[name].url, f"sqlite:///{WORK}/{name}-conversations.db"
                     )
                     servers[name] = checkout_server(folders[name], env, endpoints, name).start()
                 for server in servers.values():  # warm up both
@@ -245,7 +259,8 @@ def latency_against_baseline(
                 for server in servers.values():
                     server.stop()
     finally:
-        actions.stop()
+        for server in actions.values():
+            server.stop()
     summary = {
         name: {key: statistics.median(values) for key, values in metrics.items()} for name, metrics in samples.items()
     }
@@ -404,8 +419,8 @@ def baseline_report(latency: dict, command: str) -> str:
     ours, before = latency["ours"], latency["baseline"]
     lines = [
         f"Measured on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, by `{command}` run from {ROOT}: "
-        "both servers side by side (same machine, same action server, alternating rounds, fresh pairs of "
-        "servers), medians over all rounds:",
+        "both servers side by side (same machine, each checkout's own action server, alternating rounds, "
+        "fresh pairs of servers), medians over all rounds:",
         "",
         "| | this checkout | baseline | ratio |",
         "|---|---|---|---|",

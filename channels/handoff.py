@@ -1,4 +1,4 @@
-"""The Rasa server's side of a handoff to staff: while a conversation's handoff is open, the person's messages go to its Slack thread instead of the bot, staff replies in the thread reach the person (widget or SMS) and are stored in the conversation, "done" or the End chat button ends it, and a handoff with no staff reply for HANDOFF_TIMEOUT_SECONDS ends with the offer of a callback request.
+"""The Rasa server's side of a handoff to staff: while a conversation's handoff is open, the person's messages go to its Slack thread instead of the bot, staff replies in the thread reach the person (widget or SMS) and are stored in the conversation, "done" or the End chat button ends it, and a handoff with no staff reply for HANDOFF_TIMEOUT_SECONDS ends and becomes a callback request (actions/handoff.py, action_handoff_timed_out).
 
 The handoff starts in the action server (actions/handoff.py), which writes it to the database
 (cers/handoffs.py); everything here reads and changes it there, so any replica can handle any
@@ -322,7 +322,7 @@ class Relay:
 
     async def after_timeout(self, handoff: Handoff) -> None:
         """The handoff timed out (and this process claimed it): tell staff, and run the bot's
-        timed-out action on the person's conversation (it offers a callback request)."""
+        timed-out action on the person's conversation (it starts the callback request)."""
         await self.staff.post(say("timed_out_note", minutes=minutes(self.timeout)), thread_ts=handoff.thread_ts)
         agent = self._agent()
         if agent is None:

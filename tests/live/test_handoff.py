@@ -292,8 +292,8 @@ def test_the_same_by_sms_with_an_emergency_answered_and_the_end_chat_button(bot)
     assert "March 1" in texts_to(bot, phone, 6)[5]
 
 
-def test_a_handoff_nobody_answers_times_out_into_a_callback_offer(bot):
-    phone = new_number()
+def test_a_handoff_nobody_answers_becomes_a_callback_request(bot):
+    phone = f"+15305{uuid.uuid4().int % 10**6:06d}"  # a number the callback request can use (555-...)
     before = len(summaries(bot))
     post_sms(bot, phone, "get me a person")
     texts_to(bot, phone, 1)
@@ -301,15 +301,25 @@ def test_a_handoff_nobody_answers_times_out_into_a_callback_offer(bot):
     texts_to(bot, phone, 2)
     root = new_summary(bot, before)
     # No reply for TIMEOUT_SECONDS: whichever process sweeps first tells both sides (no message needed).
-    offer = bot["fakes"].wait_for(lambda: bot["fakes"].sms_to(phone)[2:], count=1, timeout=TIMEOUT_SECONDS + 30)[0]
-    assert offer.startswith("No one at the office has answered yet, sorry. The office is open now, until 5:00 PM.")
-    assert "1 - Yes, leave a request" in offer
-    wait_for_thread(bot, root, "the person was offered a callback request")
+    told = bot["fakes"].wait_for(lambda: bot["fakes"].sms_to(phone)[2:], count=2, timeout=TIMEOUT_SECONDS + 30)
+    assert told[0] == (
+        "No one at the office has answered yet, sorry. I'll leave your question with the office as a callback request."
+    )
+    assert told[1].startswith("What name should the office ask for?")
+    wait_for_thread(bot, root, "the bot is taking a callback request from the person")
     # Too late for staff now: their reply does not reach the person.
     staff_reply(bot, root, "U0MARIA", "Sorry for the wait!")
     wait_for_thread(bot, root, "This chat has already ended")
-    post_sms(bot, phone, "1")
-    assert texts_to(bot, phone, 4)[3].startswith("What name should the office ask for?")
+    # The number they text from is the contact: the bot asks only for the name and the question.
+    post_sms(bot, phone, "Dana Smith")
+    assert texts_to(bot, phone, 5)[4].startswith("What is your question?")
+    post_sms(bot, phone, "Is a 50 gallon diesel tank exempt?")
+    assert texts_to(bot, phone, 6)[5].startswith("Thanks, Dana Smith. I've passed your request to the office's staff.")
+    request = new_summary(bot, before + 1)
+    assert "*Callback request* from the text messages (SMS)" in request["text"]
+    assert "Dana Smith" in request["text"] and "Is a 50 gallon diesel tank exempt?" in request["text"]
+    digits = phone[-10:]
+    assert f"({digits[:3]}) {digits[3:6]}-{digits[6:]}" in request["text"]
     assert not any("Sorry for the wait" in text for text in bot["fakes"].sms_to(phone))
 
 

@@ -26,6 +26,7 @@ class Conversation:
         self.messages: List[Dict[str, Any]] = []
         self.last_events: List[Dict[str, Any]] = []
         self.active_loop: Optional[str] = None
+        self.sender_id = "test"  # on SMS, the person's phone number
         # The address the channel saw, as the REST and widget channels put it in the metadata.
         self.client = f"198.18.{uuid.uuid4().int % 256}.{uuid.uuid4().int % 254 + 1}"
 
@@ -45,7 +46,7 @@ class Conversation:
 
     def run(self, action) -> List[Dict[str, Any]]:
         tracker = Tracker(
-            "test",
+            self.sender_id,
             dict(self.slots),
             self.latest,
             list(self.events),

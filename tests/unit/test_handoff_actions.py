@@ -123,6 +123,22 @@ def test_talk_to_a_person_during_hours_on_the_widget_offers_a_chat_with_staff():
     assert chat.slots["contact_request"] == "handoff" and chat.messages == []
 
 
+@pytest.mark.parametrize("now, kind", [(MONDAY_MORNING, "handoff"), (MONDAY_EVENING, "callback")])
+def test_asking_for_a_person_again_right_after_the_offer_accepts_it(monkeypatch, now, kind):
+    monkeypatch.setenv("CERS_NOW", now)
+    chat = Conversation("socketio")
+    chat.turn("can I talk to a real person", "ask_for_human", ActionContactOffice())
+    assert chat.messages[-1][OFFERS_CONTACT] == kind
+    # Not the offer again: the rules go on from contact_request as after "yes".
+    assert chat.turn("a human please", "ask_for_human", ActionContactOffice()) == ""
+    assert chat.slots["contact_request"] == kind
+    # Later, with something else in between, it is a new request: the offer again.
+    chat.slots["contact_request"] = None
+    chat.user("what is a cers id", "what_is_cers_id")
+    chat.response("utter_what_is_cers_id", "A CERS ID is ...")
+    assert "Want" in chat.turn("talk to a person", "ask_for_human", ActionContactOffice())
+
+
 def test_after_hours_the_offer_is_a_callback_request_with_the_next_opening(monkeypatch):
     monkeypatch.setenv("CERS_NOW", MONDAY_EVENING)
     chat = Conversation("socketio")
@@ -307,11 +323,43 @@ def test_stop_stores_nothing_and_gives_the_phone(setting):
     assert setting.handoffs.open_callbacks() == []
 
 
-def test_a_timed_out_handoff_offers_a_callback_request_even_while_the_office_is_open(setting):
+def test_an_unanswered_handoff_becomes_a_callback_request_with_what_is_known(setting):
     chat = Conversation("socketio")
-    handoff = setting.handoffs.start("test", "socketio", None)
+    handoff = setting.handoffs.start("test", "socketio", "Do I need to report a 50 gallon diesel tank?")
     setting.handoffs.claim_timeout(handoff.id, 0)
     chat.user("hello?", "greet")
     reply = texts(chat.run(ActionHandoffTimedOut()))
-    assert reply.startswith("No one at the office has answered yet, sorry. The office is open now, until 5:00 PM.")
-    assert chat.messages[-1][OFFERS_CONTACT] == "callback"
+    assert reply.startswith(
+        "No one at the office has answered yet, sorry. I'll leave your question with the office as a callback request."
+    )
+    assert reply.endswith("utter_ask_callback_name")  # the form's first question (a domain response)
+    assert chat.active_loop == "callback_form" and chat.slots["requested_slot"] == "callback_name"
+    assert chat.slots["callback_question"] == "Do I need to report a 50 gallon diesel tank?"
+    assert chat.slots["callback_contact"] is None  # the widget gives no contact: the form asks for it
+    assert chat.slots["contact_request"] == "callback"
+
+
+def test_on_sms_the_number_is_the_contact_and_the_request_is_stored_once_named(setting):
+    phone = "+15305550199"
+    chat = Conversation("twilio")
+    chat.sender_id = phone
+    handoff = setting.handoffs.start(phone, "twilio", None)
+    setting.handoffs.claim_timeout(handoff.id, 0)
+    chat.user("anyone there?", "greet")
+    chat.run(ActionHandoffTimedOut())
+    assert chat.slots["callback_contact"] == "(530) 555-0199" and chat.slots["callback_question"] is None
+    chat.slots.update(callback_name="Dana Smith", callback_question="Is my tank exempt?", requested_slot=None)
+    chat.run(ActionSubmitCallback())
+    [stored] = setting.handoffs.open_callbacks()
+    assert (stored.name, stored.contact, stored.question) == ("Dana Smith", "(530) 555-0199", "Is my tank exempt?")
+
+
+def test_after_staff_answered_and_went_quiet_the_callback_is_offered_not_started(setting):
+    chat = Conversation("socketio")
+    handoff = setting.handoffs.start("test", "socketio", None)
+    setting.handoffs.staff_replied(handoff.id, "Sam")
+    setting.handoffs.claim_timeout(handoff.id, 0)
+    chat.user("hello?", "greet")
+    reply = texts(chat.run(ActionHandoffTimedOut()))
+    assert reply.startswith("The office hasn't written for a while, so you're back with the assistant.")
+    assert chat.messages[-1][OFFERS_CONTACT] == "callback" and chat.active_loop is None
