@@ -28,7 +28,6 @@ from actions.state import (
     is_staff,
     latest_question,
     pause_guide_events,
-    previous_offer,
     recent_turns,
     times_said,
     times_stuck_in_guide,
@@ -125,10 +124,6 @@ class ActionContactOffice(Action):
         if is_staff(tracker):
             dispatcher.utter_message(response="utter_ask_for_human")
             return []
-        offered = previous_offer(tracker).contact
-        if offered:
-            # Asking for a person again right after the offer is a yes to it (data/rules/contact.yml).
-            return contact_request_events(offered)
         return offer(dispatcher, tracker)
 
 

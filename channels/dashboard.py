@@ -48,6 +48,7 @@ from cers.dashboard.settings import retention_days, session_secret
 from cers.dashboard.summary import SummaryStore, channel_name
 from cers.settings import load_office, tracker_store_url
 from cers.topics import topic_titles
+from channels.handoff import relay
 from channels.web import WidgetInput
 
 logger = logging.getLogger(__name__)
@@ -520,6 +521,12 @@ class Dashboard:
                 message="That callback request does not exist or is already done.",
             )
         logger.info("dashboard: %s marked callback %s done", user.name, callback_id)
+        try:
+            await relay().announce_callback_done(callback_id, user.name)
+        except Exception as error:  # done is stored; Slack only hears of it
+            logger.warning(
+                "dashboard: could not tell the staff channel that callback %s is done: %s", callback_id, error
+            )
         return response.redirect(PREFIX + "/#callbacks", status=303)
 
     async def static(self, request: Request, name: str) -> HTTPResponse:

@@ -309,6 +309,15 @@ class Relay:
         await self.tell_person(handoff, say("staff_ended", name=name), {STAFF_NAME: name})
         await self.staff.post(say("ended_by", name=name), thread_ts=handoff.thread_ts)
 
+    async def announce_callback_done(self, callback_id: str, name: str) -> None:
+        """A callback request marked done on the dashboard: said in its Slack thread, so staff
+        working from Slack see it too (nothing to do when the staff channel is off or it has no thread)."""
+        if not self.staff.on:
+            return
+        callback = await self.run(self.store().callback, callback_id)
+        if callback is not None and callback.slack_ts:
+            await self.staff.post(say("callback.done_on_dashboard", name=name), thread_ts=callback.slack_ts)
+
     async def callback_done(self, callback: CallbackRequest, name: str) -> None:
         if await self.run(self.store().callback_done, callback.id, name):
             note = say("callback.done_by", name=name)

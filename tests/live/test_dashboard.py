@@ -26,10 +26,12 @@ from cers.dashboard.accounts import MAX_FAILURES_PER_NAME, AccountStore
 from cers.settings import load_office
 from cers.topics import topic_titles
 from tests.conftest import MODEL
+from tests.fake_apis import channel_env
 from tests.servers import ROOT, Chat, base_env, rasa_server, write_endpoints
 from tests.unit.dashboard_events import Conversation, write
 
 SECRET = "dashboard-test-secret-0123456789abcdef"
+STAFF_CHANNEL = "C0DASHBOARD"  # the staff channel on the fake Slack
 PASSWORD = "a long staff password"
 PHONE_MESSAGE = "something about users i think, reach me on 530-555-0142"
 EMAIL_MESSAGE = "something about users i think, mail me at pat.doe@example.com"
@@ -49,6 +51,8 @@ def dashboard(live, tmp_path_factory):
     env = base_env(SESSION_SECRET=SECRET, DATABASE_URL=database_url, TRACKER_STORE_URL=tracker_url)
     server = rasa_server(env, MODEL, ROOT / "credentials.yml", endpoints)
     server.name = "rasa-server-dashboard"
+    # The staff channel on Slack (the fake API): "Done" on the dashboard is said in the request's thread.
+    server.env.update(channel_env(live["fakes"].url, public_base_url=server.url), SLACK_HANDOFF_CHANNEL=STAFF_CHANNEL)
     server.start()
     base = server.url.replace("127.0.0.1", "localhost")  # Chromium keeps Secure cookies on http://localhost
     chats = {}
@@ -74,6 +78,7 @@ def dashboard(live, tmp_path_factory):
         "env": env,
         "staff": staff,
         "senders": chats,
+        "fakes": live["fakes"],
     }
     server.stop()
 
@@ -365,6 +370,8 @@ def test_handoffs_and_callback_requests_are_listed_and_done_from_the_dashboard(d
         handoff = store.start(f"dash-{uuid.uuid4().hex[:8]}", "twilio", None, now - dt.timedelta(minutes=10))
         store.staff_replied(handoff.id, "Sam Ortiz", now - dt.timedelta(minutes=7))
         callback = store.add_callback("dash-cb", "rest", "Lee Chang", "(530) 555-0188", "Fees for a new tank?", now)
+        thread = f"1800000000.{uuid.uuid4().int % 10**6:06d}"  # as if the bot had posted it to Slack
+        store.attach_callback_thread(callback.id, STAFF_CHANNEL, thread)
         staff = dashboard["staff"]
         page = staff.get("/staff/").text
         assert "1 handoffs; answered: 1, median wait 3 min" in page and "Sam Ortiz" in page
@@ -374,6 +381,9 @@ def test_handoffs_and_callback_requests_are_listed_and_done_from_the_dashboard(d
         assert reply.status_code == 303
         assert store.callback(callback.id).done_by == "maria.lopez"
         assert "No open callback requests." in staff.get("/staff/").text
+        fakes = dashboard["fakes"]
+        [note] = fakes.wait_for(lambda: fakes.thread_posts(STAFF_CHANNEL, thread), count=1)
+        assert note["text"] == "Marked done by maria.lopez on the dashboard."
         # Done twice: the second says it is already done.
         assert staff.post(f"/staff/callbacks/{callback.id}/done", {"csrf_token": staff.csrf()}).status_code == 404
     finally:
