@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import List, Optional, Union
+from typing import Any, List, Optional, Union
 
 from sqlalchemy import Column, DateTime, Index, String, Text, and_, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
@@ -300,20 +300,19 @@ class HandoffStore:
             ).all()
         return [_handoff(row) for row in rows]
 
+    def _requested_between(self, table: Any, start: dt.datetime, end: dt.datetime, *conditions: Any) -> list:
+        """Rows of table requested in [start, end) (and meeting conditions), newest first."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(table)
+                .where(table.c.requested_at >= _naive(start), table.c.requested_at < _naive(end), *conditions)
+                .order_by(table.c.requested_at.desc())
+            ).all()
+
     def handoffs_between(self, start: dt.datetime, end: dt.datetime) -> List[Handoff]:
         """Handoffs requested in [start, end), newest first."""
         table = HandoffRow.__table__
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(table)
-                .where(
-                    table.c.requested_at >= _naive(start),
-                    table.c.requested_at < _naive(end),
-                    table.c.state != FAILED,
-                )
-                .order_by(table.c.requested_at.desc())
-            ).all()
-        return [_handoff(row) for row in rows]
+        return [_handoff(row) for row in self._requested_between(table, start, end, table.c.state != FAILED)]
 
     # ------------------------------------------------------------ callback requests
 
@@ -361,17 +360,8 @@ class HandoffStore:
         return changed == 1
 
     def callbacks_between(self, start: dt.datetime, end: dt.datetime) -> List[CallbackRequest]:
-        table = CallbackRow.__table__
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(table)
-                .where(
-                    table.c.requested_at >= _naive(start),
-                    table.c.requested_at < _naive(end),
-                )
-                .order_by(table.c.requested_at.desc())
-            ).all()
-        return [_callback(row) for row in rows]
+        """Callback requests made in [start, end), newest first."""
+        return [_callback(row) for row in self._requested_between(CallbackRow.__table__, start, end)]
 
     def open_callbacks(self) -> List[CallbackRequest]:
         """Callback requests not marked done, oldest first."""

@@ -26,7 +26,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, Callable, Dict, Optional, Set, Union
+from typing import Any, Callable, Dict, List, Optional, Set, Union
 
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
@@ -48,6 +48,7 @@ from cers.handoffs import ENDED, CallbackRequest, Handoff, HandoffStore, utc_now
 from cers.language import EMERGENCY_INTENT, triage_intent
 from cers.settings import handoff_timeout_seconds
 from cers.staff_channel import StaffChannel
+from channels.dedup import MESSAGE_ID, message_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -191,10 +192,13 @@ class Relay:
         return True
 
     async def _record_person(self, handoff: Handoff, message: UserMessage) -> None:
+        # The widget's message_id is kept, as for a message the bot answers: a widget coming back
+        # asks for what came after its latest message (channels/web.py, missed_replies).
+        message_id = message_id_of(message.metadata)
         event = UserUttered(
             message.text,
             input_channel=message.input_channel,
-            metadata={HANDOFF_ID: handoff.id},
+            metadata={HANDOFF_ID: handoff.id, **({MESSAGE_ID: message_id} if message_id else {})},
         )
         await self._append(handoff.sender_id, event)
 
@@ -209,6 +213,14 @@ class Relay:
             for event in events:
                 tracker.update(event)
             await agent.processor.save_tracker(tracker)
+
+    async def stored_events(self, sender_id: str) -> List[Dict[str, Any]]:
+        """The person's conversation as stored (events as dicts), read without its lock; [] before the server is up."""
+        agent = self._agent()
+        if agent is None or agent.tracker_store is None:
+            return []
+        tracker = await agent.tracker_store.retrieve(sender_id)
+        return [event.as_dict() for event in tracker.events] if tracker is not None else []
 
     def output_for(self, channel: str) -> Optional[OutputChannel]:
         make = self.outputs.get(channel)

@@ -17,6 +17,10 @@ Differences from Rasa's SocketIOInput (credentials.yml keeps its settings):
   web/src/widget.css (applied as a constructed stylesheet: nothing inline, so a county page's
   strict Content-Security-Policy needs no 'unsafe-inline'; also served as /widget.css for
   browsers without constructed stylesheets) and web/src/widget.js.
+- A widget coming back (its page opened again, or its connection restored) says which of its
+  messages was the latest (`after`, its message_id) and how many bot messages it has shown since
+  (`shown`); the bot sends the ones it missed from the stored conversation (missed_replies), so
+  a staff reply given while the page was closed shows when it is opened again.
 - Origins allowed to connect: WIDGET_ALLOWED_ORIGINS (comma-separated; "*" by default),
   checked by the socket.io server whether or not Rasa runs with --cors.
 - Limits (channels/limits.py): a session or a client address over its rate limit gets one fixed
@@ -40,7 +44,7 @@ import re
 import uuid
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -68,6 +72,8 @@ WIDGET_SOURCE = WEB / "src" / "widget.js"
 WIDGET_STYLES = WEB / "src" / "widget.css"
 SOCKET_IO_CLIENT = WEB / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+# A widget coming back gets at most this many messages it missed (the latest).
+MAX_MISSED = 20
 
 
 def allowed_origins():
@@ -206,6 +212,11 @@ class WidgetInput(SocketIOInput):
             session_id = requested if _valid_session_id(requested) else uuid.uuid4().hex
             await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            if session_id == requested:
+                # A widget coming back (page opened again, connection restored): what it missed.
+                after, shown = data.get("after"), data.get("shown")
+                for message in missed_replies(await handoffs.stored_events(session_id), after, shown):
+                    await sio.emit(self.bot_message_evt, message, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any = None) -> None:
@@ -243,6 +254,38 @@ def shared_client_manager() -> Optional[AsyncRedisManager]:
     # A short connect timeout (an emit must not hang while Redis is down); no read timeout, which
     # would end the subscription every time no message came for that long.
     return AsyncRedisManager(url, channel="cers-socketio", redis_options={"socket_connect_timeout": 1.0})
+
+
+def missed_replies(events: List[Dict[str, Any]], after: Any, shown: Any) -> List[Dict[str, Any]]:
+    """The bot's messages a widget has not shown: those after its latest message (`after`, that
+    message's message_id) less the `shown` it has, as bot_uttered payloads (at most MAX_MISSED).
+
+    Staff replies and the end of a handoff come while the person may have closed the page; the
+    widget's own copy of the conversation (the browser's storage) would never get them. Nothing
+    is sent when the widget's latest message is not the conversation's latest (another tab went on).
+    """
+    after = message_id_of({MESSAGE_ID: after})
+    if after is None or not isinstance(shown, int) or isinstance(shown, bool) or shown < 0:
+        return []
+    start = None
+    for index, event in enumerate(events):
+        if event.get("event") == "user" and (event.get("metadata") or {}).get(MESSAGE_ID) == after:
+            start = index + 1
+    if start is None or any(event.get("event") == "user" for event in events[start:]):
+        return []
+    replies = []
+    for event in events[start:]:
+        if event.get("event") != "bot":
+            continue
+        text = event.get("text") or ""
+        buttons = [
+            {"title": b["title"], "payload": b["payload"]}
+            for b in (event.get("data") or {}).get("buttons") or []
+            if isinstance(b, dict) and isinstance(b.get("title"), str) and isinstance(b.get("payload"), str)
+        ]
+        if text or buttons:  # what the widget shows (web/src/widget.js)
+            replies.append({"text": text, "buttons": buttons})
+    return replies[shown:][-MAX_MISSED:]
 
 
 def _valid_session_id(value: Any) -> bool:

@@ -13,6 +13,7 @@ import hmac
 import json
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Dict, List, Optional
 from urllib.parse import parse_qs
@@ -44,6 +45,29 @@ def twilio_signature(url: str, params: Dict[str, str], auth_token: str = TWILIO_
     """X-Twilio-Signature as Twilio computes it: HMAC-SHA1 of the URL and the sorted params."""
     data = url + "".join(f"{key}{params[key]}" for key in sorted(params))
     return base64.b64encode(hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+
+
+def slack_message_event(user: str, channel: str, text: str, event_id: str = "") -> bytes:
+    """The body Slack's Events API posts for a direct message to the bot (sign it with slack_headers)."""
+    return json.dumps(
+        {
+            "token": "legacy-verification-token",
+            "team_id": "T0CERS",
+            "api_app_id": "A0CERS",
+            "type": "event_callback",
+            "event_id": event_id or "Ev" + uuid.uuid4().hex[:12].upper(),
+            "event_time": int(time.time()),
+            "authorizations": [{"user_id": "UBOT", "is_bot": True}],
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "user": user,
+                "channel": channel,
+                "text": text,
+                "ts": f"{time.time():.6f}",
+            },
+        }
+    ).encode()
 
 
 def slack_headers(

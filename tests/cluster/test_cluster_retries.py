@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.fake_apis import slack_headers
+from tests.fake_apis import slack_headers, slack_message_event
 
 
 def post(url: str, sender: str, message: str, message_id: str) -> list:
@@ -50,33 +48,11 @@ def test_the_same_message_to_both_replicas_at_once_is_handled_once(whole_cluster
     assert user_messages(cluster, sender) == [("what is a cers id?", "same")]
 
 
-def slack_event(user: str, channel: str, text: str, event_id: str) -> bytes:
-    return json.dumps(
-        {
-            "token": "legacy-verification-token",
-            "team_id": "T0CERS",
-            "api_app_id": "A0CERS",
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": int(time.time()),
-            "authorizations": [{"user_id": "UBOT", "is_bot": True}],
-            "event": {
-                "type": "message",
-                "channel_type": "im",
-                "user": user,
-                "channel": channel,
-                "text": text,
-                "ts": f"{time.time():.6f}",
-            },
-        }
-    ).encode()
-
-
 def test_a_slack_retry_reaching_the_other_replica_is_not_answered_twice(whole_cluster):
     cluster = whole_cluster
     suffix = uuid.uuid4().hex[:8].upper()
     user, channel = f"U{suffix}", f"D{suffix}"
-    body = slack_event(user, channel, "how do I add a user?", f"Ev{suffix}")
+    body = slack_message_event(user, channel, "how do I add a user?", f"Ev{suffix}")
     for attempt, name in enumerate(cluster.replicas * 2):
         headers = slack_headers(body)
         if attempt:

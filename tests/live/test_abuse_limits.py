@@ -31,6 +31,7 @@ from tests.fake_apis import (
     TWILIO_NUMBER,
     channel_env,
     slack_headers,
+    slack_message_event,
     twilio_signature,
 )
 from tests.servers import ROOT, Server, base_env, free_port, new_client_address, rasa_server, write_endpoints
@@ -274,28 +275,6 @@ def test_sms_over_the_limit_gets_one_notice_then_silence(guarded):
     assert len(fakes.sms_to(number)) == answered + 1, "nothing more until the minute passes"
 
 
-def slack_event(user: str, channel: str, text: str) -> bytes:
-    return json.dumps(
-        {
-            "token": "legacy-verification-token",
-            "team_id": "T0CERS",
-            "api_app_id": "A0CERS",
-            "type": "event_callback",
-            "event_id": "Ev" + uuid.uuid4().hex[:12].upper(),
-            "event_time": int(time.time()),
-            "authorizations": [{"user_id": "UBOT", "is_bot": True}],
-            "event": {
-                "type": "message",
-                "channel_type": "im",
-                "user": user,
-                "channel": channel,
-                "text": text,
-                "ts": f"{time.time():.6f}",
-            },
-        }
-    ).encode()
-
-
 def settled(get, quiet: float = 2.0, timeout: float = 60.0) -> list:
     """get() once it has not changed for `quiet` seconds (the bot works in the background)."""
     deadline = time.monotonic() + timeout
@@ -316,7 +295,7 @@ def test_slack_over_the_limit_is_acknowledged_without_retries_and_told_once(guar
     user, channel = f"U{suffix}", f"D{suffix}"
 
     def send(text):
-        body = slack_event(user, channel, text)
+        body = slack_message_event(user, channel, text)
         return requests.post(guarded["url"] + SLACK, data=body, headers=slack_headers(body), timeout=30)
 
     for _ in range(PER_SENDER):
@@ -481,7 +460,7 @@ def test_500_random_bodies_leave_the_server_up_and_write_nothing_for_the_malform
 
 def test_secrets_are_never_logged(guarded, live):
     """Refused signatures and tokens are logged as refused, never with the secret or the value sent."""
-    body = slack_event("UNOSECRET", "DNOSECRET", "hello")
+    body = slack_message_event("UNOSECRET", "DNOSECRET", "hello")
     requests.post(guarded["url"] + SLACK, data=body, headers=slack_headers(body, secret="wrong-secret"), timeout=10)
     requests.post(guarded["url"] + SMS, data={"From": "+15305550000", "Body": "hi"}, timeout=10)
     requests.post(

@@ -164,13 +164,16 @@ class Widget:
         self.client = socketio.AsyncClient(reconnection=False)
         self.received: list = []
         self.session = ""
+        self.last_sent = None  # the message_id of its latest message, as web/src/widget.js keeps it
 
-    async def open(self) -> "Widget":
+    async def open(self, session: str = None, shown: int = 0) -> "Widget":
+        """Connects; with `session`, comes back to that conversation having shown `shown` replies
+        since its latest message (as the widget does when its page is opened again)."""
         confirmed = asyncio.get_running_loop().create_future()
         self.client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
         self.client.on("bot_uttered", self.received.append)
         await self.client.connect(self.url, transports=["polling"], socketio_path="/socket.io")
-        await self.client.emit("session_request", {"session_id": None})
+        await self.client.emit("session_request", {"session_id": session, "after": self.last_sent, "shown": shown})
         self.session = await asyncio.wait_for(confirmed, 15)
         return self
 
@@ -178,7 +181,10 @@ class Widget:
         return [m.get("text", "") for m in self.received if m.get("text")]
 
     async def send(self, text: str) -> None:
-        await self.client.emit("user_uttered", {"message": text, "session_id": self.session})
+        self.last_sent = uuid.uuid4().hex
+        await self.client.emit(
+            "user_uttered", {"message": text, "session_id": self.session, "message_id": self.last_sent}
+        )
 
     async def expect(self, fragment: str, timeout: float = 30) -> str:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -246,6 +252,42 @@ def test_a_widget_conversation_reaches_staff_on_slack_and_comes_back_to_the_bot(
     assert staff[0]["text"].startswith("Maria Lopez (office staff): Hi, this is Maria.")
     handoff = bot["handoffs"].latest_for(session)
     assert (handoff.state, handoff.handled_by, handoff.ended_by) == ("ended", "Maria Lopez", "Maria Lopez")
+
+
+def test_a_staff_reply_given_while_the_page_was_closed_shows_when_it_opens_again(bot):
+    async def conversation() -> None:
+        widget = await Widget(bot["rasa"].url).open()
+        before = len(summaries(bot))
+        await widget.send("can I talk to a real person")
+        await widget.expect("Want me to ask them?")
+        await widget.send("/affirm")
+        await widget.expect("I've asked the office.")
+        root = await asyncio.to_thread(new_summary, bot, before)
+        shown = len(widget.texts()) - 1  # replies since its latest message ("/affirm"): one
+        session, last_sent = widget.session, widget.last_sent
+        await widget.close()  # the page is closed
+
+        await asyncio.to_thread(staff_reply, bot, root, "U0MARIA", "Hi, Maria here. Still there?")
+        await asyncio.to_thread(wait_for_stored, bot, session, "Maria Lopez (office staff): Hi, Maria here.")
+
+        again = Widget(bot["rasa"].url)
+        again.last_sent = last_sent
+        await again.open(session, shown=shown)  # the page is opened again: same session
+        try:
+            assert again.session == session
+            await again.expect("Maria Lopez (office staff): Hi, Maria here. Still there?")
+            await asyncio.sleep(1)
+            assert again.texts() == ["Maria Lopez (office staff): Hi, Maria here. Still there?"]  # nothing twice
+            await asyncio.to_thread(staff_reply, bot, root, "U0MARIA", "done")
+            await again.expect("Maria Lopez ended the chat.")
+        finally:
+            await again.close()
+
+    asyncio.run(conversation())
+
+
+def wait_for_stored(bot, sender: str, fragment: str) -> None:
+    bot["fakes"].wait_for(lambda: [m for m in stored_bot_messages(bot, sender) if fragment in (m.get("text") or "")])
 
 
 # ---------------------------------------------------------------- SMS

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.fake_apis import SLACK_BOT_TOKEN, slack_headers
+from tests.fake_apis import SLACK_BOT_TOKEN, slack_headers, slack_message_event
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PATH = "/webhooks/slack/webhook"
@@ -19,28 +19,6 @@ PATH = "/webhooks/slack/webhook"
 def new_ids():
     suffix = uuid.uuid4().hex[:8].upper()
     return f"U{suffix}", f"D{suffix}"
-
-
-def event_body(user: str, channel: str, text: str, event_id: str = "") -> bytes:
-    return json.dumps(
-        {
-            "token": "legacy-verification-token",
-            "team_id": "T0CERS",
-            "api_app_id": "A0CERS",
-            "type": "event_callback",
-            "event_id": event_id or "Ev" + uuid.uuid4().hex[:10].upper(),
-            "event_time": int(time.time()),
-            "authorizations": [{"user_id": "UBOT", "is_bot": True}],
-            "event": {
-                "type": "message",
-                "channel_type": "im",
-                "user": user,
-                "channel": channel,
-                "text": text,
-                "ts": f"{time.time():.6f}",
-            },
-        }
-    ).encode()
 
 
 def post(live, body: bytes, headers=None, **kwargs) -> requests.Response:
@@ -60,7 +38,7 @@ def reply_text(posts) -> str:
 @pytest.mark.parametrize("case", ["no signature", "wrong secret", "old timestamp", "tampered body"])
 def test_requests_whose_signature_does_not_verify_are_refused(live, case):
     user, channel = new_ids()
-    body = event_body(user, channel, "how do I add a user?")
+    body = slack_message_event(user, channel, "how do I add a user?")
     if case == "no signature":
         headers = {"Content-Type": "application/json"}
     elif case == "wrong secret":
@@ -72,7 +50,7 @@ def test_requests_whose_signature_does_not_verify_are_refused(live, case):
     response = post(live, body, headers=headers)
     assert response.status_code == 400
     # A signed message in the same DM is answered: the refused one was not.
-    post(live, event_body(user, channel, "hello"))
+    post(live, slack_message_event(user, channel, "hello"))
     assert "Add a Person" not in reply_text(replies(live, channel))
 
 
@@ -89,7 +67,7 @@ def test_url_verification_returns_the_challenge(live):
 def test_a_message_is_acknowledged_at_once_and_answered(live):
     user, channel = new_ids()
     started = time.monotonic()
-    response = post(live, event_body(user, channel, "how do I add a user?"))
+    response = post(live, slack_message_event(user, channel, "how do I add a user?"))
     acknowledged = time.monotonic() - started
     assert response.status_code == 200
     assert acknowledged < 1.0, f"acknowledged after {acknowledged:.2f} s (Slack retries after 3 s)"
@@ -105,7 +83,7 @@ def test_a_message_is_acknowledged_at_once_and_answered(live):
 
 def test_more_than_five_buttons_are_still_buttons(live):
     user, channel = new_ids()
-    post(live, event_body(user, channel, "what can you do?"))
+    post(live, slack_message_event(user, channel, "what can you do?"))
     posts = replies(live, channel)
     buttons = [
         b for post in posts for block in post.get("blocks", []) if block["type"] == "actions" for b in block["elements"]
@@ -117,7 +95,7 @@ def test_more_than_five_buttons_are_still_buttons(live):
 def test_a_retried_event_is_never_answered_twice(live, reason):
     user, channel = new_ids()
     event_id = "Ev" + uuid.uuid4().hex[:10].upper()
-    body = event_body(user, channel, "how do I add a user?", event_id=event_id)
+    body = slack_message_event(user, channel, "how do I add a user?", event_id=event_id)
     assert post(live, body).status_code == 200
     # Slack's retries of the same event, while and after the bot answers the first delivery.
     for number in (1, 2, 3):
@@ -131,7 +109,7 @@ def test_a_retried_event_is_never_answered_twice(live, reason):
 
 def test_a_button_click_is_answered(live):
     user, channel = new_ids()
-    post(live, event_body(user, channel, "how do I add a user?"))
+    post(live, slack_message_event(user, channel, "how do I add a user?"))
     replies(live, channel)
     payload = {
         "type": "block_actions",
@@ -167,7 +145,7 @@ def test_staff_questions_are_answered_on_slack_only(live, chat):
 
     names = [row["name"] for row in csv.DictReader(open(ROOT / "demo" / "facilities" / "facilities.csv"))]
     user, channel = new_ids()
-    post(live, event_body(user, channel, "which facilities are overdue?"))
+    post(live, slack_message_event(user, channel, "which facilities are overdue?"))
     on_slack = reply_text(replies(live, channel, settle=2.0))
     assert any(name in on_slack for name in names), on_slack
 
@@ -206,7 +184,7 @@ def test_staff_questions_are_answered_on_slack_only(live, chat):
 def test_the_signature_is_checked_over_the_raw_body_within_five_minutes(live, case, accepted):
     """Regression: Rasa's check (HMAC-SHA256 of "v0:timestamp:" + the raw body) stays in force."""
     user, channel = new_ids()
-    body = event_body(user, channel, "how do I add a user?")
+    body = slack_message_event(user, channel, "how do I add a user?")
     now = int(time.time())
     sent = body
     if case == "signed 4 minutes ago":
@@ -231,5 +209,5 @@ def test_the_signature_is_checked_over_the_raw_body_within_five_minutes(live, ca
         assert "Add a Person" in reply_text(replies(live, channel))
     else:
         assert response.status_code == 400
-        post(live, event_body(user, channel, "hello"))
+        post(live, slack_message_event(user, channel, "hello"))
         assert "Add a Person" not in reply_text(replies(live, channel))

@@ -29,7 +29,9 @@ var offlineTimer = null;
 
 // ------------------------------------------------------------------ storage
 function loadState() {
-  var empty = { sessionId: null, open: false, messages: [] };
+  // lastSent: the message_id of the latest message sent; botSince: bot messages shown since it.
+  // A widget coming back sends both, and the bot sends what it missed (channels/web.py).
+  var empty = { sessionId: null, open: false, messages: [], lastSent: null, botSince: 0 };
   try {
     var saved = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
     if (saved && Array.isArray(saved.messages)) {
@@ -37,6 +39,8 @@ function loadState() {
         sessionId: typeof saved.sessionId === "string" ? saved.sessionId : null,
         open: !!saved.open,
         messages: saved.messages.filter(function (m) { return m && typeof m.text === "string"; }),
+        lastSent: typeof saved.lastSent === "string" ? saved.lastSent : null,
+        botSince: typeof saved.botSince === "number" && saved.botSince >= 0 ? Math.floor(saved.botSince) : 0,
       };
     }
   } catch (e) { /* storage disabled or corrupt: start afresh */ }
@@ -190,6 +194,7 @@ function renderAll() {
 function scrollDown() { log.scrollTop = log.scrollHeight; }
 
 function addMessage(message) {
+  if (message.from === "bot") state.botSince += 1;
   state.messages.push(message);
   saveState();
   renderMessage(message);
@@ -232,11 +237,13 @@ function connect() {
   offlineTimer = setTimeout(function () { if (!socket.connected) showUnreachable(true); }, 5000);
   socket.on("connect", function () {
     sessionReady = false;
-    socket.emit("session_request", { session_id: state.sessionId });
+    socket.emit("session_request", { session_id: state.sessionId, after: state.lastSent, shown: state.botSince });
   });
   socket.on("session_confirm", function (sessionId) {
     if (typeof sessionId === "string") {
-      if (state.sessionId && state.sessionId !== sessionId) { state.messages = []; renderAll(); }
+      if (state.sessionId && state.sessionId !== sessionId) {
+        state.messages = []; state.lastSent = null; state.botSince = 0; renderAll();
+      }
       state.sessionId = sessionId;
       saveState();
     }
@@ -279,7 +286,11 @@ function newMessageId() {
 }
 
 function emitMessage(text) {
-  socket.emit("user_uttered", { message: text, session_id: state.sessionId, message_id: newMessageId() });
+  var id = newMessageId();
+  state.lastSent = id;
+  state.botSince = 0;
+  saveState();
+  socket.emit("user_uttered", { message: text, session_id: state.sessionId, message_id: id });
 }
 
 function stopWaiting() {
@@ -337,6 +348,8 @@ closeButton.addEventListener("click", function () { setOpen(false, true); });
 clearButton.addEventListener("click", function () {
   state.messages = [];
   state.sessionId = null;
+  state.lastSent = null;
+  state.botSince = 0;
   saveState();
   renderAll();
   if (socket && socket.connected) socket.emit("session_request", { session_id: null });

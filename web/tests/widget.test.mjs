@@ -103,6 +103,24 @@ describe("the widget on a phone-width screen", () => {
     assert.match(sessionAfter, /^[0-9a-f]{32}$/);
   });
 
+  test("a reply given while the page was closed shows when it is opened again, once", async () => {
+    const key = `cers-chat:${BOT_URL}`;
+    // As if the page had been closed before the latest reply came: the saved copy lacks it.
+    const missed = await page.evaluate((key) => {
+      const saved = JSON.parse(localStorage.getItem(key));
+      const last = saved.messages.pop();
+      saved.botSince -= 1;
+      localStorage.setItem(key, JSON.stringify(saved));
+      return last;
+    }, key);
+    assert.equal(missed.from, "bot");
+    await page.reload();
+    await w.log.getByText(missed.text).first().waitFor({ timeout: ANSWER_MS });
+    await page.waitForTimeout(1500); // anything sent twice would show by now
+    assert.equal(await w.log.getByText(missed.text).count(), 1);
+    assert.equal(await page.evaluate((key) => JSON.parse(localStorage.getItem(key)).botSince, key), 1);
+  });
+
   test("a message with HTML in it is shown as text, never run", async () => {
     const html = `<img src=x onerror="window.__pwned=1"><b>bold</b><script>window.__pwned=2</script>`;
     await w.input.fill(html);
