@@ -213,9 +213,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def _save_sync(self, tracker: DialogueStateTracker, known: Optional[StoredSession]) -> StoredSession:
         sender_id = tracker.sender_id
         with self.session_scope() as db:
-            if known is not None and self._rows_and_last_id(db, sender_id) != (known.rows, known.last_id):
+            if known is None:
+                stored = self._read(db, sender_id)
+            elif self._rows_and_last_id(db, sender_id) == (known.rows, known.last_id):
+                stored = known  # one look at the rows: they are as read (else another server wrote)
+            else:
                 raise TrackerConflict(f"conversation '{sender_id}' changed since it was read: not saved")
-            stored = self._current(db, sender_id, known)
             # As SQLTrackerStore: the tracker's events past the latest stored session's rows.
             rows = []
             for event in list(tracker.events)[len(stored.session) :]:
