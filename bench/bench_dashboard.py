@@ -400,7 +400,9 @@ def main() -> int:
         f"{args.conversations:,} conversations over the last 365 days ({events:,} events, SQLite tracker store); "
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"Building the summary tables from every event: {build:.1f} s (once; after that each refresh reads only "
-        "new events). Server times are medians and worst of 5 requests from a client on the same machine; Chromium's "
+        "new events). Server times are medians and worst of 5 requests from a client on the same machine; a server "
+        "keeps the figures of each day it has read until that day changes (cers/dashboard/summary.py), so the worst "
+        "is the first request of a range with no day in memory (the 30-day page was opened once before); Chromium's "
         "from navigation to the last chart drawn (median of 2 reloads; worst: the first load of a new browser).",
         "",
         "| request | median | worst | size |",

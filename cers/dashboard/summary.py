@@ -12,7 +12,11 @@ keeps small tables beside it, in the same database, derived from those events al
                             guesses stay in `events` and are read from there)
   dashboard_status_checks   the outcome of each public facility-status check
   dashboard_meta            the last event folded in (cursor), the summary's version and the
-                            office hours it was computed with
+                            office hours it was computed with, and a generation (new at each rebuild)
+  dashboard_day_versions    per office day, a number that goes up whenever a row of that day is
+                            written or deleted: each server keeps the figures of every day it has
+                            read, and reads a day again only when its number changed (a year's
+                            page then costs a look at 365 numbers and today's rows)
 
 They are never edited by hand: refresh() folds in the events written since the last refresh
 (each sender with new events is summarised again from all its events, so a refresh is
@@ -45,6 +49,7 @@ import re
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
@@ -188,6 +193,14 @@ status_checks = sa.Table(
     sa.Index("ix_dashboard_status_checks_sender", "sender_id"),
 )
 CHILD_TABLES = (topics, unsure, status_checks)
+day_versions = sa.Table(
+    "dashboard_day_versions",
+    metadata,
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+DAY_TABLES = (conversations, *CHILD_TABLES)  # the tables whose rows have a day
+MAX_CACHED_DAYS = 2000
 
 
 # ---------------------------------------------------------------- summarising one sender
@@ -385,6 +398,18 @@ class Figures:
         return f"{100.0 * count / self.conversations:.0f}%" if self.conversations else "–"
 
 
+@dataclass
+class DayFigures:
+    """One office day's counts, as figures() adds them up over a range."""
+
+    channels: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # channel -> conversations, messages
+    hours: Dict[int, Tuple[int, int]] = field(default_factory=dict)  # hour -> conversations, outside hours
+    outcomes: Dict[str, int] = field(default_factory=dict)
+    topics: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # intent -> messages, conversations
+    status: Dict[str, int] = field(default_factory=dict)
+    unsure: int = 0
+
+
 @dataclass(frozen=True)
 class UnsureMessage:
     event_id: int
@@ -409,6 +434,8 @@ class SummaryStore:
         self.backend = self.engine.dialect.name
         self._lock = threading.Lock()
         self._ready = False
+        # day -> ((generation, version), DayFigures): figures() reads a day again when its key changed.
+        self._days: Dict[str, Tuple[Tuple[str, int], DayFigures]] = {}
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -442,8 +469,29 @@ class SummaryStore:
             self._set_meta(connection, "cursor", "0")
 
     def _clear(self, connection: Connection) -> None:
-        for table in (conversations, *CHILD_TABLES):
+        for table in (*DAY_TABLES, day_versions):
             connection.execute(table.delete())
+        # Days numbered from scratch again: a new generation, so no server mistakes them for old ones.
+        self._set_meta(connection, "generation", uuid.uuid4().hex)
+
+    @staticmethod
+    def _days_of(connection: Connection, senders: Sequence[str]) -> set:
+        """The days of every summary row of these senders."""
+        queries = [sa.select(table.c.day).where(table.c.sender_id.in_(list(senders))) for table in DAY_TABLES]
+        return {day for (day,) in connection.execute(sa.union(*queries))}
+
+    @staticmethod
+    def _touch(connection: Connection, days: Iterable[str]) -> None:
+        """Each day's version goes up (figures() reads those days again)."""
+        days = sorted(set(days))
+        if not days:
+            return
+        v = day_versions.c
+        connection.execute(day_versions.update().where(v.day.in_(days)).values(version=v.version + 1))
+        known = {day for (day,) in connection.execute(sa.select(v.day).where(v.day.in_(days)))}
+        new = [{"day": day, "version": 1} for day in days if day not in known]
+        if new:
+            connection.execute(day_versions.insert(), new)
 
     @staticmethod
     def _set_meta(connection: Connection, key: str, value: str) -> None:
@@ -538,14 +586,17 @@ class SummaryStore:
             by_sender: Dict[str, List[Row]] = {sender: [] for sender in chunk}
             for sender, *row in connection.execute(query):
                 by_sender[sender].append(tuple(row))
-            for table in (conversations, *CHILD_TABLES):
+            touched = self._days_of(connection, chunk)
+            for table in DAY_TABLES:
                 connection.execute(table.delete().where(table.c.sender_id.in_(chunk)))
-            self._insert(connection, [c for sender in chunk for c in summarise(sender, by_sender[sender])])
+            touched |= self._insert(connection, [c for sender in chunk for c in summarise(sender, by_sender[sender])])
+            self._touch(connection, touched)
 
     def _local(self, timestamp: float) -> dt.datetime:
         return dt.datetime.fromtimestamp(timestamp, self.zone)
 
-    def _insert(self, connection: Connection, found: List[Conversation]) -> None:
+    def _insert(self, connection: Connection, found: List[Conversation]) -> set:
+        """Writes the conversations' summary rows; the days they are on."""
         conversation_rows, topic_rows, unsure_rows, status_rows = [], [], [], []
         for c in found:
             started = c.started_at if c.started_at is not None else c.ended_at
@@ -601,6 +652,7 @@ class SummaryStore:
         ):
             if rows:
                 connection.execute(table.insert(), rows)
+        return {row["day"] for rows in (conversation_rows, topic_rows, unsure_rows, status_rows) for row in rows}
 
     # ------------------------------------------------------------ retention
 
@@ -627,6 +679,7 @@ class SummaryStore:
                 ).all()
                 if not old:
                     break
+                self._touch(connection, self._days_of(connection, [sender for sender, _, _ in old]))
                 for sender, last_id, talked in old:
                     if self.has_events(connection):
                         events_deleted += connection.execute(
@@ -653,67 +706,115 @@ class SummaryStore:
     def figures(self, start: dt.date, end: dt.date, titles: Dict[str, str]) -> Figures:
         """The charts' figures for conversations that started from start to end (inclusive, office days).
 
-        titles: intent -> title (cers/topics.yml); only those intents are topics."""
+        titles: intent -> title (cers/topics.yml); only those intents are topics. Each day's counts
+        come from this server's memory while the day's version is unchanged (see the module docstring)."""
         self.ensure_tables()
-        a, b = start.isoformat(), end.isoformat()
+        days = []
+        day = start
+        while day <= end:
+            days.append(day.isoformat())
+            day += dt.timedelta(days=1)
+        with self.engine.connect() as connection:
+            # The versions first, then the rows: a change in between is read again next time.
+            generation = connection.execute(
+                sa.select(meta_table.c.value).where(meta_table.c.key == "generation")
+            ).scalar()
+            v = day_versions.c
+            versions = dict(
+                connection.execute(sa.select(v.day, v.version).where(v.day >= days[0], v.day <= days[-1])).all()
+            )
+            keys = {d: (str(generation), int(versions.get(d, 0))) for d in days}
+            stale = [d for d in days if d not in self._days or self._days[d][0] != keys[d]]
+            if stale:
+                read = self._day_figures(connection, stale[0], stale[-1])
+                if len(self._days) + len(stale) > MAX_CACHED_DAYS:
+                    self._days.clear()
+                for d in stale:
+                    self._days[d] = (keys[d], read.get(d) or DayFigures())
+        per_day = {d: self._days[d][1] for d in days}
+        return self._add_up(start, end, per_day, titles)
+
+    def _day_figures(self, connection: Connection, a: str, b: str) -> Dict[str, DayFigures]:
+        """Each day's counts from a to b (inclusive), for the days that have any."""
+        found: Dict[str, DayFigures] = {}
+
+        def day(d: str) -> DayFigures:
+            return found.setdefault(d, DayFigures())
+
         c = conversations.c
         in_range = sa.and_(c.day >= a, c.day <= b, c.user_messages > 0)
-        figures = Figures(start, end, hours_listed=self.hours.listed)
-        with self.engine.connect() as connection:
-            per_day_channel = connection.execute(
-                sa.select(c.day, c.channel, sa.func.count(), sa.func.sum(c.user_messages))
-                .where(in_range)
-                .group_by(c.day, c.channel)
-            ).all()
-            per_hour = connection.execute(
-                sa.select(c.hour, sa.func.count(), sa.func.sum(c.outside_hours)).where(in_range).group_by(c.hour)
-            ).all()
-            outcomes = dict(
-                connection.execute(sa.select(c.outcome, sa.func.count()).where(in_range).group_by(c.outcome)).all()
-            )
-            t = topics.c
-            topic_rows = connection.execute(
-                sa.select(t.intent, sa.func.sum(t.messages), sa.func.count())
-                .where(t.day >= a, t.day <= b)
-                .group_by(t.intent)
-            ).all()
-            s = status_checks.c
-            status = dict(
-                connection.execute(
-                    sa.select(s.outcome, sa.func.count()).where(s.day >= a, s.day <= b).group_by(s.outcome)
-                ).all()
-            )
-            figures.unsure = (
-                connection.execute(
-                    sa.select(sa.func.count()).select_from(unsure).where(unsure.c.day >= a, unsure.c.day <= b)
-                ).scalar()
-                or 0
-            )
+        for d, channel, count, messages in connection.execute(
+            sa.select(c.day, c.channel, sa.func.count(), sa.func.sum(c.user_messages))
+            .where(in_range)
+            .group_by(c.day, c.channel)
+        ):
+            day(d).channels[channel] = (int(count), int(messages or 0))
+        for d, hour, count, outside in connection.execute(
+            sa.select(c.day, c.hour, sa.func.count(), sa.func.sum(c.outside_hours))
+            .where(in_range)
+            .group_by(c.day, c.hour)
+        ):
+            day(d).hours[int(hour)] = (int(count), int(outside or 0))
+        for d, outcome, count in connection.execute(
+            sa.select(c.day, c.outcome, sa.func.count()).where(in_range).group_by(c.day, c.outcome)
+        ):
+            day(d).outcomes[outcome] = int(count)
+        t = topics.c
+        for d, intent, messages, count in connection.execute(
+            sa.select(t.day, t.intent, sa.func.sum(t.messages), sa.func.count())
+            .where(t.day >= a, t.day <= b)
+            .group_by(t.day, t.intent)
+        ):
+            day(d).topics[intent] = (int(messages or 0), int(count))
+        s = status_checks.c
+        for d, outcome, count in connection.execute(
+            sa.select(s.day, s.outcome, sa.func.count()).where(s.day >= a, s.day <= b).group_by(s.day, s.outcome)
+        ):
+            day(d).status[outcome] = int(count)
+        u = unsure.c
+        for d, count in connection.execute(
+            sa.select(u.day, sa.func.count()).where(u.day >= a, u.day <= b).group_by(u.day)
+        ):
+            day(d).unsure = int(count)
+        return found
 
+    def _add_up(self, start: dt.date, end: dt.date, per_day: Dict[str, DayFigures], titles: Dict[str, str]) -> Figures:
+        figures = Figures(start, end, hours_listed=self.hours.listed)
         channel_totals: Dict[str, int] = {}
-        by_day: Dict[str, Dict[str, int]] = {}
-        for day, channel, count, messages in per_day_channel:
-            by_day.setdefault(day, {})[channel] = count
-            channel_totals[channel] = channel_totals.get(channel, 0) + count
-            figures.messages += int(messages or 0)
+        hours: Dict[int, List[int]] = {}
+        outcomes: Dict[str, int] = {}
+        topic_totals: Dict[str, List[int]] = {}
+        status: Dict[str, int] = {}
+        for counts in per_day.values():
+            for channel, (count, messages) in counts.channels.items():
+                channel_totals[channel] = channel_totals.get(channel, 0) + count
+                figures.messages += messages
+            for hour, (count, outside) in counts.hours.items():
+                total = hours.setdefault(hour, [0, 0])
+                total[0] += count
+                total[1] += outside
+            for outcome, count in counts.outcomes.items():
+                outcomes[outcome] = outcomes.get(outcome, 0) + count
+            for intent, (messages, count) in counts.topics.items():
+                total = topic_totals.setdefault(intent, [0, 0])
+                total[0] += messages
+                total[1] += count
+            for outcome, count in counts.status.items():
+                status[outcome] = status.get(outcome, 0) + count
+            figures.unsure += counts.unsure
         figures.conversations = sum(channel_totals.values())
         figures.channels = sorted(channel_totals, key=lambda name: (-channel_totals[name], name))
         figures.per_channel = [(name, channel_totals[name]) for name in figures.channels]
-        day = start
-        while day <= end:
-            counts = by_day.get(day.isoformat(), {})
-            figures.per_day.append(
-                (day.isoformat(), [counts.get(name, 0) for name in figures.channels], sum(counts.values()))
-            )
-            day += dt.timedelta(days=1)
-        hours = {hour: (count, int(outside or 0)) for hour, count, outside in per_hour}
+        for d, counts in per_day.items():
+            by_channel = [counts.channels.get(name, (0, 0))[0] for name in figures.channels]
+            figures.per_day.append((d, by_channel, sum(by_channel)))
         figures.per_hour = [(hour, *hours.get(hour, (0, 0))) for hour in range(24)]
         figures.outside_hours = sum(outside for _, _, outside in figures.per_hour)
         figures.outcomes = [(key, label, outcomes.get(key, 0)) for key, label in OUTCOMES]
         figures.topics = sorted(
             (
-                (intent, titles[intent], int(messages), count)
-                for intent, messages, count in topic_rows
+                (intent, titles[intent], messages, count)
+                for intent, (messages, count) in topic_totals.items()
                 if intent in titles
             ),
             key=lambda row: (-row[2], row[1]),

@@ -232,6 +232,32 @@ def test_refresh_folds_in_new_events_of_a_known_conversation(store):
     assert summary.progress().caught_up
 
 
+def test_figures_kept_in_memory_follow_what_another_server_folds_in(store):
+    """Each server keeps each day's figures and reads a day again only when its version changed:
+    a change made by another server (a replica refreshing, a purge) still shows at once."""
+    summary, engine = store
+    october = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    before, october_before = summary.figures(*NOVEMBER, TITLES), summary.figures(*october, TITLES)
+    assert summary.figures(*NOVEMBER, TITLES) == before  # from memory: the same
+    other = SummaryStore(str(engine.url), HOURS)  # another replica on the same database
+    try:
+        late = Conversation("late", "socketio", at("2026-11-16", "10:15"))
+        late.answer("how do I add a user", "how_to_add_user")
+        write(engine, late)
+        other.refresh()
+        after = summary.figures(*NOVEMBER, TITLES)
+        assert after.conversations == before.conversations + 1
+        assert table(after.per_day)["2026-11-16"][1] == table(before.per_day)["2026-11-16"][1] + 1
+        assert summary.figures(*october, TITLES) == october_before  # its days did not change
+        other.purge(at("2026-11-01", "00:00"))
+        assert summary.figures(*october, TITLES).conversations == october_before.conversations - 1 == 0
+        other.rebuild()
+        other.refresh()
+        assert summary.figures(*NOVEMBER, TITLES) == after
+    finally:
+        other.dispose()
+
+
 def test_rebuild_gives_the_same_figures(store):
     summary, _ = store
     before = summary.figures(*NOVEMBER, TITLES)
