@@ -714,6 +714,8 @@ class SummaryStore:
         while day <= end:
             days.append(day.isoformat())
             day += dt.timedelta(days=1)
+        if not days:
+            return self._add_up(start, end, {}, titles)
         with self.engine.connect() as connection:
             # The versions first, then the rows: a change in between is read again next time.
             generation = connection.execute(
@@ -724,14 +726,23 @@ class SummaryStore:
                 connection.execute(sa.select(v.day, v.version).where(v.day >= days[0], v.day <= days[-1])).all()
             )
             keys = {d: (str(generation), int(versions.get(d, 0))) for d in days}
-            stale = [d for d in days if d not in self._days or self._days[d][0] != keys[d]]
+            per_day: Dict[str, DayFigures] = {}
+            for d in days:
+                kept = self._days.get(d)
+                if kept is not None and kept[0] == keys[d]:
+                    per_day[d] = kept[1]
+            stale = [d for d in days if d not in per_day]
             if stale:
                 read = self._day_figures(connection, stale[0], stale[-1])
-                if len(self._days) + len(stale) > MAX_CACHED_DAYS:
-                    self._days.clear()
                 for d in stale:
-                    self._days[d] = (keys[d], read.get(d) or DayFigures())
-        per_day = {d: self._days[d][1] for d in days}
+                    per_day[d] = read.get(d) or DayFigures()
+        # Kept for the next page (other threads may read the cache meanwhile: it is only added to,
+        # or emptied when it grows too big).
+        if len(self._days) + len(stale) > MAX_CACHED_DAYS:
+            self._days = {}
+        for d in stale:
+            self._days[d] = (keys[d], per_day[d])
+        per_day = {d: per_day[d] for d in days}
         return self._add_up(start, end, per_day, titles)
 
     def _day_figures(self, connection: Connection, a: str, b: str) -> Dict[str, DayFigures]:
