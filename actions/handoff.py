@@ -219,6 +219,18 @@ class ActionHandoffTimedOut(Action):
             known[SLOT_CALLBACK_QUESTION] = check_question(handoff.question).value
         if input_channel(tracker) == roles.SMS and check_contact(tracker.sender_id).ok:
             known[SLOT_CALLBACK_CONTACT] = check_contact(tracker.sender_id).value
+            # The office can call this number back even if the person stops answering now: the
+            # request is stored at once, and what they give next completes it (ActionSubmitCallback).
+            try:
+                await store_callback(
+                    tracker.sender_id,
+                    roles.SMS,
+                    "",
+                    known[SLOT_CALLBACK_CONTACT],
+                    known.get(SLOT_CALLBACK_QUESTION, ""),
+                )
+            except LookupFailed:
+                pass  # the database is down: the form still asks, and its end stores the request (or says it can't)
         dispatcher.utter_message(text=f"{say('timed_out_unanswered')} {say('timed_out_callback')}")
         dispatcher.utter_message(response=FORM_QUESTIONS[0])
         return (
@@ -259,6 +271,30 @@ class ValidateCallbackForm(FormValidationAction):
         return self._checked(SLOT_CALLBACK_QUESTION, check_question(str(value or "")), dispatcher, "question")
 
 
+async def store_callback(sender: str, channel: str, name: str, contact: str, question: str) -> None:
+    """Stores a callback request and posts it to the staff channel; LookupFailed when it cannot be stored.
+
+    The sender's open request still without a name (stored when a handoff on SMS timed out) is
+    completed instead of a second one being made, and the completion is said in its thread."""
+    store, staff = services().handoffs, services().staff_channel
+    unnamed = await services().run(lambda: store.open_unnamed_callback(sender)) if name else None
+    if unnamed is not None:
+        await services().run(lambda: store.complete_callback(unnamed.id, name, contact, question))
+        if unnamed.slack_ts:
+            await staff.post(say("callback.completed", name=name, question=question), thread_ts=unnamed.slack_ts)
+        return
+    callback = await services().run(lambda: store.add_callback(sender, channel, name, contact, question))
+    summary = callback_summary(channel, name, contact, question)
+    done = button(say("callback.done_button"), CALLBACK_DONE_BUTTON, callback.id, "primary")
+    posted = await staff.post(summary, blocks=with_buttons(summary, [done]))
+    if posted is not None:
+        where = posted
+        try:
+            await services().run(lambda: store.attach_callback_thread(callback.id, where.channel, where.ts))
+        except LookupFailed:
+            pass  # stored and posted; only "done" in its thread will not find it
+
+
 class ActionSubmitCallback(Action):
     """The callback request is complete: store it, post it to the staff channel, tell the person when the office opens."""
 
@@ -273,22 +309,12 @@ class ActionSubmitCallback(Action):
             str(answers[SLOT_CALLBACK_CONTACT] or ""),
             str(answers[SLOT_CALLBACK_QUESTION] or ""),
         )
-        store, staff = services().handoffs, services().staff_channel
         sender, channel = tracker.sender_id, input_channel(tracker) or roles.REST
         try:
-            callback = await services().run(lambda: store.add_callback(sender, channel, name, contact, question))
+            await store_callback(sender, channel, name, contact, question)
         except LookupFailed:
             dispatcher.utter_message(text=say("callback_failed", call_office=office_values(office)["call_office"]))
             return callback_cleared()
-        summary = callback_summary(channel, name, contact, question)
-        done = button(say("callback.done_button"), CALLBACK_DONE_BUTTON, callback.id, "primary")
-        posted = await staff.post(summary, blocks=with_buttons(summary, [done]))
-        if posted is not None:
-            where = posted
-            try:
-                await services().run(lambda: store.attach_callback_thread(callback.id, where.channel, where.ts))
-            except LookupFailed:
-                pass  # stored and posted; only "done" in its thread will not find it
         dispatcher.utter_message(text=say("callback_taken", name=name, when_open=when_open(office.hours, now())))
         return callback_cleared()
 

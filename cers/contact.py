@@ -205,9 +205,9 @@ def callback_summary(channel: Optional[str], name: str, contact: str, question: 
     return "\n".join(
         [
             say("callback.title", channel=channel_label(channel)),
-            say("callback.name", name=name),
+            say("callback.name", name=name) if name else say("callback.name_not_given"),
             say("callback.contact", contact=contact),
-            say("callback.question", question=question),
+            say("callback.question", question=question) if question else say("callback.question_not_given"),
             say("callback.how"),
         ]
     )

@@ -336,6 +336,28 @@ class HandoffStore:
         assert callback is not None
         return callback
 
+    def open_unnamed_callback(self, sender_id: str) -> Optional[CallbackRequest]:
+        """The sender's latest open callback request still without a name: the one the bot stored
+        when a handoff on SMS timed out (the person's number known, the rest asked for after)."""
+        table = CallbackRow.__table__
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(table)
+                .where(table.c.sender_id == sender_id, table.c.done_at.is_(None), table.c.name == "")
+                .order_by(table.c.requested_at.desc())
+                .limit(1)
+            ).first()
+        return _callback(row) if row else None
+
+    def complete_callback(self, callback_id: str, name: str, contact: str, question: str) -> None:
+        """Fills in what the person gave after the request was stored."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(CallbackRow)
+                .where(CallbackRow.id == callback_id)
+                .values(name=name[:100], contact=contact[:254], question=question)
+            )
+
     def attach_callback_thread(self, callback_id: str, slack_channel: str, slack_ts: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(

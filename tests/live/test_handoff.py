@@ -349,19 +349,22 @@ def test_a_handoff_nobody_answers_becomes_a_callback_request(bot):
     )
     assert told[1].startswith("What name should the office ask for?")
     wait_for_thread(bot, root, "the bot is taking a callback request from the person")
+    # On SMS the request is stored and posted at once, with the number the person texts from.
+    request = new_summary(bot, before + 1)
+    digits = phone[-10:]
+    assert "*Callback request* from the text messages (SMS)" in request["text"]
+    assert f"({digits[:3]}) {digits[3:6]}-{digits[6:]}" in request["text"] and "not given yet" in request["text"]
     # Too late for staff now: their reply does not reach the person.
     staff_reply(bot, root, "U0MARIA", "Sorry for the wait!")
     wait_for_thread(bot, root, "This chat has already ended")
-    # The number they text from is the contact: the bot asks only for the name and the question.
+    # The bot asks only for the name and the question, and what they give completes that request.
     post_sms(bot, phone, "Dana Smith")
     assert texts_to(bot, phone, 5)[4].startswith("What is your question?")
     post_sms(bot, phone, "Is a 50 gallon diesel tank exempt?")
     assert texts_to(bot, phone, 6)[5].startswith("Thanks, Dana Smith. I've passed your request to the office's staff.")
-    request = new_summary(bot, before + 1)
-    assert "*Callback request* from the text messages (SMS)" in request["text"]
-    assert "Dana Smith" in request["text"] and "Is a 50 gallon diesel tank exempt?" in request["text"]
-    digits = phone[-10:]
-    assert f"({digits[:3]}) {digits[3:6]}-{digits[6:]}" in request["text"]
+    [added] = wait_for_thread(bot, request, "The person added")
+    assert "Dana Smith" in added and "Is a 50 gallon diesel tank exempt?" in added
+    assert len(summaries(bot)) == before + 2  # the chat request and one callback request, not two
     assert not any("Sorry for the wait" in text for text in bot["fakes"].sms_to(phone))
 
 

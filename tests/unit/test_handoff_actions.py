@@ -335,7 +335,7 @@ def test_an_unanswered_handoff_becomes_a_callback_request_with_what_is_known(set
     assert chat.slots["contact_request"] == "callback"
 
 
-def test_on_sms_the_number_is_the_contact_and_the_request_is_stored_once_named(setting):
+def test_on_sms_the_request_is_stored_at_once_with_the_number_and_completed_by_the_answers(setting, staff):
     phone = "+15305550199"
     chat = Conversation("twilio")
     chat.sender_id = phone
@@ -344,10 +344,19 @@ def test_on_sms_the_number_is_the_contact_and_the_request_is_stored_once_named(s
     chat.user("anyone there?", "greet")
     chat.run(ActionHandoffTimedOut())
     assert chat.slots["callback_contact"] == "(530) 555-0199" and chat.slots["callback_question"] is None
+    # Stored and posted already: the office can call back even if the person answers nothing more.
+    [stored] = setting.handoffs.open_callbacks()
+    assert (stored.name, stored.contact, stored.question) == ("", "(530) 555-0199", "")
+    [post] = staff.posts
+    assert "*Name:* not given yet" in post["text"] and "(530) 555-0199" in post["text"]
+    # The answers complete that request: no second one, and its thread says what was added.
     chat.slots.update(callback_name="Dana Smith", callback_question="Is my tank exempt?", requested_slot=None)
-    chat.run(ActionSubmitCallback())
+    reply = texts(chat.run(ActionSubmitCallback()))
+    assert reply.startswith("Thanks, Dana Smith. I've passed your request to the office's staff.")
     [stored] = setting.handoffs.open_callbacks()
     assert (stored.name, stored.contact, stored.question) == ("Dana Smith", "(530) 555-0199", "Is my tank exempt?")
+    assert staff.posts[-1]["thread_ts"] == stored.slack_ts
+    assert "Dana Smith" in staff.posts[-1]["text"] and len(staff.posts) == 2
 
 
 def test_after_staff_answered_and_went_quiet_the_callback_is_offered_not_started(setting):
