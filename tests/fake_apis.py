@@ -18,9 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Dict, List, Optional
 from urllib.parse import parse_qs
 
+import requests
+
 TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000000"
 TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
 TWILIO_NUMBER = "+15305550100"
+TWILIO_WEBHOOK = "/webhooks/twilio/webhook"  # where the SMS channel listens (channels/sms.py)
 SLACK_BOT_TOKEN = "xoxb-test-token"
 SLACK_SIGNING_SECRET = "test-slack-signing-secret"
 # Staff on the fake Slack (users.info): id -> display name.
@@ -45,6 +48,27 @@ def twilio_signature(url: str, params: Dict[str, str], auth_token: str = TWILIO_
     """X-Twilio-Signature as Twilio computes it: HMAC-SHA1 of the URL and the sorted params."""
     data = url + "".join(f"{key}{params[key]}" for key in sorted(params))
     return base64.b64encode(hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+
+
+def post_twilio_sms(base_url: str, sender: str, body: str, signature: str = "sign", url: str = "") -> requests.Response:
+    """Posts an incoming SMS to the bot at base_url as Twilio does. signature "sign" signs it
+    correctly (over `url` when given, else the webhook's own address), "" sends none, any other
+    value is sent as it is."""
+    webhook = base_url + TWILIO_WEBHOOK
+    params = {
+        "From": sender,
+        "To": TWILIO_NUMBER,
+        "Body": body,
+        "AccountSid": TWILIO_ACCOUNT_SID,
+        "MessageSid": "SM" + uuid.uuid4().hex,
+        "NumMedia": "0",
+    }
+    headers = {}
+    if signature == "sign":
+        headers["X-Twilio-Signature"] = twilio_signature(url or webhook, params)
+    elif signature:
+        headers["X-Twilio-Signature"] = signature
+    return requests.post(webhook, data=params, headers=headers, timeout=60)
 
 
 def slack_message_event(user: str, channel: str, text: str, event_id: str = "") -> bytes:

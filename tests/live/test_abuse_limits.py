@@ -27,17 +27,15 @@ import socketio
 
 from tests.fake_apis import (
     SLACK_SIGNING_SECRET,
-    TWILIO_ACCOUNT_SID,
-    TWILIO_NUMBER,
+    TWILIO_WEBHOOK,
     channel_env,
+    post_twilio_sms,
     slack_headers,
     slack_message_event,
-    twilio_signature,
 )
 from tests.servers import ROOT, Server, base_env, free_port, new_client_address, rasa_server, write_endpoints
 
 REST = "/webhooks/rest/webhook"
-SMS = "/webhooks/twilio/webhook"
 SLACK = "/webhooks/slack/webhook"
 PER_SENDER, PER_IP = 30, 300
 SLOW_DOWN = "You're sending messages too fast"
@@ -243,17 +241,7 @@ def test_the_widget_in_chromium_on_a_page_with_a_strict_csp(guarded):
 
 
 def post_sms(guarded, sender: str, body: str) -> requests.Response:
-    webhook = guarded["url"] + SMS
-    params = {
-        "From": sender,
-        "To": TWILIO_NUMBER,
-        "Body": body,
-        "AccountSid": TWILIO_ACCOUNT_SID,
-        "MessageSid": "SM" + uuid.uuid4().hex,
-        "NumMedia": "0",
-    }
-    headers = {"X-Twilio-Signature": twilio_signature(webhook, params)}
-    return requests.post(webhook, data=params, headers=headers, timeout=60)
+    return post_twilio_sms(guarded["url"], sender, body)
 
 
 def test_sms_over_the_limit_gets_one_notice_then_silence(guarded):
@@ -462,7 +450,7 @@ def test_secrets_are_never_logged(guarded, live):
     """Refused signatures and tokens are logged as refused, never with the secret or the value sent."""
     body = slack_message_event("UNOSECRET", "DNOSECRET", "hello")
     requests.post(guarded["url"] + SLACK, data=body, headers=slack_headers(body, secret="wrong-secret"), timeout=10)
-    requests.post(guarded["url"] + SMS, data={"From": "+15305550000", "Body": "hi"}, timeout=10)
+    requests.post(guarded["url"] + TWILIO_WEBHOOK, data={"From": "+15305550000", "Body": "hi"}, timeout=10)
     requests.post(
         guarded["url"] + "/webhooks/staff/webhook",
         json={"sender": "x", "message": "hi"},

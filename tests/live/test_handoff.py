@@ -15,7 +15,7 @@ import socketio
 
 from cers.handoffs import HandoffStore
 from tests.conftest import MODEL, demo_database
-from tests.fake_apis import FakeApis, channel_env, slack_headers
+from tests.fake_apis import FakeApis, channel_env, post_twilio_sms, slack_headers
 from tests.live.test_sms import new_number
 from tests.servers import ROOT, Chat, action_server, base_env, rasa_server, write_endpoints
 
@@ -294,13 +294,7 @@ def wait_for_stored(bot, sender: str, fragment: str) -> None:
 
 
 def post_sms(bot, sender: str, body: str) -> None:
-    from tests.fake_apis import TWILIO_ACCOUNT_SID, TWILIO_NUMBER, twilio_signature
-
-    webhook = bot["rasa"].url + "/webhooks/twilio/webhook"
-    params = {"From": sender, "To": TWILIO_NUMBER, "Body": body, "AccountSid": TWILIO_ACCOUNT_SID,
-              "MessageSid": "SM" + uuid.uuid4().hex, "NumMedia": "0"}  # fmt: skip
-    response = requests.post(webhook, data=params, headers={"X-Twilio-Signature": twilio_signature(webhook, params)})
-    assert response.status_code in (200, 204)
+    assert post_twilio_sms(bot["rasa"].url, sender, body).status_code in (200, 204)
 
 
 def texts_to(bot, sender: str, count: int) -> list:

@@ -12,10 +12,16 @@ from twilio.request_validator import RequestValidator
 
 from cers.sms_text import DEFAULT_MAX_CHARS
 from channels.sms import MEDIA_ONLY_REPLY
-from tests.fake_apis import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER, twilio_signature
+from tests.fake_apis import (
+    TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN,
+    TWILIO_NUMBER,
+    TWILIO_WEBHOOK,
+    post_twilio_sms,
+    twilio_signature,
+)
 
 PHONE = "(530) 283-6355"
-PATH = "/webhooks/twilio/webhook"
 
 
 def new_number() -> str:
@@ -26,21 +32,7 @@ def new_number() -> str:
 
 def post_sms(live, sender: str, body: str, signature: str = "sign", url: str = "") -> requests.Response:
     """Posts an incoming SMS as Twilio does; signature "sign" signs it correctly."""
-    webhook = live["rasa"].url + PATH
-    params = {
-        "From": sender,
-        "To": TWILIO_NUMBER,
-        "Body": body,
-        "AccountSid": TWILIO_ACCOUNT_SID,
-        "MessageSid": "SM" + uuid.uuid4().hex,
-        "NumMedia": "0",
-    }
-    headers = {}
-    if signature == "sign":
-        headers["X-Twilio-Signature"] = twilio_signature(url or webhook, params)
-    elif signature:
-        headers["X-Twilio-Signature"] = signature
-    return requests.post(webhook, data=params, headers=headers, timeout=60)
+    return post_twilio_sms(live["rasa"].url, sender, body, signature, url)
 
 
 def texts(live, sender: str, count: int = 1):
@@ -51,7 +43,7 @@ def texts(live, sender: str, count: int = 1):
 @pytest.mark.parametrize("case", ["no signature", "wrong secret", "signed for another URL", "tampered body"])
 def test_requests_whose_signature_does_not_verify_are_refused(live, case):
     sender = new_number()
-    webhook = live["rasa"].url + PATH
+    webhook = live["rasa"].url + TWILIO_WEBHOOK
     if case == "no signature":
         response = post_sms(live, sender, "how do I add a user?", signature="")
     elif case == "wrong secret":
@@ -63,7 +55,7 @@ def test_requests_whose_signature_does_not_verify_are_refused(live, case):
             signature=twilio_signature(webhook, params, auth_token="not-the-token"),
         )
     elif case == "signed for another URL":
-        response = post_sms(live, sender, "how do I add a user?", url="https://evil.example" + PATH)
+        response = post_sms(live, sender, "how do I add a user?", url="https://evil.example" + TWILIO_WEBHOOK)
     else:
         signed = {"From": sender, "To": TWILIO_NUMBER, "Body": "hello"}
         response = post_sms(live, sender, "how do I add a user?", signature=twilio_signature(webhook, signed))
@@ -206,7 +198,7 @@ def post_fields(
     live, fields: Fields, signed_fields: Optional[Fields] = None, body: Optional[bytes] = None
 ) -> requests.Response:
     """Posts `fields` (or the raw `body`) form-encoded, signed over `signed_fields` (default: `fields`)."""
-    webhook = live["rasa"].url + PATH
+    webhook = live["rasa"].url + TWILIO_WEBHOOK
     signature = signed_by_twilio(webhook, fields if signed_fields is None else signed_fields)
     data = urlencode(fields).encode() if body is None else body
     return requests.post(
