@@ -215,10 +215,12 @@ class ActionHandoffTimedOut(Action):
         if handoff is not None and handoff.answered_at:
             return offer(dispatcher, tracker, lead=say("timed_out_quiet"), kind=CALLBACK)
         known: Dict[str, Any] = {}
-        if handoff is not None and handoff.question and check_question(handoff.question).ok:
-            known[SLOT_CALLBACK_QUESTION] = check_question(handoff.question).value
-        if input_channel(tracker) == roles.SMS and check_contact(tracker.sender_id).ok:
-            known[SLOT_CALLBACK_CONTACT] = check_contact(tracker.sender_id).value
+        question = check_question(handoff.question or "") if handoff is not None else None
+        if question is not None and question.ok:
+            known[SLOT_CALLBACK_QUESTION] = question.value
+        number = check_contact(tracker.sender_id) if input_channel(tracker) == roles.SMS else None
+        if number is not None and number.ok:
+            known[SLOT_CALLBACK_CONTACT] = number.value
             # The office can call this number back even if the person stops answering now: the
             # request is stored at once, and what they give next completes it (ActionSubmitCallback).
             try:

@@ -212,8 +212,9 @@ class WidgetInput(SocketIOInput):
             session_id = requested if _valid_session_id(requested) else uuid.uuid4().hex
             await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
-            if session_id == requested:
+            if session_id == requested and message_id_of({MESSAGE_ID: data.get("after")}):
                 # A widget coming back (page opened again, connection restored): what it missed.
+                # (A first visit, or a widget that has sent nothing yet, costs no read.)
                 after, shown = data.get("after"), data.get("shown")
                 for message in missed_replies(await handoffs.stored_events(session_id), after, shown):
                     await sio.emit(self.bot_message_evt, message, room=sid, namespace=self.namespace)

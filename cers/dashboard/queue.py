@@ -16,9 +16,6 @@ from functools import lru_cache
 from typing import Any, List, Optional, Protocol, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
-NAME_NOT_GIVEN = "(name not given yet)"
-QUESTION_NOT_GIVEN = "question not given yet"
-
 
 @dataclass(frozen=True)
 class Handoff:
@@ -88,13 +85,7 @@ class StoredQueue:
 
     def _callback(self, c: Any) -> Callback:
         return Callback(
-            c.id,
-            c.requested_at.astimezone(self.zone),
-            c.name or NAME_NOT_GIVEN,  # stored at a handoff's timeout on SMS, before the person gave it
-            c.contact,
-            c.question or QUESTION_NOT_GIVEN,
-            self._local(c.done_at),
-            c.done_by,
+            c.id, c.requested_at.astimezone(self.zone), c.name, c.contact, c.question, self._local(c.done_at), c.done_by
         )
 
     def callbacks(self, start: dt.date, end: dt.date) -> List[Callback]:
