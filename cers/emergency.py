@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable, List
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 # ------------------------------------------------------------------------------- word lists
 # Things that leak, burn or fume at a facility (singular and common misspellings).
@@ -147,6 +152,19 @@ _STRONG = [
     r"(?:reeks|stinks|smells)\b",
     r"\b(?:sensors?|monitors?|detectors?|meters?|gauges?) (?:\w+ ){0,3}(?:maxed out|pegged|reading high|in alarm)\b",
     r"\b(?:bulging|swelling|swollen|ballooning|deformed)\b",
+    # described by what is happening, no hazard named: water changing colour, a film spreading,
+    # skin reacting, stuff coming up or still spreading
+    r"\b(?:creek|river|stream|pond|lake|water|ditch|drain|runoff|canal|slough)\b[\w\s',-]{0,40}?\b(?:turning|turned|"
+    r"went|going|is|looks|getting) (?:\w+ )?(?:white|green|blue|red|yellow|orange|black|purple|milky|foamy|"
+    r"oily|shiny|cloudy|rainbow|colou?rs?|brown)\b",
+    r"\b(?:film|sheen|slick|foam|scum|rainbow)\b[\w\s',-]{0,20}?\b(?:spreading|growing|moving|floating|"
+    r"on (?:the|our) (?:water|pond|creek|river|ditch|lake|stream|canal))\b",
+    r"\b(?:hands?|arms?|face|eyes?|skin|legs?|feet|fingers?|throat|lips?|neck)\b (?:\w+ ){0,3}?(?:is|are|went|turned|"
+    r"got|getting|turning|looks?) (?:\w+ )?(?:red|blistering|blistered|burning|numb|swelling|swollen|peeling|"
+    r"bleeding|white)\b",
+    r"\b(?:product|fuel|gas|oil|liquid|water|stuff|it)\b (?:is |are |keeps? )?(?:still )?(?:coming|bubbling|"
+    r"welling|seeping) up\b",
+    r"\b(?:it'?s|its|is|are|it is|still|keeps?) (?:still )?spreading\b",
     # a bare event, typed fast: "gas leak", "ammonia release", "LEAK", "spill!!"
     rf"\b{_SUBSTANCE}\b\s+{_EVENT_NOUN}\b",
     rf"^\W*(?:help\W+)?(?:an? )?(?:big |huge |major |bad |small )?{_EVENT_NOUN}\W*(?:help\W*)?$",
@@ -166,7 +184,8 @@ _STRONG = [
 
 # Not happening now: the past or a hypothetical (decisive, even with "now" in the clause).
 _PAST_OR_HYPOTHETICAL = [
-    r"\blast (?:year|month|week|spring|summer|fall|autumn|winter|time|quarter)\b",
+    r"\blast (?:year|month|week|weekend|night|spring|summer|fall|autumn|winter|time|quarter|monday|"
+    r"tuesday|wednesday|thursday|friday|saturday|sunday)\b",
     r"\b(?:years?|months?|weeks?|days?|decades?|ages) ago\b",
     r"\b(?:earlier|back) (?:this|in|last) (?:year|month|spring|summer|fall|winter)\b",
     r"\bin (?:january|february|march|april|may|june|july|august|september|october|november|"
@@ -190,6 +209,9 @@ _PAST_OR_HYPOTHETICAL = [
     r"\b(?:boss|manager|owner|supervisor|customer|coworker|wife|husband|he|she|they|i|i'?m|we) "
     r"(?:is |was |are |am |'?re )?(?:so |totally |absolutely |just )?fuming\b",
     r"\bdumpster fire\b",
+    r"\bburning up (?:about|over|with|because)\b",
+    r"\bon fire (?:with|at|on) (?:these|this|the|my|our) (?:\w+ )?(?:submittals?|forms?|paperwork|work|reports?|"
+    r"filings?|uploads?|cers|facilities)\b",
     r"\b(?:sales|business|orders|demand|prices|costs|population|customers|growth|traffic) "
     r"(?:have |has )?(?:exploded|blew up|blown up|on fire)\b",
     r"\b(?:could|might|may|would|will|can|ever) (?:\w+ )?(?:leak|spill|catch fire|explode|release|burn|"
@@ -217,7 +239,7 @@ _RULES_OR_TOPIC = [
     r"what counts|counts? as|what qualifies|what is considered|definition)\b",
     r"\b(?:plans?|procedures?|training|drills?|policy|policies|program|checklist|template|"
     r"requirements?|regulations?|rules?|law|code)\b",
-    r"\b(?:spill|leak) (?:kits?|pads?|trays?|pallets?|containment|berms?|prevention|detection|"
+    r"\b(?:spill|leak) (?:kits?|pads?|trays?|pallets?|containment|berms?|prevention|detection|logs?|records?|"
     r"monitoring|test(?:ing|s)?|sensors?|detectors?|alarms? (?:test|inspection))\b",
     r"\bemergency (?:contacts?|response|plan|shut ?offs?|equipment|numbers?|phone|procedures?|"
     r"coordinator|eyewash|shower|exits?|lights?|generator|info\w*)\b",
@@ -249,7 +271,115 @@ _NOW = (
     r"won'?t stop|doesn'?t stop|keeps? (?:coming|leaking|going)|this (?:morning|minute|second))\b|!!"
 )
 
+# ------------------------------------------------------------------------------- typos
+# The words the rules hinge on, as people mean them; a word typed one or two letters off one of
+# them ("lekaing", "fule", "puncterd", "storm drian") is read as that word, unless it is itself a
+# common English word ("fine", "lead", "still", "spell" stay as typed).
+_TYPO_TARGETS = frozenset(
+    """
+    leak leaks leaking leaked leakage spill spills spilled spilling release released releasing
+    fuel fuels gasoline diesel propane butane ammonia chlorine hydraulic acid battery batteries
+    thinner solvent pesticide pesticides herbicide fertilizer chemical chemicals cylinder cylinders
+    tank tanks drum drums barrel container hose pipe valve punctured ruptured cracked broken
+    running pouring gushing spewing dripping spraying seeping oozing overflowing flowing draining
+    spreading bubbling hissing venting escaping coming burning smoke smoking smoldering fire flames
+    fumes vapor vapors cloud explosion exploded smell smells smelling odor storm drain drains creek
+    river ditch sewer everywhere breathing breathe breath coughing choking dizzy lightheaded
+    nauseous vomiting unconscious fainted collapsed burned burns splashed sprayed dumped poured
+    gallons floor ground parking emergency
+    """.split()
+)
+# Texting shorthand the rules would not otherwise read ("its runing rn", "2 ladies r dizzy").
+_SHORTHAND = {
+    "rn": "right now",
+    "r": "are",
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "n": "and",
+    "hav": "have",
+    "w": "with",
+}
+_TARGETS_BY_LETTER = {
+    letter: tuple(sorted(word for word in _TYPO_TARGETS if word[0] == letter))
+    for letter in {w[0] for w in _TYPO_TARGETS}
+}
+_COMMON_WORDS_FILE = Path(__file__).with_name("common_english_words.txt")
+_TOKEN = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=1)
+def _word_ranks() -> Dict[str, int]:
+    """English words and how frequent each is (0 the most frequent), from the committed list."""
+    lines = _COMMON_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    words = [line for line in lines if line and not line.startswith("#")]
+    return {word: rank for rank, word in enumerate(words)}
+
+
+@lru_cache(maxsize=1)
+def _words_by_letter() -> Dict[str, Tuple[str, ...]]:
+    by_letter: Dict[str, List[str]] = {}
+    for word in _word_ranks():  # most frequent first
+        by_letter.setdefault(word[0], []).append(word)
+    return {letter: tuple(words) for letter, words in by_letter.items()}
+
+
+def _allowed_edits(word: str) -> int:
+    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+
+
+@lru_cache(maxsize=4096)
+def _meant(word: str) -> Optional[str]:
+    """The rule word a typed word stands for, or None when it is fine as typed (or is no rule word).
+
+    A typed word nearer to another English word than to any rule word ("bulding": building, not
+    burning) stays as typed. Ties go to the rule word ("fule": fuel, not file or full): a false
+    alarm costs a line of text, a missed emergency much more (the false-alarm sets measure it)."""
+    if len(word) < 4 or word in _TYPO_TARGETS or word in _word_ranks():
+        return None
+    allowed = _allowed_edits(word)
+    match = process.extractOne(word, _TARGETS_BY_LETTER.get(word[0], ()), scorer=OSA.distance, score_cutoff=allowed)
+    if not match:
+        return None
+    target, distance = match[0], int(match[1])
+    if distance > 1:
+        closer = process.extractOne(
+            word, _words_by_letter().get(word[0], ()), scorer=OSA.distance, score_cutoff=distance - 1
+        )
+        if closer:
+            return None
+    return target
+
+
+def correct_typos(text: str) -> str:
+    """A normalised message with the rule words' typos and texting shorthand spelled out."""
+    shorthand: Dict[str, str] = _SHORTHAND
+
+    def fix(match: "re.Match[str]") -> str:
+        word = match.group()
+        return shorthand.get(word) or _meant(word) or word
+
+    return _TOKEN.sub(fix, text)
+
+
+# Said of the whole message: what happened is over and they ask about the rules ("we hosed it
+# off already, is that reportable"). Decisive unless the message says "now" or someone is hurt.
+_OVER = [
+    r"\b(?:hosed|washed|mopped|swept|wiped|soaked|sopped|vacuumed|cleaned|picked) (?:it |that |them |everything |"
+    r"it all )?(?:off|up|down)\b",
+    r"\b(?:it'?s|its|it is|everything is|all) (?:been )?(?:cleaned up|under control|contained|stopped)\b",
+    r"\b(?:stopped|contained|fixed) it\b",
+]
+
+# Still going on: this outweighs any sign that it is over.
+_STILL_HAPPENING = re.compile(
+    r"\b(?:right now|now|currently|at the moment|as we speak|still|getting worse|spreading|can'?t stop|"
+    r"won'?t stop|keeps? (?:coming|leaking|going|spreading))\b"
+)
+
 _STRONG_RE = [re.compile(pattern) for pattern in _STRONG]
+_OVER_RE = [re.compile(pattern) for pattern in _OVER]
 _PAST_OR_HYPOTHETICAL_RE = [re.compile(pattern) for pattern in _PAST_OR_HYPOTHETICAL]
 _RULES_OR_TOPIC_RE = [re.compile(pattern) for pattern in _RULES_OR_TOPIC]
 _NOW_RE = re.compile(_NOW)
@@ -262,6 +392,11 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     return re.sub(r"\s+", " ", text).strip()
+
+
+def read_as_meant(text: str) -> str:
+    """What the rules read: the message normalised, its typos and shorthand spelled out."""
+    return correct_typos(normalise(text))
 
 
 def clauses(text: str) -> List[str]:
@@ -285,22 +420,31 @@ def clause_is_emergency(clause: str) -> bool:
 
 def describes_emergency(text: str) -> bool:
     """True when the message describes a release, fire, fumes or exposure happening now."""
-    normalised = normalise(text)
-    if not normalised or normalised.startswith("/"):
+    if normalise(text).startswith("/"):
+        return False
+    normalised = read_as_meant(text)
+    if not normalised:
         return False
     parts = clauses(normalised)
     # Clause by clause; then the whole message, for a description split by a comma ("the ammonia
     # line, it's leaking") -- the whole message's past or rules words still count against it.
-    return any(clause_is_emergency(clause) for clause in parts) or (len(parts) > 1 and clause_is_emergency(normalised))
+    urgent = any(clause_is_emergency(clause) for clause in parts) or (
+        len(parts) > 1 and clause_is_emergency(normalised)
+    )
+    if urgent and _matches(_OVER_RE, normalised) and not _STILL_HAPPENING.search(normalised):
+        return bool(re.search(rf"\b{_HURT}\b", normalised))
+    return urgent
 
 
 def explicitly_not_now(text: str) -> bool:
     """True when the message places what it describes in the past, a hypothetical, or a question
     about rules or a CERS topic ("we had a leak in march", "leak detection"), and nothing in it is
     an emergency: then a classifier's guess of "emergency" is wrong."""
-    normalised = normalise(text)
+    normalised = read_as_meant(text)
     if not normalised or describes_emergency(normalised):
         return False
+    if _matches(_OVER_RE, normalised) and not _STILL_HAPPENING.search(normalised):
+        return True  # "we hosed it off already, is that reportable"
     # A rules word counts only without any sign of "now" (an emergency may mention its plan).
     rules = not _NOW_RE.search(normalised)
     return any(
@@ -327,5 +471,5 @@ def mentions_hazard(text: str) -> bool:
     """True when the message names something leaking, burning, smelling or hurting someone (a
     substance's name alone is not enough: "ammonia?"): without that, a guess of "emergency"
     rests on nothing the person said."""
-    normalised = normalise(text)
+    normalised = read_as_meant(text)
     return bool(_HAZARD_WORDS_RE.search(normalised) or _NAMED_AND_MOVING_RE.search(normalised))

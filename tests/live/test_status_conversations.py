@@ -207,7 +207,7 @@ def test_an_faq_midway_is_answered_and_the_check_picks_up(public):
             "10234716 96020",
             [
                 "Chester Medical Clinic (10234716): 1 thing is due",
-                "- Correct and resubmit your Emergency Response and Training Plans by December 5, 2026 "
+                "- Resubmit your Not Accepted Emergency Response and Training Plans by December 5, 2026 "
                 "(12 days left).",
                 "Then you're next due March 1, 2028.",
             ],
@@ -217,7 +217,7 @@ def test_an_faq_midway_is_answered_and_the_check_picks_up(public):
             "10234705 95947",
             [
                 "Greenville Dental Clinic (10234705): 1 thing is overdue",
-                "- Correct and resubmit your Hazardous Materials Inventory — it was due September 9, 2026.",
+                "- Resubmit your Not Accepted Hazardous Materials Inventory — it was due September 9, 2026.",
             ],
         ),
         # current, with a draft saved after the last submission

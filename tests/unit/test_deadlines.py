@@ -107,7 +107,10 @@ def test_worked_example_not_accepted_reviewed_2027_01_25_needs_a_correction_by_f
     status = evaluate(HMBP_ONLY, subs, [], today)
     (fix,) = status.corrections
     assert (fix.element, fix.due, fix.state, fix.days_left) == (INVENTORY, d(2027, 2, 24), State.DUE, 9)
-    assert "resubmit your Hazardous Materials Inventory by February 24, 2027 (9 days left)" in status_reply(status)
+    assert (
+        "Resubmit your Not Accepted Hazardous Materials Inventory by February 24, 2027 (9 days left)"
+        in status_reply(status)
+    )
 
 
 # ---------------------------------------------------------------- N, P and the annual rule
@@ -411,7 +414,7 @@ def test_not_accepted_correction_due_day_and_day_after():
     assert evaluate(HMBP_ONLY, subs, [], d(2027, 2, 24)).corrections[0].state == State.DUE
     late = evaluate(HMBP_ONLY, subs, [], d(2027, 2, 25))
     assert late.corrections[0].state == State.OVERDUE and late.overall == State.OVERDUE
-    assert "Correct and resubmit your Hazardous Materials Inventory — it was due February 24, 2027." in status_reply(
+    assert "Resubmit your Not Accepted Hazardous Materials Inventory — it was due February 24, 2027." in status_reply(
         late
     )
 

@@ -105,7 +105,7 @@ def test_asked_step_by_step(public):
     assert "ZIP code" in reply and "for example 12345" in reply
     assert public.slots["status_cers_id"] == "10234694"
     reply = public.turn("95971-1234")
-    assert "- Correct and resubmit your CalARP by February 24, 2027 (9 days left)." in reply
+    assert "- Resubmit your Not Accepted CalARP by February 24, 2027 (9 days left)." in reply
     assert public.slots["status_open"] is False
 
 
@@ -243,7 +243,7 @@ def test_yes_after_the_status_starts_the_update_walkthrough(public):
         (
             "10234705 95947",
             [
-                "- Correct and resubmit your Hazardous Materials Inventory — it was due September 9, 2026.",
+                "- Resubmit your Not Accepted Hazardous Materials Inventory — it was due September 9, 2026.",
                 "Then you're next due March 1, 2028.",
             ],
         ),

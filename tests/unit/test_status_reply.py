@@ -93,7 +93,7 @@ def test_changes_and_corrections_read_as_what_to_submit_soonest_first():
     lines = text.splitlines()
     assert lines[0].endswith(": 2 things are due")
     assert lines[1] == "- Submit your Facility Information by February 19, 2027 (4 days left) for the ownership change."
-    assert lines[2] == "- Correct and resubmit your Hazardous Materials Inventory by February 24, 2027 (9 days left)."
+    assert lines[2] == "- Resubmit your Not Accepted Hazardous Materials Inventory by February 24, 2027 (9 days left)."
 
 
 def test_a_change_any_element_meets_is_asked_for_as_any_update():
@@ -136,7 +136,7 @@ def test_a_pending_correction_is_never_next_to_a_bare_current():
     text = reply(subs)
     assert "up to date" not in text and "current" not in text
     assert "Then you're next due March 1, 2028." in text
-    assert text.index("Correct and resubmit") < text.index("Then you're next due")
+    assert text.index("Resubmit your Not Accepted") < text.index("Then you're next due")
 
 
 def test_a_draft_is_mentioned_but_is_not_a_thing_overdue():
