@@ -35,6 +35,7 @@ from actions.state import (
     status_waiting,
     text_of,
 )
+from actions.triage import caution_if_hazard
 from actions.walkthrough import run_command
 from cers.dates import format_clock
 from cers.facilities.store import Match
@@ -128,6 +129,7 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     tried = looks_like_a_try(text, numbers)
     if intent_of(tracker) == "nlu_fallback" and not (numbers.found or tried or asked_last_turn(tracker)):
         # Not understood, and not an answer to our question: they have moved on.
+        caution_if_hazard(dispatcher, tracker)
         dispatcher.utter_message(response="utter_default")
         return events + status_closed()
 

@@ -7,12 +7,19 @@ from typing import Any, Dict, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from cers.emergency import mentions_hazard
 from cers.language import answer_in_spanish
 from cers.templates import render
 from cers.topics import best_guesses, topic_titles
 
 NLU_FALLBACK = "nlu_fallback"
 NONE_OF_THESE_PAYLOAD = "/none_of_these"
+
+
+def caution_if_hazard(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Before a "not sure" reply: "call 911 if it is happening now" when the message names a hazard."""
+    if mentions_hazard(tracker.latest_message.get("text") or ""):
+        dispatcher.utter_message(response="utter_hazard_caution")
 
 
 class ActionReportEmergency(Action):
@@ -33,12 +40,16 @@ class ActionReportEmergency(Action):
 
 
 class ActionDidYouMean(Action):
-    """Not sure what was asked: offer the two or three likeliest topics, and "Something else"."""
+    """Not sure what was asked: offer the two or three likeliest topics, and "Something else".
+
+    A message that names a hazard or a release ("fule all over by pump 3?") is never met with a
+    bare "not sure": "if it is happening now, call 911" comes first."""
 
     def name(self) -> Text:
         return "action_did_you_mean"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        caution_if_hazard(dispatcher, tracker)
         ranking = [
             (guess.get("name"), float(guess.get("confidence") or 0.0))
             for guess in tracker.latest_message.get("intent_ranking") or []

@@ -101,14 +101,48 @@ def find_numbers(text: str) -> Numbers:
     return Numbers(cers_id, zip_code, tuple(unclaimed))
 
 
+# A US phone number in a sentence ("reach me on 530-555-0142", "(530) 555 0142"): never an ID.
+_PHONE = re.compile(r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s*|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b|\b\d{3}-\d{4}\b")
+# Words that offer a number as the facility's ID or ZIP ("my id is ...", "zip 9597").
+_OFFERS_A_NUMBER = re.compile(r"\b(?:cers|id|ids|zip|zipcode|zip code|postal|number|facility|#)", re.IGNORECASE)
+# A message of at most this many words besides its numbers is an answer, not a sentence.
+_SHORT_ANSWER_WORDS = 3
+
+
+def _without_phones(text: str) -> str:
+    return _PHONE.sub(" ", text)
+
+
+def _digits_only(text: str) -> bool:
+    return not re.search(r"[A-Za-z]{3,}", text or "")
+
+
 def looks_like_a_try(text: str, numbers: Numbers) -> bool:
     """Whether the message holds a number that was meant as a CERS ID or ZIP but is not one.
 
-    Short numbers inside a sentence ("we have 2 sites") are not tries; a message of digits alone is."""
+    Short numbers inside a sentence ("we have 2 sites") are not tries, nor a phone number in one
+    ("something about users, 530-555-0142"); a message of digits alone is, and so is a longer
+    number the message offers as an ID or ZIP ("my id is 1023456") or gives as a short answer."""
     if not numbers.unclaimed:
         return False
-    digits_only = not re.search(r"[A-Za-z]{3,}", text or "")
-    return digits_only or any(len(group) >= 4 for group in numbers.unclaimed)
+    if _digits_only(text):
+        return True
+    sentence = _without_phones(text or "")
+    long_numbers = [group for group in re.findall(r"\d+", sentence) if len(group) >= 4 and group in numbers.unclaimed]
+    if not long_numbers:
+        return False
+    words = re.findall(r"[A-Za-z]+", sentence)
+    return bool(_OFFERS_A_NUMBER.search(sentence)) or len(words) <= _SHORT_ANSWER_WORDS
+
+
+def offers_facility_ids(text: str) -> bool:
+    """Whether a message is (or plainly offers) a CERS ID or ZIP code, well formed or not: a
+    question that only happens to hold a number is not ("something about users, 530-555-0142")."""
+    numbers = find_numbers(text)
+    if _digits_only(text):
+        return bool(numbers.found or numbers.unclaimed)
+    sentence_numbers = find_numbers(_without_phones(text or ""))
+    return sentence_numbers.found or looks_like_a_try(text, numbers)
 
 
 def mentions_zip(text: str) -> bool:

@@ -2,8 +2,10 @@
 
 It runs last in the pipeline, after the FallbackClassifier, so an emergency is caught even when
 the classifier was unsure or sure of something else. The classifier's own guesses stay in
-intent_ranking (after the override) for the record. The rules live in cers/emergency.py and
-cers/language.py; this module only applies them.
+intent_ranking (after the override) for the record. A guess the words contradict is replaced by
+the next one: an emergency in the past, or "here is my CERS ID" for a message whose only number is
+a phone number. The rules live in cers/emergency.py, cers/language.py and cers/text.py; this
+module only applies them.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from cers.emergency import explicitly_not_now, mentions_hazard
 from cers.language import EMERGENCY_INTENT, triage_intent
+from cers.text import offers_facility_ids
 
 FALLBACK_INTENT = "nlu_fallback"
+IDS_INTENT = "provide_facility_ids"
 # When the classifier's "emergency" is overruled (a past leak, a question about leak detection),
 # its next guess is answered only if it is at least this likely; otherwise "Did you mean".
 MIN_NEXT_GUESS = 0.25
@@ -48,7 +52,10 @@ class TriageOverride(GraphComponent):
             if intent:
                 override(message, intent)
             elif guessed(message) == EMERGENCY_INTENT and (explicitly_not_now(text) or not mentions_hazard(text)):
-                demote_emergency(message)
+                demote(message, EMERGENCY_INTENT)
+            elif guessed(message) == IDS_INTENT and not offers_facility_ids(text):
+                # Digits that are no ID or ZIP offered ("something about users, 530-555-0142").
+                demote(message, IDS_INTENT)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -66,13 +73,14 @@ def guessed(message: Message) -> Optional[Text]:
     return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
 
 
-def demote_emergency(message: Message) -> None:
-    """The classifier said emergency, but the words say past, hypothetical or rules, or name no
-    hazard at all ("the fixer and developer are gone"): its next guess."""
+def demote(message: Message, intent: Text) -> None:
+    """The classifier's guess is contradicted by the words (an emergency in the past, in a
+    hypothetical or a rules question, or naming no hazard at all; an "ID" that is a phone number):
+    its next guess if likely enough, else "not sure"."""
     ranking = [
         guess
         for guess in message.get(INTENT_RANKING_KEY) or []
-        if guess.get(INTENT_NAME_KEY) not in (EMERGENCY_INTENT, FALLBACK_INTENT)
+        if guess.get(INTENT_NAME_KEY) not in (intent, FALLBACK_INTENT)
     ]
     if ranking and ranking[0].get("confidence", 0.0) >= MIN_NEXT_GUESS:
         message.set(INTENT, dict(ranking[0]), add_to_output=True)

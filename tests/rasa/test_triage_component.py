@@ -47,3 +47,29 @@ def test_a_guess_of_emergency_that_names_no_hazard_is_overruled():
     message.set("intent_ranking", ranking)
     TriageOverride().process([message])
     assert message.get("intent")["name"] == "nlu_fallback"
+
+
+def test_a_guess_of_an_id_for_a_question_holding_a_phone_number_is_overruled():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from channels.triage import TriageOverride
+
+    def parsed(text, ranking):
+        message = Message(data={"text": text})
+        message.set("intent", dict(ranking[0]))
+        message.set("intent_ranking", ranking)
+        TriageOverride().process([message])
+        return message.get("intent")["name"]
+
+    ranking = [
+        {"name": "provide_facility_ids", "confidence": 0.56},
+        {"name": "how_to_log_in", "confidence": 0.19},
+        {"name": "how_to_edit_user", "confidence": 0.13},
+    ]
+    # Not an ID: the question's own next guess is too unlikely, so "did you mean".
+    assert parsed("something about users i guess, 530-555-0142", ranking) == "nlu_fallback"
+    likely = [{"name": "provide_facility_ids", "confidence": 0.5}, {"name": "how_to_add_user", "confidence": 0.4}]
+    assert parsed("add a user for me, call 530-555-0142", likely) == "how_to_add_user"
+    # An ID (or a mistyped one) stays an ID.
+    assert parsed("10234567 95971", ranking) == "provide_facility_ids"
+    assert parsed("my id is 1023456", ranking) == "provide_facility_ids"

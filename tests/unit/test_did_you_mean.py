@@ -9,9 +9,9 @@ from cers.topics import best_guesses, topic_titles
 from tests.unit.conversation import Conversation
 
 
-def unsure(ranking):
+def unsure(ranking, text="uhh the thing with the people"):
     conversation = Conversation(["status_open"])
-    conversation.user("uhh the thing with the people", "nlu_fallback")
+    conversation.user(text, "nlu_fallback")
     conversation.latest["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.6}] + [
         {"name": name, "confidence": confidence} for name, confidence in ranking
     ]
@@ -33,6 +33,28 @@ def test_conversation_intents_and_unlikely_topics_are_not_offered():
     conversation = unsure([("greet", 0.5), ("affirm", 0.3), ("site_map", 0.02)])
     [message] = conversation.run(ActionDidYouMean())
     assert message["response"] == "utter_default"  # the office's phone, no buttons
+
+
+@pytest.mark.parametrize(
+    "text, ranking",
+    [
+        # Named, but not said to be happening now: the rules (cers/emergency.py) don't call these emergencies.
+        ("a spill on the form?", [("how_to_add_user", 0.31), ("how_to_log_in", 0.22)]),
+        ("leaky drum paperwork??", [("greet", 0.5), ("affirm", 0.3)]),
+        ("burnt smell question for the plan", [("out_of_scope", 0.35), ("fees_and_invoices", 0.3)]),
+    ],
+)
+def test_a_message_naming_a_hazard_hears_call_911_before_any_not_sure_reply(text, ranking):
+    first, then = unsure(ranking, text).run(ActionDidYouMean())
+    assert first["response"] == "utter_hazard_caution"
+    assert then["response"] in ("utter_did_you_mean", "utter_default", "utter_out_of_scope")
+
+
+def test_a_message_naming_no_hazard_gets_no_911_line():
+    messages = unsure([("how_to_add_user", 0.31), ("how_to_log_in", 0.22)], "the form with the people thing").run(
+        ActionDidYouMean()
+    )
+    assert [m["response"] for m in messages] == ["utter_did_you_mean"]
 
 
 def test_a_likely_off_topic_question_gets_the_out_of_scope_answer():

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from cers.text import Numbers, find_numbers, looks_like_a_try, parse_choice, parse_days, staff_query, words
+from cers.text import (
+    Numbers,
+    find_numbers,
+    looks_like_a_try,
+    offers_facility_ids,
+    parse_choice,
+    parse_days,
+    staff_query,
+    words,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +65,10 @@ def test_ids_and_zips_in_the_forms_people_type(text, cers_id, zip_code):
         "9597",  # a ZIP code short of a digit
         "959711",  # six digits
         "1O234567",  # a letter O for a zero
-        "my phone is 530 283 6355",
+        "my id is 1023456",
+        "cers id 0234567",
+        "zip 9597",
+        "555-0142",  # a phone number alone, as the answer to "what's the CERS ID?"
     ],
 )
 def test_malformed_numbers_are_tries_that_found_nothing(text):
@@ -72,6 +84,11 @@ def test_malformed_numbers_are_tries_that_found_nothing(text):
         "we have 2 sites",  # a small number in a sentence is not an answer
         "what's my CERS status",
         "'; DROP TABLE facilities; --",
+        # a phone number in a question is not an ID (issue 22)
+        "something about users i guess, 530-555-0142",
+        "my phone is (530) 555-0142, how do I add a user",
+        "call me back at 530.555.0142 about the site map please",
+        "we have 2 sites and 1200 gallons of diesel",
         "<script>alert(1)</script>",
         "",
     ],
@@ -80,6 +97,24 @@ def test_messages_without_an_id_or_zip(text):
     numbers = find_numbers(text)
     assert numbers == Numbers(None, None, numbers.unclaimed)
     assert not looks_like_a_try(text, numbers)
+
+
+@pytest.mark.parametrize(
+    "text, offered",
+    [
+        ("10234567", True),
+        ("status for 10234567 zip 95971", True),
+        ("1O234567", True),
+        ("my id is 1023456", True),
+        ("95971", True),
+        ("something about users i guess, 530-555-0142", False),
+        ("reach me on (530) 555-0142 about the inventory", False),
+        ("how do i add a user", False),
+        ("we have 2 sites", False),
+    ],
+)
+def test_only_a_message_that_is_or_offers_an_id_or_zip_is_read_as_one(text, offered):
+    assert offers_facility_ids(text) is offered
 
 
 def test_a_lone_short_number_is_a_try():
