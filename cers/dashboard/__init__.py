@@ -8,7 +8,7 @@ Modules:
 - summary.py    summary tables rebuilt from the tracker store's events, and the figures read from them
 - exports.py    unsure messages as training-example lines (CSV, YAML)
 - retention.py  deletes conversations older than RETENTION_DAYS (`make purge`)
-- queue.py      where handoffs and callbacks will come from (not recorded yet)
+- queue.py      the handoffs to staff and callback requests the bot records, for the dashboard's lists
 
 The Sanic routes are in channels/dashboard.py; the pages and scripts in web/staff/.
 """

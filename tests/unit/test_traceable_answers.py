@@ -91,3 +91,41 @@ def test_the_composed_due_date_answer_is_traceable_too(day):
     text = annual_due_date_answer(dt.date.fromisoformat(day))
     computed = re.sub(r"\b[A-Z][a-z]+ \d{1,2}, \d{4}\b|\bin \d+ days?\b|\b\d+ days?\b(?= left)", " ", text)
     test_every_fact_in_an_answer_is_in_the_sources("annual_due_date_answer", computed)
+
+
+def part_d() -> str:
+    facts = (SHARED / "cers-facts.md").read_text(encoding="utf-8")
+    return facts[facts.index("## Part D") :]
+
+
+def response_text(name: str) -> str:
+    import yaml
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return " ".join(variant["text"] for variant in domain["responses"][name])
+
+
+# The answers Part D corrected (2026-12): what each must now say. Words in `quoted` are Part D's
+# own and must be in it too; the others are the answer's plain version of a Part D sentence.
+PART_D_ANSWERS = [
+    ("utter_submittal_elements", ["25 MB"], ["Word", "Excel", "not by e-mail"]),
+    ("utter_element_plans", ["25 MB"], ["Word"]),
+    ("utter_site_map", ["25 MB"], ["image", "PNG"]),
+    ("utter_website_technical_problem", ["duplicate records"], ["Back button"]),
+    ("utter_ust_program", ["30 days", "36 months"], ["holds product"]),
+]
+
+
+@pytest.mark.parametrize("name, quoted, plain", PART_D_ANSWERS)
+def test_the_answers_part_d_corrected_say_what_it_says(name, quoted, plain):
+    text = response_text(name)
+    for phrase in quoted + plain:
+        assert phrase in text, f"{name} should say {phrase!r}"
+    for phrase in quoted:
+        assert phrase in part_d(), f"{phrase!r} is not in Part D"
+
+
+def test_no_answer_says_uploads_must_be_pdf():
+    """Part D: CERS accepts PDF, Word, Excel and image files; "as PDF" was one county's rule."""
+    for name, text in all_texts():
+        assert not re.search(r"\bas (?:a )?PDF\.", text), name
