@@ -1,4 +1,4 @@
-"""FAQ answers that need a computation: the annual due date with the days left."""
+"""FAQ answers that need a computation: the annual due date with the days left, and the topics whose answer depends on the office's profile (cers/office_answers.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from cers.dates import days_left, format_date, format_month_day, next_annual_due, plural_days
+from cers.office_answers import office_answer
 from cers.settings import load_office, today
 from cers.templates import office_values, render
 
@@ -62,4 +63,21 @@ class ActionAnnualDueDate(Action):
             [{"title": say("status_button"), "payload": "/check_facility_status"}] if in_late_period(day) else None
         )
         dispatcher.utter_message(text=annual_due_date_answer(day), buttons=buttons)
+        return []
+
+
+class ActionOfficeTopic(Action):
+    """A topic answered as this office's profile says: its usual response, or who runs the
+    program instead, then the office's own page and local rules for it."""
+
+    def name(self) -> Text:
+        return "action_office_topic"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        answer = office_answer(intent, load_office())
+        if answer.response:
+            dispatcher.utter_message(response=answer.response)
+        for text in answer.texts:
+            dispatcher.utter_message(text=text)
         return []

@@ -8,7 +8,8 @@ import logging
 from rasa_sdk.endpoint import create_app
 
 from actions import services
-from cers.settings import env
+from cers.office_answers import check_local_rules
+from cers.settings import env, load_office, office_file
 
 
 def main(argv=None) -> None:
@@ -16,6 +17,10 @@ def main(argv=None) -> None:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--host", default=env("ACTION_SERVER_HOST", "127.0.0.1"))
     args = parser.parse_args(argv)
+    # A bad office.yml stops the server here, with the setting named, not at the first answer.
+    problems = check_local_rules(load_office())
+    if problems:
+        raise SystemExit(f"{office_file()}: " + "; ".join(problems))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app("actions", cors_origins=None)
 

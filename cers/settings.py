@@ -141,6 +141,34 @@ def parse_hours(raw, path: str) -> OfficeHours:
     return OfficeHours(zone, weekly, frozenset(closed))
 
 
+# The Unified Program elements an office may or may not run as the CUPA (office.yml's `programs`).
+PROGRAMS = ("underground_tanks", "aboveground_petroleum", "hazardous_waste", "calarp")
+# The pages an office may publish (office.yml's `links`).
+LINKS = ("fees", "forms")
+LOCAL_RULE_MAX_CHARS = 300
+OFFICE_KEYS = frozenset(
+    """name short_name phone city address email hours annual_due_month annual_due_day programs links
+    local_rules""".split()
+)
+
+
+@dataclass(frozen=True)
+class ProgramElsewhere:
+    """A program the office does not run: who does, and how to reach them."""
+
+    handled_by: str
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class LocalRule:
+    """A rule of the office's own, said after a topic's answer, with where it comes from."""
+
+    topic: str
+    text: str
+    source: str
+
+
 @dataclass(frozen=True)
 class Office:
     name: str
@@ -152,6 +180,83 @@ class Office:
     email: str
     annual_due_month: int
     annual_due_day: int
+    # Programs the office does not run, by PROGRAMS key (every other one it runs).
+    elsewhere: Dict[str, ProgramElsewhere] = field(default_factory=dict)
+    links: Dict[str, str] = field(default_factory=dict)
+    local_rules: Tuple[LocalRule, ...] = ()
+
+    def runs(self, program: str) -> bool:
+        return program not in self.elsewhere
+
+
+def parse_programs(raw, path: str) -> Dict[str, ProgramElsewhere]:
+    """office.yml's `programs`: each of PROGRAMS true (the office runs it, the default) or
+    {handled_by: ..., contact: ...} (another agency does)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{path}: programs: expected a mapping of {', '.join(PROGRAMS)}, not {raw!r}")
+    elsewhere = {}
+    for key, value in raw.items():
+        if key not in PROGRAMS:
+            raise SettingsError(f"{path}: programs.{key}: unknown program (known: {', '.join(PROGRAMS)})")
+        if value is True:
+            continue
+        if not isinstance(value, dict) or not str(value.get("handled_by") or "").strip():
+            raise SettingsError(
+                f"{path}: programs.{key}: true when the office runs it, or {{handled_by: ..., contact: ...}} "
+                f"naming who does, not {value!r}"
+            )
+        unknown = sorted(set(value) - {"handled_by", "contact"})
+        if unknown:
+            raise SettingsError(f"{path}: programs.{key}.{unknown[0]}: unknown key (known: handled_by, contact)")
+        elsewhere[key] = ProgramElsewhere(str(value["handled_by"]).strip(), str(value.get("contact") or "").strip())
+    return elsewhere
+
+
+def parse_links(raw, path: str) -> Dict[str, str]:
+    """office.yml's `links`: the office's own pages (fees, forms), each a web address or empty."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{path}: links: expected a mapping of {', '.join(LINKS)}, not {raw!r}")
+    links = {}
+    for key, value in raw.items():
+        if key not in LINKS:
+            raise SettingsError(f"{path}: links.{key}: unknown link (known: {', '.join(LINKS)})")
+        url = str(value or "").strip()
+        if url and not re.match(r"^https?://[^\s]+$", url):
+            raise SettingsError(f"{path}: links.{key}: {url!r} is not a web address (https://...)")
+        if url:
+            links[key] = url
+    return links
+
+
+def parse_local_rules(raw, path: str) -> Tuple[LocalRule, ...]:
+    """office.yml's `local_rules`: a list of {topic, text, source}; cers/office_answers.py says
+    which topics may have one."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise SettingsError(f"{path}: local_rules: expected a list of {{topic, text, source}}, not {raw!r}")
+    rules = []
+    for index, entry in enumerate(raw):
+        where = f"{path}: local_rules[{index}]"
+        if not isinstance(entry, dict):
+            raise SettingsError(f"{where}: expected {{topic, text, source}}, not {entry!r}")
+        unknown = sorted(set(entry) - {"topic", "text", "source"})
+        if unknown:
+            raise SettingsError(f"{where}.{unknown[0]}: unknown key (known: topic, text, source)")
+        values = {key: str(entry.get(key) or "").strip() for key in ("topic", "text", "source")}
+        for key, value in values.items():
+            if not value:
+                raise SettingsError(
+                    f"{where}.{key}: missing (every local rule says its topic, its text and its source)"
+                )
+        if len(values["text"]) > LOCAL_RULE_MAX_CHARS:
+            raise SettingsError(f"{where}.text: {len(values['text'])} characters; keep it under {LOCAL_RULE_MAX_CHARS}")
+        rules.append(LocalRule(**values))
+    return tuple(rules)
 
 
 def env(name: str, default: str = "") -> str:
@@ -169,6 +274,11 @@ def office_file() -> Path:
 def _load_office(path: str, mtime: float) -> Office:
     with open(path, encoding="utf-8") as handle:
         raw = yaml.safe_load(handle) or {}
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{path}: expected the office's settings as a mapping (see the comments in office.yml)")
+    unknown = sorted(set(raw) - OFFICE_KEYS)
+    if unknown:
+        raise SettingsError(f"{path}: {unknown[0]}: unknown setting (known: {', '.join(sorted(OFFICE_KEYS))})")
     missing = [key for key in ("name", "phone") if not raw.get(key)]
     if missing:
         raise SettingsError(f"{path}: missing {', '.join(missing)}")
@@ -188,6 +298,9 @@ def _load_office(path: str, mtime: float) -> Office:
         email=str(raw.get("email") or "").strip(),
         annual_due_month=month,
         annual_due_day=day,
+        elsewhere=parse_programs(raw.get("programs"), path),
+        links=parse_links(raw.get("links"), path),
+        local_rules=parse_local_rules(raw.get("local_rules"), path),
     )
 
 

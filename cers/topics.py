@@ -63,9 +63,19 @@ def topic_titles() -> Dict[str, str]:
     return {intent: topic.title for intent, topic in topics().items() if topic.title}
 
 
+# The action that answers a topic as the office's profile says, with the topic's own response.
+OFFICE_TOPIC_ACTION = "action_office_topic"
+
+
 def topic_answered_by(action: Optional[str]) -> Optional[Topic]:
-    """The topic whose answer is this response or action."""
-    return next((t for t in topics().values() if action and t.answer == action and not t.own_rules), None)
+    """The topic whose answer is this response or action (for an office topic, its response too)."""
+
+    def answers(topic: Topic) -> bool:
+        if topic.answer == OFFICE_TOPIC_ACTION:
+            return action == f"utter_{topic.intent}"
+        return topic.answer == action
+
+    return next((t for t in topics().values() if action and answers(t) and not t.own_rules), None)
 
 
 def topic_offering(guide_id: str) -> Optional[Topic]:

@@ -2,6 +2,7 @@
 
 python scripts/serve_demo.py --port 8080 --bot-url http://localhost:5005
 
+The page names the office in use (office.yml, or OFFICE_FILE): {{OFFICE_NAME}}, {{OFFICE_PHONE}}.
 The page is sent with a strict Content-Security-Policy (no 'unsafe-inline', no framing), as a
 county page might have: the one the widget needs (docs/channels.md), built by county_csp().
 """
@@ -9,9 +10,14 @@ county page might have: the one the widget needs (docs/channels.md), built by co
 from __future__ import annotations
 
 import argparse
+import html
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from cers.settings import load_office  # noqa: E402
 
 DEMO = Path(__file__).resolve().parent.parent / "web" / "demo"
 FILES = {
@@ -32,6 +38,15 @@ def county_csp(bot_url: str) -> str:
     )
 
 
+def page_text(name: str, bot_url: str) -> str:
+    """A demo file with the bot's URL and the office's name and phone filled in."""
+    office = load_office()
+    text = (DEMO / name).read_text(encoding="utf-8")
+    for placeholder, value in (("BOT_URL", bot_url), ("OFFICE_NAME", office.name), ("OFFICE_PHONE", office.phone)):
+        text = text.replace("{{" + placeholder + "}}", html.escape(value))
+    return text
+
+
 def make_handler(bot_url: str):
     policy = county_csp(bot_url)
 
@@ -42,7 +57,7 @@ def make_handler(bot_url: str):
                 self.send_error(404)
                 return
             name, content_type = found
-            body = (DEMO / name).read_text(encoding="utf-8").replace("{{BOT_URL}}", bot_url).encode()
+            body = page_text(name, bot_url).encode()
             self.send_response(200)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))

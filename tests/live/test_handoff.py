@@ -22,10 +22,11 @@ from tests.servers import ROOT, Chat, action_server, base_env, rasa_server, writ
 STAFF_CHANNEL = "C0HANDOFF"
 # Long enough for a server restart in the middle of a handoff on a busy machine, short enough to wait for.
 TIMEOUT_SECONDS = 45
-OFFICE = """name: Plumas County Environmental Health
+# An office of the tests' own (open weekdays 8 to 5), not the deploying office: handoffs depend on hours.
+OFFICE = """name: Example County Environmental Health
 short_name: the Environmental Health office
-phone: "(530) 283-6355"
-city: Quincy, California
+phone: "(555) 010-0100"
+city: Exampleville, California
 hours:
   time_zone: America/Los_Angeles
   weekly: {{monday: "08:00-17:00", tuesday: "08:00-17:00", wednesday: "08:00-17:00", thursday: "08:00-17:00", friday: "08:00-17:00"}}

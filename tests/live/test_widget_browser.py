@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from cers.settings import load_office
 from tests.servers import ROOT, Server, base_env
 
 SCREENSHOTS = ROOT / "tests" / "screenshots"
@@ -42,8 +43,14 @@ def demo_page(live):
 
 def test_widget_in_a_real_browser(live, browser_ready, demo_page):
     rasa = live["rasa"]
+    office = load_office()
     env = base_env(
-        BOT_URL=rasa.url, DEMO_URL=demo_page, RASA_PID=str(rasa.process.pid), SCREENSHOT_DIR=str(SCREENSHOTS)
+        BOT_URL=rasa.url,
+        DEMO_URL=demo_page,
+        RASA_PID=str(rasa.process.pid),
+        SCREENSHOT_DIR=str(SCREENSHOTS),
+        OFFICE_NAME=office.name,
+        OFFICE_PHONE=office.phone,
     )
     try:
         run = subprocess.run(

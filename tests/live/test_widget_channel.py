@@ -8,7 +8,10 @@ import re
 import requests
 import socketio
 
-PHONE = "(530) 283-6355"
+from cers.settings import load_office
+
+# The office in use (office.yml, or OFFICE_FILE): the suite passes for any office.
+PHONE = load_office().phone
 
 
 async def talk(url: str, session_id, messages, wait: float = 15.0, settle: float = 1.5):

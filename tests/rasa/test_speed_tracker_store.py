@@ -71,7 +71,7 @@ def session_start(timestamp: float) -> list:
     return [
         ActionExecuted("action_session_start", timestamp=timestamp + 0.5),
         SessionStarted(timestamp=timestamp),
-        SlotSet("office_name", "Plumas County Environmental Health", timestamp=timestamp + 0.1),
+        SlotSet("office_name", "Example County Environmental Health", timestamp=timestamp + 0.1),
         ActionExecuted("action_listen", timestamp=timestamp + 0.6),
     ]
 

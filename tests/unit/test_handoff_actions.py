@@ -33,10 +33,11 @@ SLOTS = (
     "status_open", "status_cers_id", "status_zip", "status_failures", "status_choices",
     "guide_id", "guide_step", "guide_open", "guide_paused", "contact_request", "requested_slot", *CALLBACK_SLOTS,
 )  # fmt: skip
-OFFICE = """name: Plumas County Environmental Health
+# An office of the tests' own (open weekdays 8 to 5), not the deploying office: handoffs depend on hours.
+OFFICE = """name: Example County Environmental Health
 short_name: the Environmental Health office
-phone: "(530) 283-6355"
-city: Quincy, California
+phone: "(555) 010-0100"
+city: Exampleville, California
 hours:
   time_zone: America/Los_Angeles
   weekly: {monday: "08:00-17:00", tuesday: "08:00-17:00", wednesday: "08:00-17:00", thursday: "08:00-17:00", friday: "08:00-17:00"}
@@ -113,8 +114,8 @@ def test_talk_to_a_person_during_hours_on_the_widget_offers_a_chat_with_staff():
     reply = chat.turn("can I talk to a real person", "ask_for_human", ActionContactOffice())
     assert reply == (
         "Someone at the office can chat with you here now. Want me to ask them? "
-        "I'll share this conversation with them. (You can also call Plumas County Environmental Health at "
-        "(530) 283-6355.)"
+        "I'll share this conversation with them. (You can also call Example County Environmental Health at "
+        "(555) 010-0100.)"
     )
     assert buttons(chat) == [("Yes, ask them", "/affirm"), ("No, thanks", "/deny")]
     assert chat.messages[-1][OFFERS_CONTACT] == "handoff"
@@ -312,7 +313,7 @@ def test_stop_stores_nothing_and_gives_the_phone(setting):
     chat.slots.update(callback_name="Sam", contact_request="callback", requested_slot="callback_contact")
     reply = chat.turn("stop", "stop", ActionStopCallback())
     assert reply == (
-        "OK, I won't pass anything on. You can also call Plumas County Environmental Health at (530) 283-6355. "
+        "OK, I won't pass anything on. You can also call Example County Environmental Health at (555) 010-0100. "
         "Anything else I can help with?"
     )
     assert chat.active_loop is None and chat.slots["callback_name"] is None and chat.slots["requested_slot"] is None

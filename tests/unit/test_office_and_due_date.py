@@ -27,6 +27,25 @@ def other_office(tmp_path, monkeypatch):
     return path
 
 
+@pytest.fixture
+def plain_office(tmp_path, monkeypatch):
+    """An office of the tests' own: the state's default due date (March 1), no hours, address or e-mail."""
+    path = tmp_path / "office.yml"
+    path.write_text(
+        "name: Example County Environmental Health\nphone: '(555) 010-0100'\ncity: Exampleville, California\n"
+    )
+    monkeypatch.setenv("OFFICE_FILE", str(path))
+    return path
+
+
+@pytest.fixture
+def april_office(tmp_path, monkeypatch):
+    path = tmp_path / "office.yml"
+    path.write_text("name: April County CUPA\nphone: '(555) 010-0144'\nannual_due_month: 4\nannual_due_day: 1\n")
+    monkeypatch.setenv("OFFICE_FILE", str(path))
+    return path
+
+
 def test_cers_today_overrides_the_date(monkeypatch):
     monkeypatch.setenv("CERS_TODAY", "2027-02-15")
     assert today() == dt.date(2027, 2, 15)
@@ -38,21 +57,27 @@ def test_bad_cers_today_is_a_clear_error(monkeypatch):
         today()
 
 
-def test_due_date_answer_counts_days_to_the_next_march_first():
+def test_due_date_answer_counts_days_to_the_next_march_first(plain_office):
     answer = annual_due_date_answer(dt.date(2026, 11, 23))
     assert "March 1, 2027: in 98 days" in answer
-    assert "25508(a)(1)" in answer and "(530) 283-6355" in answer
+    assert "25508(a)(1)" in answer and "(555) 010-0100" in answer
 
 
-def test_due_date_answer_on_march_first_says_today():
+def test_due_date_answer_on_march_first_says_today(plain_office):
     assert "March 1, 2027: today" in annual_due_date_answer(dt.date(2027, 3, 1))
 
 
-def test_day_after_the_due_date_points_to_next_year():
+def test_day_after_the_due_date_points_to_next_year(plain_office):
     assert "March 1, 2028: in 365 days" in annual_due_date_answer(dt.date(2027, 3, 2))
 
 
-def test_leap_year_february_is_counted():
+def test_an_office_with_its_own_due_date_counts_to_it(april_office):
+    answer = annual_due_date_answer(dt.date(2027, 3, 2))
+    assert "April 1, 2027: in 30 days" in answer and "March" not in answer
+    assert "April County CUPA" in answer or "(555) 010-0144" in answer
+
+
+def test_leap_year_february_is_counted(plain_office):
     assert "March 1, 2028: in 2 days" in annual_due_date_answer(dt.date(2028, 2, 28))
     assert "March 1, 2028: in 1 day." in annual_due_date_answer(dt.date(2028, 2, 29))
 
@@ -71,15 +96,15 @@ def test_office_details_come_from_the_office_file(other_office):
     assert "Sierra County CUPA" in annual_due_date_answer(dt.date(2026, 11, 23))
 
 
-def test_unknown_hours_address_and_email_are_said_to_be_not_listed_with_the_phone():
+def test_unknown_hours_address_and_email_are_said_to_be_not_listed_with_the_phone(plain_office):
     slots = office_slots(load_office())
     assert slots["office_contact"].splitlines() == [
-        "Plumas County Environmental Health",
-        "Phone: (530) 283-6355",
-        "Address: not listed (the office is in Quincy, California)",
+        "Example County Environmental Health",
+        "Phone: (555) 010-0100",
+        "Address: not listed (the office is in Exampleville, California)",
         "E-mail: not listed",
         "Hours: not listed",
-        "For anything not listed, call (530) 283-6355.",
+        "For anything not listed, call (555) 010-0100.",
     ]
 
 
@@ -144,20 +169,13 @@ def test_due_date_answer_says_submittal_or_certification():
     assert "submittal or certification" in annual_due_date_answer(dt.date(2026, 11, 23))
 
 
-@pytest.mark.parametrize(
-    "day, late",
-    [
-        (dt.date(2027, 3, 1), False),
-        (dt.date(2027, 3, 2), True),
-        (dt.date(2027, 4, 30), True),
-        (dt.date(2027, 5, 1), False),
-        (dt.date(2027, 2, 28), False),
-    ],
-)
-def test_for_60_days_after_the_due_date_the_answer_says_late_and_offers_the_status_check(day, late, monkeypatch):
+@pytest.mark.parametrize("days_after, late", [(0, False), (1, True), (60, True), (61, False), (-1, False)])
+def test_for_60_days_after_the_due_date_the_answer_says_late_and_offers_the_status_check(days_after, late, monkeypatch):
     from actions.faq import ActionAnnualDueDate
     from tests.unit.conversation import Conversation
 
+    office = load_office()  # the office in use: its own due date
+    day = dt.date(2027, office.annual_due_month, office.annual_due_day) + dt.timedelta(days=days_after)
     assert ("you are late" in annual_due_date_answer(day)) == late
     conversation = Conversation([])
     conversation.user("when is it due", "annual_due_date")

@@ -53,9 +53,13 @@ def office_words():
 
 
 def readable(text: str) -> str:
-    """The text as it is read: office values filled in, names and quoted buttons out, one sentence a line."""
-    for key, value in office_slots(load_office()).items():
-        text = text.replace("{" + key + "}", value)
+    """The text as it is read: office values filled in, names and quoted buttons out, one sentence a line.
+
+    The office's own name is a name like CERS's (any office's: the grade is of our words)."""
+    office = load_office()
+    text = text.replace("{office_name}", "the office")
+    for key, value in office_slots(office).items():
+        text = text.replace("{" + key + "}", value.replace(office.name, "the office"))
     text = re.sub(r"'[^']*'", "it", text)  # quoted button and link names
     text = re.sub(r"\([^)]*\)", "", text)  # acronym expansions, statute numbers, examples
     for name in NAMES:

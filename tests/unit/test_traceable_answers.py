@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cers.settings import office_file
 from tests.unit.answer_texts import ROOT, all_texts
 
 SHARED = ROOT.parent / "shared/domain" if (ROOT.parent / "shared/domain").exists() else Path("/work/shared/domain")
@@ -28,7 +29,7 @@ def step_numbers(text: str) -> str:
 
 def sources() -> str:
     texts = [path.read_text(encoding="utf-8") for path in sorted(SHARED.glob("*.md")) + sorted(SHARED.glob("*.txt"))]
-    texts.append((ROOT / "office.yml").read_text(encoding="utf-8"))
+    texts.append(office_file().read_text(encoding="utf-8"))  # the office in use (office.yml or OFFICE_FILE)
     return "\n".join(texts)
 
 

@@ -4,6 +4,7 @@
 //   BOT_URL         the Rasa server
 //   RASA_PID        the Rasa server's process id: the last test stops it (then pytest restarts it)
 //   SCREENSHOT_DIR  where to save the phone-width screenshot
+//   OFFICE_NAME, OFFICE_PHONE  the office in use (office.yml or OFFICE_FILE): any office passes
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -13,10 +14,12 @@ import { focused, launchBrowser, widget } from "./browser.mjs";
 const DEMO_URL = process.env.DEMO_URL;
 const BOT_URL = process.env.BOT_URL;
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || path.resolve("../tests/screenshots");
-const PHONE = "(530) 283-6355";
+const PHONE = process.env.OFFICE_PHONE;
+const OFFICE_NAME = process.env.OFFICE_NAME;
+const escaped = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const ANSWER_MS = 30000;
 
-assert.ok(DEMO_URL && BOT_URL, "set DEMO_URL and BOT_URL");
+assert.ok(DEMO_URL && BOT_URL && PHONE && OFFICE_NAME, "set DEMO_URL, BOT_URL, OFFICE_NAME and OFFICE_PHONE");
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -142,7 +145,7 @@ describe("the widget on a phone-width screen", () => {
     await email.waitFor({ timeout: ANSWER_MS });
     assert.equal(await email.getAttribute("href"), "mailto:cers@calepa.ca.gov");
     const phone = w.log.getByRole("link", { name: PHONE }).last();
-    assert.equal(await phone.getAttribute("href"), "tel:+15302836355");
+    assert.equal(await phone.getAttribute("href"), `tel:+1${PHONE.replace(/\D/g, "").slice(-10)}`);
     const hrefs = await page.locator("#cers-chat-widget .log a").evaluateAll((links) => links.map((a) => a.href));
     assert.ok(hrefs.every((href) => /^(https?:|mailto:|tel:)/.test(href)), hrefs.join(" "));
     assert.deepEqual(errors, []);
@@ -212,7 +215,7 @@ describe("when the bot cannot be reached", { skip: !process.env.RASA_PID && "RAS
 
     process.kill(Number(process.env.RASA_PID), "SIGTERM"); // stop the bot
     await w.alert.getByText("can't be reached").waitFor({ timeout: 30000 });
-    assert.match(await w.alert.textContent(), /call Plumas County Environmental Health at \(530\) 283-6355/);
+    assert.match(await w.alert.textContent(), new RegExp(`call ${escaped(OFFICE_NAME)} at ${escaped(PHONE)}`));
     assert.equal(await w.alert.getAttribute("role"), "alert");
 
     await w.input.fill("is anyone there?");
