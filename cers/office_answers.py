@@ -40,7 +40,9 @@ def office_answer(intent: str, office: Office) -> OfficeAnswer:
         values = {**office_values(office), "program": say(f"program_names.{program}"), "agency": elsewhere.handled_by}
         texts = [say("elsewhere", **values)]
         texts.append(
-            say("elsewhere_contact", contact=elsewhere.contact) if elsewhere.contact else say("elsewhere_ask", **values)
+            say("elsewhere_contact", **values, contact=elsewhere.contact)
+            if elsewhere.contact
+            else say("elsewhere_ask", **values)
         )
         return OfficeAnswer(None, texts)
     texts = []

@@ -45,4 +45,12 @@ $PY -m pytest tests/store tests/rasa/test_speed_tracker_store.py -q -p no:cachep
 step "pytest: the trained model (tests/model), then conversations with live servers (tests/live, tests/cluster's single-process tests)"
 $PY -m pytest tests/model tests/live tests/cluster -q -p no:cacheprovider "$@"
 
+# The suite passes for any office (issue 23): the fast tier's unit tests and the FAQ, status and
+# walkthrough conversations again, with a second, fictional office (another phone and hours, due
+# April 1, no UST program): the tests read the office in use.
+step "with another office (OFFICE_FILE=offices/example-county.yml): tests/unit, FAQ, status and walkthrough conversations"
+OFFICE_FILE=offices/example-county.yml $PY -m pytest tests/unit -q -p no:cacheprovider -n 2 "$@"
+OFFICE_FILE=offices/example-county.yml $PY -m pytest tests/live/test_faq_conversations.py \
+  tests/live/test_status_conversations.py tests/live/test_walkthrough_conversations.py -q -p no:cacheprovider "$@"
+
 step "all tests passed"

@@ -13,6 +13,26 @@ from tests.servers import ROOT, Chat, action_server, base_env, rasa_server, writ
 MODEL = ROOT / "models" / "cers.tar.gz"
 # A fixed "today" so answers with dates are checkable: 98 days before March 1, 2027.
 TODAY = "2026-11-23"
+
+
+def office_due(today: str = TODAY) -> dict:
+    """The office in use's due date as the bot writes it on `today`: every year ("March 1"), the
+    next one ("March 1, 2027") and with the days left ("March 1, 2027: in 98 days")."""
+    import datetime as dt
+
+    from cers.dates import days_left, format_date, format_month_day, next_annual_due, plural_days
+    from cers.settings import load_office
+
+    office = load_office()
+    day = dt.date.fromisoformat(today)
+    due = next_annual_due(day, office.annual_due_month, office.annual_due_day)
+    return {
+        "every_year": format_month_day(office.annual_due_month, office.annual_due_day),
+        "next": format_date(due),
+        "next_in": f"{format_date(due)}: in {plural_days(days_left(day, due))}",
+    }
+
+
 # The staff webhook's bearer token on the test servers (channels/staff.py).
 STAFF_TOKEN = "staff-token-for-tests"
 DEMO_FACILITIES = ROOT / "demo" / "facilities"

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from cers.settings import load_office
+from tests.conftest import office_due
 from tests.servers import Chat
 
 # The office in use (office.yml, or OFFICE_FILE): the suite passes for any office.
@@ -38,8 +39,8 @@ def test_misspelled_question_still_answered(chat):
 def test_due_date_gives_next_due_date_and_days_left(chat):
     # The servers run with CERS_TODAY=2026-11-23.
     reply = chat.say("when is the deadline for the business plan?")
-    assert "March 1" in reply and "25508(a)(1)" in reply
-    assert "March 1, 2027: in 98 days" in reply
+    assert office_due()["every_year"] in reply and "25508(a)(1)" in reply
+    assert office_due()["next_in"] in reply  # "March 1, 2027: in 98 days" for an office due March 1
 
 
 def test_create_account_steps_in_order_with_button_names(chat):
@@ -67,7 +68,7 @@ def test_update_business_information_five_steps(chat):
 
 def test_when_to_update_30_days(chat):
     reply = chat.say("we got a new owner, do I need to update cers?")
-    assert "within 30 days" in reply and "March 1" in reply
+    assert "within 30 days" in reply and office_due()["every_year"] in reply
 
 
 def test_office_phone_comes_from_office_settings(chat):
@@ -102,7 +103,7 @@ def test_out_of_scope_says_so_with_phone_and_topic_buttons(chat, question):
     buttons = [b for r in replies for b in r.get("buttons", [])]
     assert any(b["title"] == "Add a user" for b in buttons)
     # Never answers an FAQ it was not asked.
-    assert "People/Users" not in text and "March 1, 2027" not in text
+    assert "People/Users" not in text and office_due()["next"] not in text
 
 
 def test_greeting_bot_question_and_asking_for_a_person(chat):
@@ -129,3 +130,19 @@ def test_conversation_survives_a_server_restart(live):
     assert "'Add a Person'" in chat.say("how do I add a user?")
     # The earlier messages are still there, and the new one was added to them.
     assert user_messages() == 3
+
+
+def test_the_program_answers_follow_the_office_profile(chat):
+    """A program the office runs gets its usual answer; one it does not, who runs it instead."""
+    office = load_office()
+    reply = chat.say("do i need to do anything for my underground tank")
+    if office.runs("underground_tanks"):
+        assert "Underground storage tanks (UST) need a permit" in reply
+    else:
+        elsewhere = office.elsewhere["underground_tanks"]
+        assert f"does not run the underground storage tank (UST) program: {elsewhere.handled_by} does." in reply
+        assert "need a permit" not in reply
+    fees = chat.say("is there a late fee")
+    assert "Fees are set by each county" in fees
+    if office.links.get("fees"):
+        assert office.links["fees"] in fees

@@ -55,7 +55,7 @@ def test_a_program_the_office_does_not_run_is_answered_with_who_does(office_file
     assert answer.response is None  # the usual answer would say "a permit from the office"
     assert answer.texts == [
         "Here, Test County CUPA does not run the underground storage tank (UST) program: the City Fire Department does.",
-        "Next: contact them at (555) 010-0150.",
+        "Next: contact them at (555) 010-0150. For anything else, call Test County CUPA at (555) 010-0111.",
     ]
     # The programs it runs keep their usual answer.
     assert office_answer("apsa_program", load_office()).response == "utter_apsa_program"
