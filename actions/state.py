@@ -8,34 +8,50 @@ from typing import Any, Dict, Iterable, List, Optional, Text
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from cers.conversation.channels import is_staff_channel
+from cers.conversation.names import (  # noqa: F401 (the names the actions use, re-exported)
+    ASKS,
+    BLOCKED,
+    HANDOFF_ID,
+    LOCKED,
+    NOT_FOUND,
+    OFFERS_CONTACT,
+    OFFERS_GUIDE,
+    RESUMES_GUIDE,
+    SHOWN,
+    SHOWS_STEP,
+    SLOT_CALLBACK_CONTACT,
+    SLOT_CALLBACK_NAME,
+    SLOT_CALLBACK_QUESTION,
+    SLOT_CONTACT_REQUEST,
+    SLOT_GUIDE_ID,
+    SLOT_GUIDE_OPEN,
+    SLOT_GUIDE_PAUSED,
+    SLOT_GUIDE_STEP,
+    SLOT_STATUS_CERS_ID,
+    SLOT_STATUS_CHOICES,
+    SLOT_STATUS_FAILURES,
+    SLOT_STATUS_OPEN,
+    SLOT_STATUS_ZIP,
+    STAFF_NAME,
+    STATUS_FACILITY_ID,
+    STATUS_FACILITY_NAME,
+    STATUS_OUTCOME,
+    UNAVAILABLE,
+)
 from cers.guides.engine import State as GuideProgress
-from cers.roles import is_staff_channel
 from cers.topics import topic_answered_by
 
 # ---------------------------------------------------------------- slots (declared in domain.yml)
+# The names live in the conversation's vocabulary (cers/conversation/names.py); what they mean here:
+# - guide_*: the walkthrough in progress. guide_open shapes the dialogue (rules): while a guide is
+#   open, any other answer is followed by an offer to continue it.
+# - status_*: the facility status check in progress. status_open shapes the dialogue: while the bot
+#   waits for a CERS ID / ZIP (public) or which facility (staff), "stop" and unclear messages go to it.
+# - contact_request, callback_*: reaching the office's staff (actions/handoff.py, data/rules/contact.yml).
+#   contact_request is set to "handoff" or "callback" when the person accepts an offer; it starts the
+#   handoff or the callback request's form (callback_form: its three slots) and is cleared when done.
 
-# The walkthrough in progress. guide_open shapes the dialogue (rules): while a guide is open, any
-# other answer is followed by an offer to continue it.
-SLOT_GUIDE_ID = "guide_id"
-SLOT_GUIDE_STEP = "guide_step"
-SLOT_GUIDE_OPEN = "guide_open"
-SLOT_GUIDE_PAUSED = "guide_paused"
-
-# The facility status check in progress. status_open shapes the dialogue: while the bot waits for
-# a CERS ID / ZIP (public) or which facility (staff), "stop" and unclear messages go to the check.
-SLOT_STATUS_OPEN = "status_open"
-SLOT_STATUS_CERS_ID = "status_cers_id"  # a CERS ID given but not yet checked with a ZIP
-SLOT_STATUS_ZIP = "status_zip"
-SLOT_STATUS_FAILURES = "status_failures"  # failed tries in this conversation (public channels)
-SLOT_STATUS_CHOICES = "status_choices"  # staff: the CERS IDs of the numbered list last shown
-
-# Reaching the office's staff (actions/handoff.py, data/rules/contact.yml). contact_request shapes the
-# dialogue: set to "handoff" or "callback" when the person accepts an offer, it starts the handoff or
-# the callback request's form (callback_form: its three slots), and is cleared when that is done.
-SLOT_CONTACT_REQUEST = "contact_request"
-SLOT_CALLBACK_NAME = "callback_name"
-SLOT_CALLBACK_CONTACT = "callback_contact"
-SLOT_CALLBACK_QUESTION = "callback_question"
 CALLBACK_SLOTS = (SLOT_CALLBACK_NAME, SLOT_CALLBACK_CONTACT, SLOT_CALLBACK_QUESTION)
 
 # ---------------------------------------------------------------- offers, recorded on the message
@@ -44,24 +60,7 @@ CALLBACK_SLOTS = (SLOT_CALLBACK_NAME, SLOT_CALLBACK_CONTACT, SLOT_CALLBACK_QUEST
 # utter_message(..., **offer.metadata())), so the next turn reads it from the bot's last message
 # instead of guessing from which actions ran. A topic's answer (a domain response) offers the
 # guide its entry in cers/topics.yml names: Rasa records the response's name on the message.
-OFFERS_GUIDE = "offers_guide"  # "yes" starts this guide
-RESUMES_GUIDE = "resumes_guide"  # "yes" / "continue" picks up this paused guide
-SHOWS_STEP = "shows_step"  # a step of this guide is on screen: "yes" / "ok" means done, next
-ASKS = "asks"  # the bot asked a question of this kind ("status": the CERS ID, ZIP or which facility)
 STATUS_QUESTION = "status"
-# How a public status check ended, on the message that ended it (the office's dashboard counts them;
-# the metadata stays in the conversation's events, it is never sent to the person).
-STATUS_OUTCOME = "status_outcome"
-SHOWN, NOT_FOUND, LOCKED, BLOCKED, UNAVAILABLE = "shown", "not_found", "locked", "blocked", "unavailable"
-# The facility a shown status belongs to, on that message: the person verified it (CERS ID + ZIP), so a
-# handoff's summary for staff may name it.
-STATUS_FACILITY_ID = "status_facility_id"
-STATUS_FACILITY_NAME = "status_facility_name"
-OFFERS_CONTACT = "offers_contact"  # "yes" starts this: "handoff" (chat with staff now) or "callback"
-# On the messages of a handoff that channels/handoff.py stores in the conversation: the handoff's id,
-# and on a staff reply the staff member's name.
-HANDOFF_ID = "handoff_id"
-STAFF_NAME = "staff_name"
 
 
 @dataclass(frozen=True)

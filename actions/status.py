@@ -37,6 +37,7 @@ from actions.state import (
 )
 from actions.triage import caution_if_hazard
 from actions.walkthrough import run_command
+from cers.conversation.names import MAX_STATUS_FAILURES, STATUS_ACTION, UPDATE_GUIDE
 from cers.dates import format_clock
 from cers.facilities.store import Match
 from cers.settings import Office, load_office, today
@@ -54,11 +55,8 @@ from cers.text import (
 )
 from cers.verification import CERS_ID, Lock
 
-ACTION_STATUS = "action_facility_status"
-MAX_FAILURES = 3
 CHOICE_LIMIT = 5  # staff: the most facilities in a "which one?" list
 LIST_LIMIT = 10  # staff: facilities shown in the overdue / due-soon lists
-UPDATE_GUIDE = "update_business_info"
 ASKING = Offer(asks=STATUS_QUESTION)
 # Set by the REST and widget channels from the connection (never from what the client sends).
 CLIENT_KEY = "client"
@@ -70,7 +68,7 @@ def say(template: str, office: Office | None = None, **values: Any) -> str:
     values = {
         "example_id": EXAMPLE_ID,
         "example_zip": EXAMPLE_ZIP,
-        "tries": MAX_FAILURES,
+        "tries": MAX_STATUS_FAILURES,
         **(office_values(office) if office else {}),
         **values,
     }
@@ -121,7 +119,7 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         dispatcher.utter_message(text=text, **{STATUS_OUTCOME: outcome})
         return events + status_closed()
 
-    if check.failures >= MAX_FAILURES:
+    if check.failures >= MAX_STATUS_FAILURES:
         return end(say("blocked", office), BLOCKED)
 
     text = text_of(tracker)
@@ -139,7 +137,7 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     if tried and not (cers_id and zip_code):
         failures = check.failures + 1
         events += status_failed(failures)
-        if failures >= MAX_FAILURES:
+        if failures >= MAX_STATUS_FAILURES:
             return end(say("too_many", office), BLOCKED)
         wrong_zip = bool(cers_id) or mentions_zip(text)
         return ask("bad_zip" if wrong_zip else "bad_id", cers_id, zip_code)
@@ -166,7 +164,7 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
             outcome = LOCKED if locked else NOT_FOUND
             failures = check.failures + 1
             events += status_failed(failures)
-            if failures >= MAX_FAILURES:
+            if failures >= MAX_STATUS_FAILURES:
                 return end(f"{say('not_found')} {say('too_many', office)}", outcome)
             dispatcher.utter_message(
                 text=f"{say('not_found')} {say('send_again', office)}", **ASKING.metadata(), **{STATUS_OUTCOME: outcome}
@@ -292,7 +290,7 @@ class ActionFacilityStatus(Action):
     """ "Am I up to date?", a CERS ID or ZIP, a facility's name (staff), or a number from a list."""
 
     def name(self) -> Text:
-        return ACTION_STATUS
+        return STATUS_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         if is_staff(tracker):

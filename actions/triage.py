@@ -7,13 +7,13 @@ from typing import Any, Dict, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from cers.conversation.names import NONE_OF_THESE_INTENT, UNSURE_INTENT
 from cers.emergency import mentions_hazard
 from cers.language import answer_in_spanish
 from cers.templates import render
 from cers.topics import best_guesses, topic_titles
 
-NLU_FALLBACK = "nlu_fallback"
-NONE_OF_THESE_PAYLOAD = "/none_of_these"
+NONE_OF_THESE_PAYLOAD = f"/{NONE_OF_THESE_INTENT}"
 
 
 def caution_if_hazard(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -53,7 +53,7 @@ class ActionDidYouMean(Action):
         ranking = [
             (guess.get("name"), float(guess.get("confidence") or 0.0))
             for guess in tracker.latest_message.get("intent_ranking") or []
-            if guess.get("name") and guess.get("name") != NLU_FALLBACK
+            if guess.get("name") and guess.get("name") != UNSURE_INTENT
         ]
         if ranking and max(ranking, key=lambda pair: pair[1])[0] == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")

@@ -19,9 +19,8 @@ from typing import Dict, Iterator, List, Optional
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from cers.conversation.names import UNSURE_INTENT  # noqa: E402
 from cers.settings import tracker_store_url  # noqa: E402
-
-UNSURE_INTENT = "nlu_fallback"
 
 
 def unsure_messages(url: str, since: Optional[dt.datetime] = None, limit: int = 100) -> Iterator[Dict]:

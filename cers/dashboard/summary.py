@@ -57,34 +57,31 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from cers import roles
+from cers.conversation.channels import display_name, is_staff_channel
+from cers.conversation.names import (
+    ASK_FOR_PERSON_INTENT,
+    BLOCKED,
+    LOCKED,
+    MAX_STATUS_FAILURES,
+    NOT_FOUND,
+    SESSION_START_ACTION,
+    SHOWN,
+    SLOT_STATUS_FAILURES,
+    START_HANDOFF_ACTION,
+    STATUS_ACTION,
+    STATUS_OUTCOME,
+    UNANSWERED_INTENTS,
+    UNAVAILABLE,
+    UNSURE_INTENT,
+)
 from cers.settings import OfficeHours
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_VERSION = "2"  # bump when what is summarised changes: the tables are rebuilt
+SUMMARY_VERSION = "3"  # bump when what is summarised changes: the tables are rebuilt
 
-# What the bot writes (domain.yml, actions/triage.py, actions/status.py); tests/unit checks these
-# against the actions' own constants.
-UNSURE_INTENT = "nlu_fallback"
-NONE_OF_THESE_INTENT = "none_of_these"
-UNANSWERED_INTENTS = frozenset({UNSURE_INTENT, NONE_OF_THESE_INTENT})
-ASK_FOR_PERSON_INTENT = "ask_for_human"
-# The action that hands a conversation to staff (actions/handoff.py).
-HANDOFF_ACTIONS: frozenset = frozenset({"action_start_handoff"})
-STAFF_CHANNELS = roles.STAFF_CHANNELS
-SESSION_START_ACTION = "action_session_start"
-STATUS_ACTION = "action_facility_status"
-STATUS_FAILURES_SLOT = "status_failures"
-MAX_STATUS_FAILURES = 3
-OFFERS_GUIDE_KEY = "offers_guide"
-# How a check ended, on the bot message that ended it (actions/state.py STATUS_OUTCOME: shown,
-# not_found, locked, blocked, unavailable); older events lack it and are read from the texts.
-STATUS_OUTCOME_KEY = "status_outcome"
-STATUS_SHOWN_GUIDE = "update_business_info"
-NOT_FOUND_PREFIX = "I couldn't find a facility with that CERS ID and ZIP code."
-UNAVAILABLE_PREFIX = "Sorry, I can't look up facility records right now."
-BLOCKED_PREFIX = "I can't check a facility's status again in this conversation"
+# What the bot writes: the conversation's vocabulary (cers/conversation/).
+HANDOFF_ACTIONS: frozenset = frozenset({START_HANDOFF_ACTION})
 
 OUTCOMES = (  # key, label
     ("bot", "Finished by the bot"),
@@ -101,14 +98,6 @@ STATUS_OUTCOMES = (
     ("refused_locked", "Asked again after a lock-out"),
     ("unavailable", "Records unavailable (database down)"),
 )
-CHANNEL_NAMES = {
-    "socketio": "Website widget",
-    "twilio": "SMS",
-    "rest": "REST",
-    "slack": "Slack (staff)",
-    "staff": "Staff webhook",
-}
-
 BATCH_EVENTS = 5000  # new events read per refresh step
 SENDERS_PER_QUERY = 200
 # PostgreSQL hands out ids before commit: an event with a lower id can become visible after a
@@ -256,32 +245,22 @@ def status_outcome(failures: Optional[float], bots: Sequence[dict]) -> Optional[
     design (nobody can probe which IDs exist), so they are one outcome here too."""
     recorded = next(
         (
-            str((bot.get("metadata") or {}).get(STATUS_OUTCOME_KEY))
+            str((bot.get("metadata") or {}).get(STATUS_OUTCOME))
             for bot in bots
-            if (bot.get("metadata") or {}).get(STATUS_OUTCOME_KEY)
+            if (bot.get("metadata") or {}).get(STATUS_OUTCOME)
         ),
         None,
     )
     locked_out = failures is not None and failures >= MAX_STATUS_FAILURES
-    if recorded == "blocked":
+    if recorded == BLOCKED:
         return "locked_out" if failures is not None else "refused_locked"
-    if recorded in ("not_found", "locked"):
+    if recorded in (NOT_FOUND, LOCKED):
         return "locked_out" if locked_out else recorded
-    if recorded in ("shown", "unavailable"):
+    if recorded in (SHOWN, UNAVAILABLE):
         return recorded
-    texts = [str(bot.get("text") or "") for bot in bots]
-    if any((bot.get("metadata") or {}).get(OFFERS_GUIDE_KEY) == STATUS_SHOWN_GUIDE for bot in bots):
-        return "shown"
     if failures is not None:
-        if failures >= MAX_STATUS_FAILURES:
-            return "locked_out"
-        if any(text.startswith(NOT_FOUND_PREFIX) for text in texts):
-            return "not_found"
-        return "not_an_id"
-    if any(text.startswith(BLOCKED_PREFIX) for text in texts):
-        return "refused_locked"
-    if any(text.startswith(UNAVAILABLE_PREFIX) for text in texts):
-        return "unavailable"
+        # A failed try the action did not mark (a malformed ID or ZIP, asked again).
+        return "locked_out" if locked_out else "not_an_id"
     return None
 
 
@@ -299,7 +278,7 @@ def summarise(sender_id: str, rows: Iterable[Row]) -> List[Conversation]:
 
     def close_status() -> None:
         nonlocal status, failures, bots
-        if status is not None and current is not None and current.channel not in STAFF_CHANNELS:
+        if status is not None and current is not None and not is_staff_channel(current.channel):
             outcome = status_outcome(failures, bots)
             if outcome:
                 current.status_checks.append((status[0], status[1], outcome))
@@ -335,7 +314,7 @@ def summarise(sender_id: str, rows: Iterable[Row]) -> List[Conversation]:
                 status = (event_id, timestamp)
             if action in HANDOFF_ACTIONS:
                 current.handed_off = True
-        elif status is not None and type_name == "slot" and action == STATUS_FAILURES_SLOT:
+        elif status is not None and type_name == "slot" and action == SLOT_STATUS_FAILURES:
             try:
                 failures = float((json.loads(data or "{}") or {}).get("value") or 0)
             except (TypeError, ValueError):
@@ -420,7 +399,7 @@ class UnsureMessage:
 
 
 def channel_name(channel: str) -> str:
-    return CHANNEL_NAMES.get(channel, channel or "unknown")
+    return display_name(channel)
 
 
 class SummaryStore:
@@ -567,7 +546,7 @@ class SummaryStore:
             chunk = list(senders[start : start + SENDERS_PER_QUERY])
             needs_data = sa.or_(
                 events.c.type_name.in_(("user", "bot")),
-                sa.and_(events.c.type_name == "slot", events.c.action_name == STATUS_FAILURES_SLOT),
+                sa.and_(events.c.type_name == "slot", events.c.action_name == SLOT_STATUS_FAILURES),
             )
             query = (
                 sa.select(

@@ -33,7 +33,8 @@ from tests.unit.dashboard_events import Conversation, write
 SECRET = "dashboard-test-secret-0123456789abcdef"
 STAFF_CHANNEL = "C0DASHBOARD"  # the staff channel on the fake Slack
 PASSWORD = "a long staff password"
-PHONE_MESSAGE = "something about users i think, reach me on 530-555-0142"
+# Messages the bot is unsure about, with a phone number and an e-mail address to mask.
+PHONE_MESSAGE = "uh the users thing, my number is 530-555-0142"
 EMAIL_MESSAGE = "something about users i think, mail me at pat.doe@example.com"
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 
@@ -242,7 +243,7 @@ def test_sign_in_is_limited_after_repeated_failures(dashboard):
 def test_phone_numbers_and_emails_are_masked_in_the_list_and_the_exports(dashboard):
     staff = dashboard["staff"]
     page = staff.get("/staff/").text
-    assert "something about users i think, reach me on [phone]" in page
+    assert "uh the users thing, my number is [phone]" in page
     assert "something about users i think, mail me at [e-mail]" in page
     assert "530-555-0142" not in page and "pat.doe@example.com" not in page
     for kind in ("csv", "yaml"):
@@ -329,7 +330,7 @@ def test_the_dashboard_in_chromium(dashboard, browser_ready):
         STAFF_NAME="maria.lopez",
         STAFF_PASSWORD=PASSWORD,
         EXPECTED=json.dumps(expected),
-        UNSURE_TEXT="something about users i think, reach me on [phone]",
+        UNSURE_TEXT="uh the users thing, my number is [phone]",
         SCREENSHOT_DIR=str(SCREENSHOTS),
     )
     run = subprocess.run(
