@@ -3,7 +3,9 @@
 # REPLICAS Rasa replicas (ports 5010+N) each with its action server (5055+N), haproxy on 5005 in
 # front of them, and the demo page on 8080.
 #   scripts/cluster.sh start         starts whatever is not running; returns once all of it is healthy
-#   scripts/cluster.sh stop [NAME]   stops all of it (or one process: rasa-1, actions-2, redis, postgres, haproxy, demo)
+#   scripts/cluster.sh stop [NAME]   stops all of it (or one process: rasa-1, actions-2, redis, postgres, haproxy, demo;
+#                                    under `make cluster` it stays stopped, not started again behind your back,
+#                                    until `scripts/cluster.sh start`)
 #   scripts/cluster.sh run           start, say how to reach it, keep it running until Ctrl-C (a process that
 #                                    stops is started again), then stop (`make cluster`)
 #   scripts/cluster.sh status        what runs
@@ -85,6 +87,9 @@ marker() {
 }
 
 pid_of() { [[ -f $DIR/$1.pid ]] && cat "$DIR/$1.pid" 2>/dev/null || true; }
+# A process stopped on purpose (scripts/cluster.sh stop NAME): make cluster's supervisor leaves it
+# stopped; `scripts/cluster.sh start` starts it again.
+held() { [[ -f $DIR/$1.held ]]; }
 
 running() {
   local pid
@@ -137,7 +142,7 @@ pg_home() {
 }
 
 start_postgres() {
-  running postgres && return 0
+  { running postgres || held postgres; } && return 0
   need_port "$PG_PORT" postgres
   local bin home data
   bin=$(pg_bin)
@@ -184,7 +189,7 @@ migrate() {
 
 # ------------------------------------------------------------------ the others
 start_redis() {
-  running redis && return 0
+  { running redis || held redis; } && return 0
   need_port "$REDIS_PORT" redis
   launch redis "$(redis_server)" "$ROOT/cluster/redis.conf" --port "$REDIS_PORT" --dir "$DIR"
   wait_healthy redis 30 bash -c "[[ \$(redis-cli -p $REDIS_PORT ping) == PONG ]]"
@@ -192,14 +197,14 @@ start_redis() {
 
 start_actions() {  # replica number
   local name=actions-$1 port=$((ACTIONS_BASE + $1))
-  running "$name" && return 0
+  { running "$name" || held "$name"; } && return 0
   need_port "$port" "$name"
   launch "$name" "$ROOT/scripts/server.sh" actions --port "$port"
 }
 
 start_rasa() {  # replica number
   local name=rasa-$1 port=$((RASA_BASE + $1))
-  running "$name" && return 0
+  { running "$name" || held "$name"; } && return 0
   need_port "$port" "$name"
   ACTION_SERVER_URL="http://127.0.0.1:$((ACTIONS_BASE + $1))/webhook" \
     MODEL=$MODEL RASA_ENDPOINTS=endpoints.cluster.yml \
@@ -241,7 +246,7 @@ PYTHON
 start_haproxy() {
   haproxy_config
   "$(haproxy_bin)" -c -q -f "$DIR/haproxy.cfg" || die "haproxy refuses $DIR/haproxy.cfg"
-  if ! running haproxy; then
+  if ! running haproxy && ! held haproxy; then
     need_port "$BOT_PORT" haproxy
     launch haproxy "$(haproxy_bin)" -db -f "$DIR/haproxy.cfg"
   fi
@@ -255,7 +260,7 @@ start_haproxy() {
 }
 
 start_demo() {
-  running demo && return 0
+  { running demo || held demo; } && return 0
   if ! port_free "$DEMO_PORT"; then
     say "the demo page did not start: port $DEMO_PORT is taken (set DEMO_PORT)"
     return 0
@@ -288,11 +293,11 @@ start_all() {
   for n in $(seq 1 "$REPLICAS"); do start_actions "$n"; done
   for n in $(seq 1 "$REPLICAS"); do start_rasa "$n"; done
   for n in $(seq 1 "$REPLICAS"); do
-    wait_healthy "actions-$n" 120 http_ok "http://127.0.0.1:$((ACTIONS_BASE + n))/health"
+    held "actions-$n" || wait_healthy "actions-$n" 120 http_ok "http://127.0.0.1:$((ACTIONS_BASE + n))/health"
   done
   for n in $(seq 1 "$REPLICAS"); do
     # Loading the model takes a while, longer with the replicas loading at once.
-    wait_healthy "rasa-$n" 300 http_ok "http://127.0.0.1:$((RASA_BASE + n))/"
+    held "rasa-$n" || wait_healthy "rasa-$n" 300 http_ok "http://127.0.0.1:$((RASA_BASE + n))/"
   done
   start_haproxy
   start_demo
@@ -307,7 +312,26 @@ stop_one() {
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
-  rm -f "$DIR/$name.pid"
+  # Only the pid file of the process stopped here: one started meanwhile keeps its own.
+  [[ $(pid_of "$name") != "$pid" ]] || rm -f "$DIR/$name.pid"
+}
+
+# `scripts/cluster.sh stop NAME`: under the start lock (make cluster's supervisor cannot start it
+# again meanwhile), and held stopped while the supervisor runs.
+stop_on_purpose() {
+  local name=$1
+  names | grep -qx -- "$name" || die "no process named $name (one of: $(names | paste -sd' ' -))"
+  exec 9>"$DIR/start.lock"
+  flock 9
+  touch "$DIR/$name.held"
+  stop_one "$name"
+  local pid
+  pid=$(cat "$SUPERVISOR" 2>/dev/null || true)
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    say "$name stopped; make cluster leaves it stopped until \`scripts/cluster.sh start\`"
+  else
+    rm -f "$DIR/$name.held"
+  fi
 }
 
 stop_all() {
@@ -326,6 +350,12 @@ stop_all() {
     esac
   done
   wait
+  # Whatever of ours lost its pid file (their command lines name this folder): ended too.
+  local orphan
+  for orphan in $(pgrep -f -- "$DIR/haproxy.cfg|--dir $DIR" 2>/dev/null || true); do
+    [[ $orphan != "$$" ]] && kill -TERM "$orphan" 2>/dev/null || true
+  done
+  rm -f "$DIR"/*.held
 }
 
 status() {
@@ -435,7 +465,7 @@ run() {
     sleep 3 & wait $!
     local name
     for name in $(names); do
-      if [[ $name != demo ]] && ! running "$name"; then
+      if [[ $name != demo ]] && ! held "$name" && ! running "$name"; then
         say "$name stopped (see $DIR/$name.log); starting it again"
         (start_all) || say "could not start everything again; trying again in a few seconds"
         break
@@ -445,8 +475,8 @@ run() {
 }
 
 case ${1:-run} in
-  start) start_all; say "all running: http://localhost:$BOT_PORT ($REPLICAS replicas)" ;;
-  stop) if [[ -n ${2:-} ]]; then stop_one "$2"; else stop_all; fi ;;
+  start) rm -f "$DIR"/*.held; start_all; say "all running: http://localhost:$BOT_PORT ($REPLICAS replicas)" ;;
+  stop) if [[ -n ${2:-} ]]; then stop_on_purpose "$2"; else stop_all; fi ;;
   run) run ;;
   status) status ;;
   roll) roll; say "every replica replaced: $REPLICAS serving" ;;
