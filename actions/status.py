@@ -64,7 +64,7 @@ UNLOCK = re.compile(r"^\s*unlock\b", re.IGNORECASE)
 
 
 def say(template: str, office: Office | None = None, **values: Any) -> str:
-    """A sentence of the status check (cers/templates/status.yml, check.*)."""
+    """A sentence of the status check (cers/templates/en/status.yml, check.*)."""
     values = {
         "example_id": EXAMPLE_ID,
         "example_zip": EXAMPLE_ZIP,

@@ -1,4 +1,4 @@
-"""The facility status reply for a phone screen: a verdict first, then each thing to do as an action, from templates/status.yml."""
+"""The facility status reply for a phone screen: a verdict first, then each thing to do as an action, from cers/templates/en/status.yml."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Composed replies are data: named templates in cers/templates/*.yml, filled in here (a change of wording needs no Python)."""
+"""Composed replies are data: named templates in cers/templates/<language>/*.yml (one folder per language; English, en, for now), filled in here (a change of wording needs no Python)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import Any, Dict
 
 import yaml
 
-TEMPLATES_DIR = Path(__file__).with_name("templates")
+TEMPLATES_ROOT = Path(__file__).with_name("templates")
+# The language of every reply until the conversation's language is chosen (issue 20).
+DEFAULT_LANGUAGE = "en"
+TEMPLATES_DIR = TEMPLATES_ROOT / DEFAULT_LANGUAGE
 
 
 class TemplateError(KeyError):
@@ -17,9 +20,9 @@ class TemplateError(KeyError):
 
 
 @lru_cache(maxsize=None)
-def templates(group: str) -> Dict[str, str]:
-    """The templates of one file (cers/templates/<group>.yml), flattened: "item.annual_due" -> text."""
-    path = TEMPLATES_DIR / f"{group}.yml"
+def templates(group: str, language: str = DEFAULT_LANGUAGE) -> Dict[str, str]:
+    """The templates of one file (cers/templates/<language>/<group>.yml), flattened: "item.annual_due" -> text."""
+    path = TEMPLATES_ROOT / language / f"{group}.yml"
     with open(path, encoding="utf-8") as handle:
         raw = yaml.safe_load(handle) or {}
     flat: Dict[str, str] = {}
@@ -53,7 +56,7 @@ def render(group: str, template: str, /, **values: Any) -> str:
     try:
         text = templates(group)[template]
     except KeyError:
-        raise TemplateError(f"no template {template!r} in cers/templates/{group}.yml") from None
+        raise TemplateError(f"no template {template!r} in cers/templates/{DEFAULT_LANGUAGE}/{group}.yml") from None
     missing = placeholders(text) - set(values)
     if missing:
         raise TemplateError(f"template {group}:{template} needs {', '.join(sorted(missing))}")

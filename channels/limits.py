@@ -51,7 +51,7 @@ async def check(channel: str, sender: str, client: str = "") -> Verdict:
 
 
 def notice(name: str) -> str:
-    """A sentence of cers/templates/limits.yml: slow_down, sms_slow_down, slack_slow_down."""
+    """A sentence of cers/templates/en/limits.yml: slow_down, sms_slow_down, slack_slow_down."""
     return render("limits", name)
 
 

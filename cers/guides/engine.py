@@ -1,4 +1,4 @@
-"""The walkthrough state machine: one command over where the person is gives a reply and the new state (wording in cers/templates/walkthrough.yml)."""
+"""The walkthrough state machine: one command over where the person is gives a reply and the new state (wording in cers/templates/en/walkthrough.yml)."""
 
 from __future__ import annotations
 
