@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 
-def test_overruled_emergency_takes_the_next_guess_or_did_you_mean():
+def parsed(text, ranking):
+    """The intent the triage component leaves for a message the classifier ranked so."""
     from rasa.shared.nlu.training_data.message import Message
 
     from channels.triage import TriageOverride
 
-    def parsed(text, ranking):
-        message = Message(data={"text": text})
-        message.set("intent", dict(ranking[0]))
-        message.set("intent_ranking", ranking)
-        TriageOverride().process([message])
-        return message.get("intent")["name"]
+    message = Message(data={"text": text})
+    message.set("intent", dict(ranking[0]))
+    message.set("intent_ranking", ranking)
+    TriageOverride().process([message])
+    return message.get("intent")["name"]
 
+
+def test_overruled_emergency_takes_the_next_guess_or_did_you_mean():
     past = "we had a small leak in march, do I have to tell anyone"
     assert (
         parsed(
@@ -50,17 +52,6 @@ def test_a_guess_of_emergency_that_names_no_hazard_is_overruled():
 
 
 def test_a_guess_of_an_id_for_a_question_holding_a_phone_number_is_overruled():
-    from rasa.shared.nlu.training_data.message import Message
-
-    from channels.triage import TriageOverride
-
-    def parsed(text, ranking):
-        message = Message(data={"text": text})
-        message.set("intent", dict(ranking[0]))
-        message.set("intent_ranking", ranking)
-        TriageOverride().process([message])
-        return message.get("intent")["name"]
-
     ranking = [
         {"name": "provide_facility_ids", "confidence": 0.56},
         {"name": "how_to_log_in", "confidence": 0.19},
