@@ -320,7 +320,9 @@ stop_one() {
 # again meanwhile), and held stopped while the supervisor runs.
 stop_on_purpose() {
   local name=$1
-  names | grep -qx -- "$name" || die "no process named $name (one of: $(names | paste -sd' ' -))"
+  local known
+  known=" $(names | paste -sd' ' -) "
+  [[ $known == *" $name "* ]] || die "no process named $name (one of:$known)"
   exec 9>"$DIR/start.lock"
   flock 9
   touch "$DIR/$name.held"
@@ -350,9 +352,10 @@ stop_all() {
     esac
   done
   wait
-  # Whatever of ours lost its pid file (their command lines name this folder): ended too.
+  # Whatever of ours lost its pid file: haproxy names this folder's config on its command line,
+  # redis-server shows its port in its process title.
   local orphan
-  for orphan in $(pgrep -f -- "$DIR/haproxy.cfg|--dir $DIR" 2>/dev/null || true); do
+  for orphan in $(pgrep -f -- "$DIR/haproxy.cfg|redis-server .*:$REDIS_PORT\b" 2>/dev/null || true); do
     [[ $orphan != "$$" ]] && kill -TERM "$orphan" 2>/dev/null || true
   done
   rm -f "$DIR"/*.held

@@ -6,14 +6,38 @@ import os
 import signal
 import subprocess
 import time
+import uuid
+
+import requests
 
 from tests.cluster.cluster import SCRIPT
 from tests.servers import ROOT
 
 
 def redis_servers(cluster) -> list:
-    found = subprocess.run(["pgrep", "-f", f"--dir {cluster.dir}"], capture_output=True, text=True).stdout
+    """The cluster's redis-server processes (redis shows its port in its process title)."""
+    found = subprocess.run(
+        ["pgrep", "-f", f"redis-server .*:{cluster.redis_port}\\b"], capture_output=True, text=True
+    ).stdout
     return [int(pid) for pid in found.split()]
+
+
+def answers_again(cluster, seconds: float = 60) -> None:
+    """Each replica answers properly again (its first use of a Redis connection from before the
+    restart may fail: the person hears "having trouble", the pool reconnects)."""
+    for name in cluster.replicas:
+        deadline, good = time.monotonic() + seconds, 0
+        while good < 3:
+            reply = requests.post(
+                f"{cluster.replica_url(name)}/webhooks/rest/webhook",
+                json={"sender": f"after-{uuid.uuid4().hex[:8]}", "message": "how do I add a user?"},
+                timeout=30,
+            ).json()
+            answered = any("Add a Person" in (message.get("text") or "") for message in reply)
+            good = good + 1 if answered else 0
+            assert time.monotonic() < deadline, f"{name} still does not answer: {reply}"
+            if not answered:
+                time.sleep(1)
 
 
 def test_a_process_stopped_on_purpose_stays_stopped_under_the_supervisor(whole_cluster):
@@ -43,6 +67,7 @@ def test_a_process_stopped_on_purpose_stays_stopped_under_the_supervisor(whole_c
         assert len(redis_servers(cluster)) == 1 and (cluster.dir / "redis.pid").exists()
         time.sleep(4)
         assert len(redis_servers(cluster)) == 1  # and the supervisor did not start a second one
+        answers_again(cluster)
     finally:
         # The supervisor goes without its Ctrl-C handler (which would stop the whole cluster the
         # other tests share): SIGKILL, then its pid file.
