@@ -13,7 +13,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -310,17 +310,16 @@ _TOKEN = re.compile(r"[a-z]+")
 
 
 @lru_cache(maxsize=1)
-def _word_ranks() -> Dict[str, int]:
-    """English words and how frequent each is (0 the most frequent), from the committed list."""
+def _english_words() -> FrozenSet[str]:
+    """The committed list of English words (most frequent first in the file)."""
     lines = _COMMON_WORDS_FILE.read_text(encoding="utf-8").splitlines()
-    words = [line for line in lines if line and not line.startswith("#")]
-    return {word: rank for rank, word in enumerate(words)}
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
 def _words_by_letter() -> Dict[str, Tuple[str, ...]]:
     by_letter: Dict[str, List[str]] = {}
-    for word in _word_ranks():  # most frequent first
+    for word in _english_words():
         by_letter.setdefault(word[0], []).append(word)
     return {letter: tuple(words) for letter, words in by_letter.items()}
 
@@ -336,7 +335,7 @@ def _meant(word: str) -> Optional[str]:
     A typed word nearer to another English word than to any rule word ("bulding": building, not
     burning) stays as typed. Ties go to the rule word ("fule": fuel, not file or full): a false
     alarm costs a line of text, a missed emergency much more (the false-alarm sets measure it)."""
-    if len(word) < 4 or word in _TYPO_TARGETS or word in _word_ranks():
+    if len(word) < 4 or word in _TYPO_TARGETS or word in _english_words():
         return None
     allowed = _allowed_edits(word)
     match = process.extractOne(word, _TARGETS_BY_LETTER.get(word[0], ()), scorer=OSA.distance, score_cutoff=allowed)
@@ -354,11 +353,10 @@ def _meant(word: str) -> Optional[str]:
 
 def correct_typos(text: str) -> str:
     """A normalised message with the rule words' typos and texting shorthand spelled out."""
-    shorthand: Dict[str, str] = _SHORTHAND
 
     def fix(match: "re.Match[str]") -> str:
         word = match.group()
-        return shorthand.get(word) or _meant(word) or word
+        return _SHORTHAND.get(word) or _meant(word) or word
 
     return _TOKEN.sub(fix, text)
 
