@@ -1,4 +1,4 @@
-"""Guides are data: loads and checks cers/guides/texts/*.yml, naming the file and the problem when one cannot be used."""
+"""Guides are data: loads and checks cers/guides/texts/<language>/*.yml, naming the file and the problem when one cannot be used."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Dict, Optional, Tuple
 
 import yaml
 
-GUIDES_DIR = Path(__file__).resolve().parent / "texts"
+GUIDES_ROOT = Path(__file__).resolve().parent / "texts"
+# English guides; one folder per language beside it (cers/guides/texts/es/ for Spanish).
+GUIDES_DIR = GUIDES_ROOT / "en"
 
 # Placeholders a guide text may use; filled from office.yml so another office can deploy the same guides.
 PLACEHOLDERS = ("office_name", "office_short_name", "office_phone", "call_office")

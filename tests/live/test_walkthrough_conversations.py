@@ -1,7 +1,7 @@
 """Walkthroughs through the live servers: every guide step by step, each command, interruptions.
 
 Plain words (as SMS users type them) and button payloads ("/next_step") both; the expected step
-texts come from the guide files (cers/guides/texts/*.yml), so a guide edit needs no test edit.
+texts come from the guide files (cers/guides/texts/en/*.yml), so a guide edit needs no test edit.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ def responses() -> Iterator[Tuple[str, str]]:
 
 
 def guides() -> Iterator[dict]:
-    for path in sorted((ROOT / "cers/guides/texts").glob("*.yml")):
+    for path in sorted((ROOT / "cers/guides/texts/en").glob("*.yml")):
         yield yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
