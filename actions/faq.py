@@ -8,7 +8,9 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.state import reply_language
 from cers.dates import days_left, format_date, format_month_day, next_annual_due, plural_days
+from cers.language import ENGLISH
 from cers.office_answers import office_answer
 from cers.settings import load_office, today
 from cers.templates import office_values, render
@@ -18,8 +20,8 @@ from cers.templates import office_values, render
 LATE_NOTICE_DAYS = 60
 
 
-def say(template: str, **values) -> str:
-    return render("answers", f"annual_due_date.{template}", **values)
+def say(template: str, language: str = ENGLISH, **values) -> str:
+    return render("answers", f"annual_due_date.{template}", language=language, **values)
 
 
 def days_past_due(day, office) -> int:
@@ -32,22 +34,22 @@ def in_late_period(day) -> bool:
     return 1 <= days_past_due(day, load_office()) <= LATE_NOTICE_DAYS
 
 
-def annual_due_date_answer(day) -> str:
+def annual_due_date_answer(day, language: str = ENGLISH) -> str:
     office = load_office()
     due = next_annual_due(day, office.annual_due_month, office.annual_due_day)
     left = days_left(day, due)
-    paragraphs = [say("rule", every_year=format_month_day(office.annual_due_month, office.annual_due_day))]
+    every_year = format_month_day(office.annual_due_month, office.annual_due_day, language)
+    paragraphs = [say("rule", language, every_year=every_year)]
     if in_late_period(day):
-        paragraphs.append(
-            say("late", passed=format_date(dt.date(day.year, office.annual_due_month, office.annual_due_day)))
-        )
+        passed = format_date(dt.date(day.year, office.annual_due_month, office.annual_due_day), language)
+        paragraphs.append(say("late", language, passed=passed))
     paragraphs.append(
-        say("next_today", due=format_date(due))
+        say("next_today", language, due=format_date(due, language))
         if left == 0
-        else say("next_in", due=format_date(due), days=plural_days(left))
+        else say("next_in", language, due=format_date(due, language), days=plural_days(left, language))
     )
-    paragraphs.append(say("changes"))
-    paragraphs.append(say("next_step", call_office=office_values(office)["call_office"]))
+    paragraphs.append(say("changes", language))
+    paragraphs.append(say("next_step", language, call_office=office_values(office, language)["call_office"]))
     return "\n\n".join(paragraphs)
 
 
@@ -59,10 +61,13 @@ class ActionAnnualDueDate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         day = today()
+        language = reply_language(tracker)
         buttons = (
-            [{"title": say("status_button"), "payload": "/check_facility_status"}] if in_late_period(day) else None
+            [{"title": say("status_button", language), "payload": "/check_facility_status"}]
+            if in_late_period(day)
+            else None
         )
-        dispatcher.utter_message(text=annual_due_date_answer(day), buttons=buttons)
+        dispatcher.utter_message(text=annual_due_date_answer(day, language), buttons=buttons)
         return []
 
 
@@ -75,7 +80,7 @@ class ActionOfficeTopic(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        answer = office_answer(intent, load_office())
+        answer = office_answer(intent, load_office(), reply_language(tracker))
         if answer.response:
             dispatcher.utter_message(response=answer.response)
         for text in answer.texts:

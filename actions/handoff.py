@@ -29,6 +29,7 @@ from actions.state import (
     latest_question,
     pause_guide_events,
     recent_turns,
+    reply_language,
     times_said,
     times_stuck_in_guide,
     verified_facility,
@@ -85,16 +86,18 @@ def offer(
     still goes on to the next step."""
     kind = kind or kind_for(tracker)
     office = load_office()
-    call = office_values(office)["call_office"]
+    language = reply_language(tracker)
+    call = office_values(office, language)["call_office"]
     if kind == HANDOFF:
-        text = say("offer.handoff", call_office=call)
+        text = say("offer.handoff", language, call_office=call)
     else:
-        text = say("offer.callback", when_open=when_open(office.hours, now()), call_office=call)
+        opens = when_open(office.hours, now(), language)
+        text = say("offer.callback", language, when_open=opens, call_office=call)
     guide_open = guide_progress(tracker).open
     buttons = [
-        {"title": say(f"offer.yes_{kind}"), "payload": "/affirm"},
+        {"title": say(f"offer.yes_{kind}", language), "payload": "/affirm"},
         {
-            "title": say("offer.decline_walkthrough" if guide_open else "offer.decline"),
+            "title": say("offer.decline_walkthrough" if guide_open else "offer.decline", language),
             "payload": "/continue_walkthrough" if guide_open else "/deny",
         },
     ]
@@ -135,7 +138,7 @@ class ActionNoneOfThese(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         if not is_staff(tracker) and times_said(tracker, "none_of_these") >= 2:
-            return offer(dispatcher, tracker, lead=say("offer.after_none_of_these"))
+            return offer(dispatcher, tracker, lead=say("offer.after_none_of_these", reply_language(tracker)))
         dispatcher.utter_message(response="utter_none_of_these")
         return []
 
@@ -144,7 +147,7 @@ def offer_after_stuck(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
     """After the walkthrough's "I'm stuck" answer: the second time in this walkthrough, the offer to reach staff."""
     if is_staff(tracker) or times_stuck_in_guide(tracker) < 2:
         return []
-    return offer(dispatcher, tracker, lead=say("offer.after_stuck"), pause=False)
+    return offer(dispatcher, tracker, lead=say("offer.after_stuck", reply_language(tracker)), pause=False)
 
 
 class ActionStartHandoff(Action):
@@ -158,9 +161,10 @@ class ActionStartHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         office = load_office()
+        language = reply_language(tracker)
         if kind_for(tracker) != HANDOFF:
             reason = "closed_meanwhile" if not office.hours.is_open(now()) else "could_not_start"
-            dispatcher.utter_message(text=say(reason))
+            dispatcher.utter_message(text=say(reason, language))
             return contact_request_events(CALLBACK)
         store, staff = services().handoffs, services().staff_channel
         sender, channel = tracker.sender_id, input_channel(tracker) or roles.WIDGET
@@ -168,13 +172,14 @@ class ActionStartHandoff(Action):
         try:
             handoff = await services().run(lambda: store.start(sender, channel, question))
         except LookupFailed:
-            dispatcher.utter_message(text=say("callback_failed", call_office=office_values(office)["call_office"]))
+            call = office_values(office, language)["call_office"]
+            dispatcher.utter_message(text=say("callback_failed", language, call_office=call))
             return contact_request_events(None)
         if handoff is None:
-            dispatcher.utter_message(text=say("already_open"))
+            dispatcher.utter_message(text=say("already_open", language))
             return contact_request_events(None)
         summary = handoff_summary(
-            channel, question, recent_turns(tracker), verified_facility(tracker), handoff_timeout_seconds()
+            channel, question, recent_turns(tracker), verified_facility(tracker), handoff_timeout_seconds(), language
         )
         end = button(say("summary.end_button"), END_HANDOFF_BUTTON, handoff.id, "danger")
         posted = await staff.post(summary, blocks=with_buttons(summary, [end]))
@@ -187,10 +192,10 @@ class ActionStartHandoff(Action):
         except LookupFailed:
             posted = None
         if posted is None:
-            dispatcher.utter_message(text=say("could_not_start"))
+            dispatcher.utter_message(text=say("could_not_start", language))
             return contact_request_events(CALLBACK)
         dispatcher.utter_message(
-            text=say("started_sms" if channel == roles.SMS else "started"), **{HANDOFF_ID: handoff.id}
+            text=say("started_sms" if channel == roles.SMS else "started", language), **{HANDOFF_ID: handoff.id}
         )
         return contact_request_events(None)
 
@@ -213,7 +218,7 @@ class ActionHandoffTimedOut(Action):
         except LookupFailed:
             handoff = None
         if handoff is not None and handoff.answered_at:
-            return offer(dispatcher, tracker, lead=say("timed_out_quiet"), kind=CALLBACK)
+            return offer(dispatcher, tracker, lead=say("timed_out_quiet", reply_language(tracker)), kind=CALLBACK)
         known: Dict[str, Any] = {}
         question = check_question(handoff.question or "") if handoff is not None else None
         if question is not None and question.ok:
@@ -233,7 +238,8 @@ class ActionHandoffTimedOut(Action):
                 )
             except LookupFailed:
                 pass  # the database is down: the form still asks, and its end stores the request (or says it can't)
-        dispatcher.utter_message(text=f"{say('timed_out_unanswered')} {say('timed_out_callback')}")
+        language = reply_language(tracker)
+        dispatcher.utter_message(text=f"{say('timed_out_unanswered', language)} {say('timed_out_callback', language)}")
         dispatcher.utter_message(response=FORM_QUESTIONS[0])
         return (
             [SlotSet(name, value) for name, value in known.items()]
@@ -252,25 +258,27 @@ class ValidateCallbackForm(FormValidationAction):
         return "validate_callback_form"
 
     @staticmethod
-    def _checked(slot: str, checked, dispatcher: CollectingDispatcher, problem: str) -> Dict[Text, Any]:
+    def _checked(
+        slot: str, checked, dispatcher: CollectingDispatcher, problem: str, tracker: Tracker
+    ) -> Dict[Text, Any]:
         if not checked.ok:
-            dispatcher.utter_message(text=say(f"invalid.{problem}"))
+            dispatcher.utter_message(text=say(f"invalid.{problem}", reply_language(tracker)))
         return {slot: checked.value}
 
     def validate_callback_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ):
-        return self._checked(SLOT_CALLBACK_NAME, check_name(str(value or "")), dispatcher, "name")
+        return self._checked(SLOT_CALLBACK_NAME, check_name(str(value or "")), dispatcher, "name", tracker)
 
     def validate_callback_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ):
-        return self._checked(SLOT_CALLBACK_CONTACT, check_contact(str(value or "")), dispatcher, "contact")
+        return self._checked(SLOT_CALLBACK_CONTACT, check_contact(str(value or "")), dispatcher, "contact", tracker)
 
     def validate_callback_question(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ):
-        return self._checked(SLOT_CALLBACK_QUESTION, check_question(str(value or "")), dispatcher, "question")
+        return self._checked(SLOT_CALLBACK_QUESTION, check_question(str(value or "")), dispatcher, "question", tracker)
 
 
 async def store_callback(sender: str, channel: str, name: str, contact: str, question: str) -> None:
@@ -312,12 +320,15 @@ class ActionSubmitCallback(Action):
             str(answers[SLOT_CALLBACK_QUESTION] or ""),
         )
         sender, channel = tracker.sender_id, input_channel(tracker) or roles.REST
+        language = reply_language(tracker)
         try:
             await store_callback(sender, channel, name, contact, question)
         except LookupFailed:
-            dispatcher.utter_message(text=say("callback_failed", call_office=office_values(office)["call_office"]))
+            call = office_values(office, language)["call_office"]
+            dispatcher.utter_message(text=say("callback_failed", language, call_office=call))
             return callback_cleared()
-        dispatcher.utter_message(text=say("callback_taken", name=name, when_open=when_open(office.hours, now())))
+        opens = when_open(office.hours, now(), language)
+        dispatcher.utter_message(text=say("callback_taken", language, name=name, when_open=opens))
         return callback_cleared()
 
 
@@ -329,5 +340,7 @@ class ActionStopCallback(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         office = load_office()
-        dispatcher.utter_message(text=say("callback_stopped", call_office=office_values(office)["call_office"]))
+        language = reply_language(tracker)
+        call = office_values(office, language)["call_office"]
+        dispatcher.utter_message(text=say("callback_stopped", language, call_office=call))
         return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)] + callback_cleared()

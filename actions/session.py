@@ -13,39 +13,42 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.state import CALLBACK_SLOTS, SLOT_CONTACT_REQUEST
-from cers.dates import format_month_day
+from cers.dates import describe_hours, format_month_day
+from cers.language import ENGLISH, LANGUAGES
 from cers.settings import Office, load_office
 from cers.templates import render
 
 NOT_CARRIED_OVER = frozenset({SLOT_CONTACT_REQUEST, "requested_slot", *CALLBACK_SLOTS})
 
 
-def say(template: str, **values) -> str:
-    return render("answers", f"contact.{template}", **values)
-
-
-def contact_text(office: Office) -> str:
+def contact_text(office: Office, language: str = ENGLISH) -> str:
     """The office's details; one that office.yml does not give is said to be not listed."""
+
+    def say(template: str, **values) -> str:
+        return render("answers", f"contact.{template}", language=language, **values)
+
     lines = [office.name, say("phone", phone=office.phone)]
     if office.address:
         lines.append(say("address", address=office.address))
     else:
         lines.append(say("address_not_listed_city", city=office.city) if office.city else say("address_not_listed"))
     lines.append(say("email", email=office.email) if office.email else say("email_not_listed"))
-    lines.append(say("hours", hours=office.hours.describe()) if office.hours.listed else say("hours_not_listed"))
+    hours = describe_hours(office.hours, language)
+    lines.append(say("hours", hours=hours) if office.hours.listed else say("hours_not_listed"))
     if not (office.address and office.email and office.hours.listed):
         lines.append(say("not_listed", phone=office.phone))
     return "\n".join(lines)
 
 
 def office_slots(office: Office) -> Dict[Text, Any]:
-    due = format_month_day(office.annual_due_month, office.annual_due_day)
-    return {
-        "office_name": office.name,
-        "office_phone": office.phone,
-        "office_due_date": due,
-        "office_contact": contact_text(office),
-    }
+    """The office's details the responses say; the due date and the contact card once per language
+    (Spanish responses say {office_due_date_es}, {office_contact_es})."""
+    slots: Dict[Text, Any] = {"office_name": office.name, "office_phone": office.phone}
+    for language in LANGUAGES:
+        suffix = "" if language == ENGLISH else f"_{language}"
+        slots[f"office_due_date{suffix}"] = format_month_day(office.annual_due_month, office.annual_due_day, language)
+        slots[f"office_contact{suffix}"] = contact_text(office, language)
+    return slots
 
 
 class ActionSessionStart(Action):

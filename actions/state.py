@@ -28,6 +28,7 @@ from cers.conversation.names import (  # noqa: F401 (the names the actions use, 
     SLOT_GUIDE_OPEN,
     SLOT_GUIDE_PAUSED,
     SLOT_GUIDE_STEP,
+    SLOT_LANGUAGE,
     SLOT_STATUS_CERS_ID,
     SLOT_STATUS_CHOICES,
     SLOT_STATUS_FAILURES,
@@ -40,6 +41,7 @@ from cers.conversation.names import (  # noqa: F401 (the names the actions use, 
     UNAVAILABLE,
 )
 from cers.guides.engine import State as GuideProgress
+from cers.language import ENGLISH, LANGUAGES
 from cers.topics import topic_answered_by
 
 # ---------------------------------------------------------------- slots (declared in domain.yml)
@@ -53,6 +55,14 @@ from cers.topics import topic_answered_by
 #   handoff or the callback request's form (callback_form: its three slots) and is cleared when done.
 
 CALLBACK_SLOTS = (SLOT_CALLBACK_NAME, SLOT_CALLBACK_CONTACT, SLOT_CALLBACK_QUESTION)
+
+
+def reply_language(tracker: Tracker) -> str:
+    """The conversation's language ("en" or "es"; set from each message clear enough to tell):
+    every text an action composes is in it."""
+    language = tracker.get_slot(SLOT_LANGUAGE)
+    return language if language in LANGUAGES else ENGLISH
+
 
 # ---------------------------------------------------------------- offers, recorded on the message
 

@@ -30,6 +30,7 @@ from actions.state import (
     is_staff,
     pause_guide_events,
     previous_offer,
+    reply_language,
     status_closed,
     status_failed,
     status_waiting,
@@ -40,6 +41,7 @@ from actions.walkthrough import run_command
 from cers.conversation.names import MAX_STATUS_FAILURES, STATUS_ACTION, UPDATE_GUIDE
 from cers.dates import format_clock
 from cers.facilities.store import Match
+from cers.language import ENGLISH
 from cers.settings import Office, load_office, today
 from cers.status_reply import list_reply, status_reply
 from cers.templates import office_values, render
@@ -63,20 +65,23 @@ CLIENT_KEY = "client"
 UNLOCK = re.compile(r"^\s*unlock\b", re.IGNORECASE)
 
 
-def say(template: str, office: Office | None = None, **values: Any) -> str:
-    """A sentence of the status check (cers/templates/en/status.yml, check.*)."""
+def say(template: str, office: Office | None = None, language: str = ENGLISH, **values: Any) -> str:
+    """A sentence of the status check (cers/templates/<language>/status.yml, check.*)."""
     values = {
         "example_id": EXAMPLE_ID,
         "example_zip": EXAMPLE_ZIP,
         "tries": MAX_STATUS_FAILURES,
-        **(office_values(office) if office else {}),
+        **(office_values(office, language) if office else {}),
         **values,
     }
-    return render("status", f"check.{template}", **values)
+    return render("status", f"check.{template}", language=language, **values)
 
 
-def offer_buttons() -> List[Dict[Text, str]]:
-    return [{"title": say("offer_yes"), "payload": "/affirm"}, {"title": say("offer_no"), "payload": "/deny"}]
+def offer_buttons(language: str = ENGLISH) -> List[Dict[Text, str]]:
+    return [
+        {"title": say("offer_yes", language=language), "payload": "/affirm"},
+        {"title": say("offer_no", language=language), "payload": "/deny"},
+    ]
 
 
 def client_of(tracker: Tracker) -> str:
@@ -108,11 +113,12 @@ def asked_last_turn(tracker: Tracker) -> bool:
 
 async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     office = load_office()
+    language = reply_language(tracker)
     events = pause_guide_events(tracker)
     check = StatusCheck.of(tracker)
 
     def ask(template: str, cers_id=None, zip_code=None, **values) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=say(template, office, **values), **ASKING.metadata())
+        dispatcher.utter_message(text=say(template, office, language, **values), **ASKING.metadata())
         return events + status_waiting(cers_id, zip_code)
 
     def end(text: str, outcome: str) -> List[Dict[Text, Any]]:
@@ -120,7 +126,7 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         return events + status_closed()
 
     if check.failures >= MAX_STATUS_FAILURES:
-        return end(say("blocked", office), BLOCKED)
+        return end(say("blocked", office, language), BLOCKED)
 
     text = text_of(tracker)
     numbers = find_numbers(text)
@@ -138,7 +144,7 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         failures = check.failures + 1
         events += status_failed(failures)
         if failures >= MAX_STATUS_FAILURES:
-            return end(say("too_many", office), BLOCKED)
+            return end(say("too_many", office, language), BLOCKED)
         wrong_zip = bool(cers_id) or mentions_zip(text)
         return ask("bad_zip" if wrong_zip else "bad_id", cers_id, zip_code)
 
@@ -159,21 +165,23 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
             records, locked, new_locks = await services().ask_store(check_pair)
             await tell_staff_of(new_locks, office)
         except LookupFailed:
-            return end(say("unavailable", office), UNAVAILABLE)
+            return end(say("unavailable", office, language), UNAVAILABLE)
         if records is None:
             outcome = LOCKED if locked else NOT_FOUND
             failures = check.failures + 1
             events += status_failed(failures)
             if failures >= MAX_STATUS_FAILURES:
-                return end(f"{say('not_found')} {say('too_many', office)}", outcome)
+                return end(f"{say('not_found', language=language)} {say('too_many', office, language)}", outcome)
             dispatcher.utter_message(
-                text=f"{say('not_found')} {say('send_again', office)}", **ASKING.metadata(), **{STATUS_OUTCOME: outcome}
+                text=f"{say('not_found', language=language)} {say('send_again', office, language)}",
+                **ASKING.metadata(),
+                **{STATUS_OUTCOME: outcome},
             )
             return events + status_waiting()
         status = records.evaluate(today(), office.annual_due_month, office.annual_due_day)
         dispatcher.utter_message(
-            text=status_reply(status, staff=False),
-            buttons=offer_buttons(),
+            text=status_reply(status, staff=False, language=language),
+            buttons=offer_buttons(language),
             **Offer(guide=UPDATE_GUIDE).metadata(),
             **{
                 STATUS_OUTCOME: SHOWN,
@@ -308,8 +316,9 @@ class ActionStopFacilityStatus(Action):
         if guide_progress(tracker).open and not asked_last_turn(tracker):
             # A walkthrough opened after the question: "stop" is for the walkthrough.
             return run_command(dispatcher, tracker, "stop") + status_closed()
-        stopped = say("stopped_guide_paused") if guide_paused(tracker) else say("stopped")
-        dispatcher.utter_message(text=f"{stopped} {say('anything_else')}")
+        language = reply_language(tracker)
+        stopped = say("stopped_guide_paused" if guide_paused(tracker) else "stopped", language=language)
+        dispatcher.utter_message(text=f"{stopped} {say('anything_else', language=language)}")
         return status_closed()
 
 

@@ -7,9 +7,10 @@ from typing import Any, Dict, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.state import reply_language
 from cers.conversation.names import NONE_OF_THESE_INTENT, UNSURE_INTENT
 from cers.emergency import mentions_hazard
-from cers.language import answer_in_spanish
+from cers.language import answer_in_both, mentions_spanish_hazard
 from cers.templates import render
 from cers.topics import best_guesses, topic_titles
 
@@ -18,18 +19,20 @@ NONE_OF_THESE_PAYLOAD = f"/{NONE_OF_THESE_INTENT}"
 
 def caution_if_hazard(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """Before a "not sure" reply: "call 911 if it is happening now" when the message names a hazard."""
-    if mentions_hazard(tracker.latest_message.get("text") or ""):
+    text = tracker.latest_message.get("text") or ""
+    if mentions_hazard(text) or mentions_spanish_hazard(text):
         dispatcher.utter_message(response="utter_hazard_caution")
 
 
 class ActionReportEmergency(Action):
-    """911 first (in Spanish and English for a Spanish message), then where to report the release."""
+    """911 first (in the conversation's language; in both when an English conversation's message
+    names it in Spanish), then where to report the release."""
 
     def name(self) -> Text:
         return "action_report_emergency"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        if answer_in_spanish(tracker.latest_message.get("text") or ""):
+        if answer_in_both(tracker.latest_message.get("text") or "", reply_language(tracker)):
             dispatcher.utter_message(response="utter_report_emergency_bilingual")
         else:
             dispatcher.utter_message(response="utter_report_emergency")
@@ -62,9 +65,11 @@ class ActionDidYouMean(Action):
         if not guesses:
             dispatcher.utter_message(response="utter_default")
             return []
-        titles = topic_titles()
+        language = reply_language(tracker)
+        titles = topic_titles(language)
         buttons = [{"title": titles[intent], "payload": f"/{intent}"} for intent in guesses]
-        buttons.append({"title": render("answers", "did_you_mean_none"), "payload": NONE_OF_THESE_PAYLOAD})
+        none = render("answers", "did_you_mean_none", language=language)
+        buttons.append({"title": none, "payload": NONE_OF_THESE_PAYLOAD})
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         return []
 
@@ -73,9 +78,12 @@ class ActionDidYouMean(Action):
 # inventory?"): the NLU reads it as the elements question again, so the part is read from the
 # words, and the answer is that part's (domain.yml, utter_element_*).
 ELEMENT_WORDS = (
-    ("utter_element_inventory", ("inventor", "chemical", "material")),
-    ("utter_element_plans", ("plan", "training", "emergency response")),
-    ("utter_element_facility_information", ("facility info", "business activit", "owner", "operator")),
+    ("utter_element_inventory", ("inventor", "chemical", "material", "químic", "quimic")),
+    ("utter_element_plans", ("plan", "training", "emergency response", "capacitaci", "respuesta")),
+    (
+        "utter_element_facility_information",
+        ("facility info", "business activit", "owner", "operator", "dueño", "dueno", "información de la inst"),
+    ),
     ("utter_site_map", ("map",)),
 )
 

@@ -18,15 +18,18 @@ from actions.state import (
     intent_of,
     offer_this_turn,
     previous_offer,
+    reply_language,
     text_of,
 )
-from cers.guides.engine import CAPABILITIES, Reply, Walkthrough
-from cers.guides.loader import Guide, load_guides
+from cers.guides.engine import Reply, Walkthrough, capabilities
+from cers.guides.loader import GUIDES_ROOT, Guide, load_guides
 from cers.guides.matching import find_guide, match_guide
+from cers.language import LANGUAGES
 
 # A broken guide file should stop the action server at start-up, naming the file, rather than
-# fail in the middle of someone's conversation.
-load_guides()
+# fail in the middle of someone's conversation: every language's guides are loaded now.
+for _language in LANGUAGES:
+    load_guides(GUIDES_ROOT / _language)
 
 ENTITY_GUIDE = "guide"
 INTENT_COMMANDS = {
@@ -70,7 +73,7 @@ def guide_from_message(tracker: Tracker, guides: Dict[str, Guide]) -> Optional[G
 
 def run_command(dispatcher: CollectingDispatcher, tracker: Tracker, command: str) -> List[Dict[Text, Any]]:
     """A walkthrough command (next, back, stop, ...), reading what the bot offered last."""
-    engine = Walkthrough()
+    engine = Walkthrough(language=reply_language(tracker))
     progress = guide_progress(tracker)
     offered = previous_offer(tracker).guide
     if offered not in engine.guides or offered == progress.guide_id:
@@ -94,7 +97,7 @@ class ActionStartWalkthrough(Action):
         return "action_start_walkthrough"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        engine = Walkthrough()
+        engine = Walkthrough(language=reply_language(tracker))
         progress = guide_progress(tracker)
         guide = guide_from_message(tracker, engine.guides)
         guide_id = guide.id if guide else previous_offer(tracker).guide
@@ -136,7 +139,7 @@ class ActionAffirm(Action):
 
     @staticmethod
     def answer(dispatcher: CollectingDispatcher, tracker: Tracker, offer: Offer) -> List[Dict[Text, Any]]:
-        engine = Walkthrough()
+        engine = Walkthrough(language=reply_language(tracker))
         progress = guide_progress(tracker)
         if offer.resume and progress.paused:
             # An answer offered another guide while this one was paused: "yes" is for the one offered.
@@ -148,7 +151,7 @@ class ActionAffirm(Action):
             return send(dispatcher, engine.handle("next", progress))
         if offer.guide in engine.guides:
             return send(dispatcher, engine.start(offer.guide, progress))
-        dispatcher.utter_message(text=f"OK. {CAPABILITIES}")
+        dispatcher.utter_message(text=f"OK. {capabilities(reply_language(tracker))}")
         return []
 
 
@@ -162,7 +165,7 @@ class ActionOfferContinue(Action):
         progress = guide_progress(tracker)
         if not (progress.open and progress.guide_id):
             return []
-        engine = Walkthrough()
+        engine = Walkthrough(language=reply_language(tracker))
         # The answer just given may itself offer a guide: then "yes" is for that one.
         offered = offer_this_turn(tracker).guide
         offered = offered if offered in engine.guides and offered != progress.guide_id else None

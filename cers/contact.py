@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple
 
 from cers import roles
-from cers.dates import MONTHS, format_clock
-from cers.settings import WEEKDAYS, Office, OfficeHours
+from cers.dates import DEFAULT_LANGUAGE, format_clock, format_date, format_month_day, weekday_name
+from cers.settings import Office, OfficeHours
 from cers.templates import office_values, render
 
 HANDOFF = "handoff"
@@ -24,8 +24,8 @@ TURN_CHARS = 300
 QUESTION_CHARS = 500
 
 
-def say(template: str, **values) -> str:
-    return render("handoff", template, **values)
+def say(template: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
+    return render("handoff", template, language=language, **values)
 
 
 # ---------------------------------------------------------------- handoff or callback
@@ -39,30 +39,33 @@ def contact_kind(channel: Optional[str], hours: OfficeHours, now: dt.datetime, s
     return CALLBACK
 
 
-def describe_moment(moment: dt.datetime, now: dt.datetime) -> str:
+def describe_moment(moment: dt.datetime, now: dt.datetime, language: str = DEFAULT_LANGUAGE) -> str:
     """ "today at 1:00 PM", "tomorrow at 8:00 AM", "Monday, November 30 at 8:00 AM" (office time)."""
     moment = moment.astimezone(now.tzinfo) if now.tzinfo and moment.tzinfo else moment
-    clock = format_clock(moment.time())
+    clock = format_clock(moment.time(), language)
     days = (moment.date() - now.date()).days
     if days == 0:
-        return say("when_open.today", clock=clock)
+        return say("when_open.today", language, clock=clock)
     if days == 1:
-        return say("when_open.tomorrow", clock=clock)
-    date = f"{MONTHS[moment.month - 1]} {moment.day}" + (f", {moment.year}" if moment.year != now.year else "")
-    return say("when_open.later", weekday=WEEKDAYS[moment.weekday()].title(), date=date, clock=clock)
+        return say("when_open.tomorrow", language, clock=clock)
+    date = format_month_day(moment.month, moment.day, language)
+    if moment.year != now.year:
+        date = format_date(moment.date(), language)
+    weekday = weekday_name(moment.weekday(), language)
+    return say("when_open.later", language, weekday=weekday, date=date, clock=clock)
 
 
-def when_open(hours: OfficeHours, now: dt.datetime) -> str:
+def when_open(hours: OfficeHours, now: dt.datetime, language: str = DEFAULT_LANGUAGE) -> str:
     """One sentence from office.yml's hours alone: open until when, or when it next opens."""
     if not hours.listed:
-        return say("when_open.not_listed")
+        return say("when_open.not_listed", language)
     until = hours.open_until(now)
     if until is not None:
-        return say("when_open.open_until", until=format_clock(until.time()))
+        return say("when_open.open_until", language, until=format_clock(until.time(), language))
     opening = hours.next_opening(now)
     if opening is None:
-        return say("when_open.not_listed")
-    return say("when_open.closed_next", next=describe_moment(opening, now))
+        return say("when_open.not_listed", language)
+    return say("when_open.closed_next", language, next=describe_moment(opening, now, language))
 
 
 # ---------------------------------------------------------------- the callback request's answers
@@ -180,10 +183,15 @@ def handoff_summary(
     turns: Sequence[Tuple[str, str]],
     facility: Optional[Tuple[str, str]],
     timeout_seconds: float,
+    language: str = DEFAULT_LANGUAGE,
 ) -> str:
-    """The post that asks staff to take a chat: where, the question, the facility only if the person
-    verified it here (name, CERS ID), the last few turns ("person" or "bot", text), and how to answer."""
+    """The post that asks staff to take a chat (in English, the staff's language): where, the
+    language the person writes in when not English, the question as written, the facility only if
+    the person verified it here (name, CERS ID), the last few turns ("person" or "bot", text), and
+    how to answer."""
     lines = [say("summary.title", channel=channel_label(channel))]
+    if language != DEFAULT_LANGUAGE:
+        lines.append(say(f"summary.writes_in.{language}"))
     lines.append(
         say("summary.question", question=shorten(question, QUESTION_CHARS))
         if question
@@ -218,5 +226,5 @@ def minutes(seconds: float) -> str:
     return f"{value:.0f}" if value >= 1 else f"{value:.1f}"
 
 
-def call_office(office: Office) -> str:
-    return office_values(office)["call_office"]
+def call_office(office: Office, language: str = DEFAULT_LANGUAGE) -> str:
+    return office_values(office, language)["call_office"]

@@ -1,38 +1,110 @@
-"""Tells a message written in Spanish from one in English, and a Spanish emergency, so that until the bot speaks Spanish it can say so in both languages (and "call 911" in both)."""
+"""Which language a message is written in (English or Spanish: the conversation answers in it), whether it asks for a language, and a Spanish emergency (911 first in Spanish too).
+
+The language of a message is read by lingua (a language identifier built for short texts, limited
+to English and Spanish) from its own words: CERS's English names (quoted buttons, "submittal",
+"login", ...) are left out first, since Spanish speakers use them too. A message too short or too
+mixed to tell says nothing, and the conversation keeps the language it had.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
+from cers.conversation.names import CHOOSE_LANGUAGE_INTENT, EMERGENCY_INTENT
 from cers.emergency import describes_emergency, normalise
 
-# Frequent Spanish words that are not English words (nor CERS names), accents optional.
-_SPANISH_WORDS = frozenset(
-    """
-    hola buenos buenas dias días tardes noches gracias por favor ayuda ayudar ayudeme ayúdeme necesito
-    necesitamos tengo tenemos tiene quiero queremos puedo podemos puede como cómo cuando cuándo donde
-    dónde que qué quien quién cual cuál porque porqué para pero pues con sin una uno unos unas los las
-    del al el la es esta está están estan estamos muy más mucho poco aqui aquí alli allí
-    nuestro nuestra nuestros mi mis su sus tu usted ustedes ellos nosotros yo sí
-    cuenta contraseña contrasena usuario negocio empresa tienda rancho reporte reportar
-    informe vence fecha año ano anual cambiar cambio actualizar agregar iniciar sesion sesión entrar
-    crear llenar enviar hacer hace hizo saber sabe necesita derrame fuga incendio fuego humo
-    explosion explosión químico quimico químicos quimicos olor huele arden ojos tos respirar
-    mareado ahora rapido rápido urgente tanque tanques cloro amoniaco amoníaco aceite gasolina
-    saliendo sale derramando oficina telefono teléfono numero número llamar hablar persona español
-    espanol ingles inglés
-    """.split()
+ENGLISH = "en"
+SPANISH = "es"
+LANGUAGES = (ENGLISH, SPANISH)
+# lingua's confidence a message needs to count as written in a language (measured on short
+# messages: README, "Spanish"); a one-word message needs more, as "si", "no", "ya" are both.
+MIN_CONFIDENCE = 0.7
+MIN_CONFIDENCE_ONE_WORD = 0.9
+# One-word Spanish greetings lingua is unsure of (0.66 for "hola"): a conversation's first word.
+_SPANISH_GREETINGS = frozenset({"hola", "ola", "buenas", "buenos", "saludos"})
+
+# CERS's own English names, used the same way in Spanish sentences: not evidence of English.
+_CERS_WORDS = re.compile(
+    r"'[^']*'|\"[^\"]*\"|\b(?:cers|cupa|hmbp|ust|apsa|spcc|calarp|rmp|epa|id|ids|submittals?|"
+    r"login|log ?in|logout|password|passwords|user ?id|username|users?|lead|approver|editor|viewer|"
+    r"business|portal|sign ?in|upload|uploads|click|inventory|site ?map|e-?mail|email|link|online|"
+    r"web|website|ok|okay|status|draft|submitted|under review|accepted|not accepted|next|back|"
+    r"invoice|manifest|leak|tank|plan|element|elements)\b|[0-9][0-9 .,:/()-]*"
 )
-# English words that also appear above ("no", "se", "a"...) are not counted for English.
-_ENGLISH_WORDS = frozenset(
-    """
-    the and you your is are was were to of in on for with my our we i it this that what how when
-    where who do does did can could would should have has had need want please thanks thank hello
-    hi help not get got there here about from at by be an or if just will me us they them any all
-    one new tank gas
-    """.split()
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+# Asking for a language: the whole message, or a request inside it.
+_CHOOSE_SPANISH = re.compile(
+    r"\b(?:en espa[nñ]ol|espa[nñ]ol(?: por favor| porfa| plis| please)?|in spanish|spanish(?: please)?|"
+    r"hablo espa[nñ]ol|habla(?:s)? espa[nñ]ol|no hablo (?:ingl[eé]s|english)|no entiendo (?:el )?ingl[eé]s|"
+    r"castellano)\b"
 )
+_CHOOSE_ENGLISH = re.compile(
+    r"\b(?:in english|english(?: please)?|en ingl[eé]s|ingl[eé]s(?: por favor)?|speak english|habla ingl[eé]s|"
+    r"do you speak english|i don'?t speak spanish|no spanish)\b"
+)
+_CHOICE_ONLY = re.compile(
+    r"^(?:(?:can you |could you |please |por favor |puede |me puede |quiero que me )?"
+    r"(?:answer|reply|talk|write|speak|hablar|hablarme|contestar|responder|escribir)?\s*(?:me |le )?"
+    r"(?:en|in)?\s*)?(?:espa[nñ]ol|spanish|english|ingl[eé]s|castellano)"
+    r"(?:\s*(?:please|por favor|porfa|plis|gracias))?[.!?¿¡ ]*$"
+)
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    return (
+        LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.SPANISH)
+        .with_preloaded_language_models()
+        .build()
+    )
+
+
+def load_detector() -> None:
+    """Load lingua's English and Spanish models now (0.8 s), not on the first message."""
+    _detector()
+
+
+def chosen_language(text: str) -> Optional[str]:
+    """The language a message asks to be answered in ("en español por favor", "English"), or None."""
+    plain = normalise(text)
+    spanish, english = bool(_CHOOSE_SPANISH.search(plain)), bool(_CHOOSE_ENGLISH.search(plain))
+    if spanish == english:
+        return None
+    return SPANISH if spanish else ENGLISH
+
+
+def only_chooses_language(text: str) -> bool:
+    """True when the whole message is a language choice ("español", "in English please")."""
+    return chosen_language(text) is not None and bool(_CHOICE_ONLY.match(normalise(text).strip("¿¡ ")))
+
+
+def message_language(text: Optional[str]) -> Optional[str]:
+    """ "en" or "es" when the message is clearly in that language (or asks for it), None when it
+    cannot tell (a number, "ok", CERS names only, a payload)."""
+    if not text or text.startswith("/"):
+        return None
+    choice = chosen_language(text)
+    if choice:
+        return choice
+    words = _LETTERS.findall(_CERS_WORDS.sub(" ", normalise(text)))
+    if not words:
+        return None
+    if len(words) == 1 and words[0] in _SPANISH_GREETINGS:
+        return SPANISH
+    from lingua import Language
+
+    confidences = _detector().compute_language_confidence_values(" ".join(words))
+    best = confidences[0]
+    needed = MIN_CONFIDENCE_ONE_WORD if len(words) == 1 else MIN_CONFIDENCE
+    if best.value < needed:
+        return None
+    return SPANISH if best.language == Language.SPANISH else ENGLISH
+
 
 _SPANISH_EMERGENCY = re.compile(
     r"\b(?:derrame|derramando|derramo|derramó|se derram\w+|fuga|fugas|se (?:esta|está) "
@@ -55,18 +127,6 @@ _CLAUSE_SPLIT = re.compile(r"[,.;!?\n]+|\s+(?:y|pero|and|but)\s+")
 _WORD = re.compile(r"[a-záéíóúüñ']+")
 
 
-def is_spanish(text: str) -> bool:
-    """True when the message is mostly Spanish (a one-word greeting like "hola" counts)."""
-    words = _WORD.findall(normalise(text))
-    if not words:
-        return False
-    spanish = sum(1 for word in words if word in _SPANISH_WORDS and word not in _ENGLISH_WORDS)
-    english = sum(1 for word in words if word in _ENGLISH_WORDS)
-    if len(words) <= 2:
-        return spanish >= 1 and english == 0
-    return spanish >= 2 and spanish > english
-
-
 def describes_spanish_emergency(text: str) -> bool:
     """True when a Spanish (or mixed) message names a leak, fire, fumes or exposure happening now."""
     return any(
@@ -75,14 +135,20 @@ def describes_spanish_emergency(text: str) -> bool:
     )
 
 
-def answer_in_spanish(text: str) -> bool:
-    """Whether a reply to this message goes in Spanish and English: a Spanish message, or a
-    mixed one naming an emergency in Spanish ("the tank is leaking, hay fuga")."""
-    return is_spanish(text) or describes_spanish_emergency(text)
+def mentions_spanish_hazard(text: str) -> bool:
+    """True when a Spanish message names a leak, fire, fumes or exposure (now or not)."""
+    return bool(_SPANISH_EMERGENCY.search(normalise(text)))
 
 
-EMERGENCY_INTENT = "report_emergency"
-NON_ENGLISH_INTENT = "non_english"
+def spanish_not_now(text: str) -> bool:
+    """True when a Spanish message puts a release in the past or a hypothetical ("el año pasado")."""
+    return bool(_SPANISH_NOT_NOW.search(normalise(text)))
+
+
+def answer_in_both(text: str, language: Optional[str]) -> bool:
+    """Whether the 911 reply goes in Spanish and English: an English conversation whose message
+    names an emergency in Spanish ("the tank is leaking, hay fuga")."""
+    return language != SPANISH and describes_spanish_emergency(text)
 
 
 def triage_intent(text: Optional[str]) -> Optional[str]:
@@ -91,6 +157,6 @@ def triage_intent(text: Optional[str]) -> Optional[str]:
         return None  # a button's payload names its intent itself
     if describes_emergency(text) or describes_spanish_emergency(text):
         return EMERGENCY_INTENT
-    if is_spanish(text):
-        return NON_ENGLISH_INTENT
+    if only_chooses_language(text):
+        return CHOOSE_LANGUAGE_INTENT
     return None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from cers.settings import Office
-from cers.templates import office_values, render
+from cers.templates import DEFAULT_LANGUAGE, office_values, render
 
 # The topics whose answer depends on the office (cers/topics.yml names action_office_topic for
 # them): the program each belongs to, if any, and the office page it points to, if any.
@@ -29,28 +29,34 @@ class OfficeAnswer:
     texts: List[str]
 
 
-def say(template: str, **values: str) -> str:
-    return render("answers", f"office_topic.{template}", **values)
+def say(template: str, language: str, **values: str) -> str:
+    return render("answers", f"office_topic.{template}", language=language, **values)
 
 
-def office_answer(intent: str, office: Office) -> OfficeAnswer:
+def office_answer(intent: str, office: Office, language: str = DEFAULT_LANGUAGE) -> OfficeAnswer:
     program = PROGRAM_OF_TOPIC.get(intent)
     if program and not office.runs(program):
         elsewhere = office.elsewhere[program]
-        values = {**office_values(office), "program": say(f"program_names.{program}"), "agency": elsewhere.handled_by}
-        texts = [say("elsewhere", **values)]
+        values = {
+            **office_values(office, language),
+            "program": say(f"program_names.{program}", language),
+            "agency": elsewhere.handled_by,
+        }
+        texts = [say("elsewhere", language, **values)]
         texts.append(
-            say("elsewhere_contact", **values, contact=elsewhere.contact)
+            say("elsewhere_contact", language, **values, contact=elsewhere.contact)
             if elsewhere.contact
-            else say("elsewhere_ask", **values)
+            else say("elsewhere_ask", language, **values)
         )
         return OfficeAnswer(None, texts)
     texts = []
     link = LINK_OF_TOPIC.get(intent)
     if link and office.links.get(link):
-        texts.append(say(f"link.{link}", url=office.links[link]))
+        texts.append(say(f"link.{link}", language, url=office.links[link]))
     texts += [
-        say("local_rule", text=rule.text, source=rule.source) for rule in office.local_rules if rule.topic == intent
+        say("local_rule", language, text=rule.text_in(language), source=rule.source)
+        for rule in office.local_rules
+        if rule.topic == intent
     ]
     return OfficeAnswer(f"utter_{intent}", texts)
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from cers.dates import check_annual_due, format_clock
+from cers.dates import WEEKDAY_KEYS, check_annual_due
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +22,7 @@ class SettingsError(ValueError):
     """A setting (office.yml or an environment variable) has a value we cannot use."""
 
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = WEEKDAY_KEYS
 Period = Tuple[dt.time, dt.time]
 
 
@@ -74,25 +74,6 @@ class OfficeHours:
                 if opening > local:
                     return opening
         return None
-
-    def describe(self) -> str:
-        """ "Monday to Friday, 8:00 AM to 5:00 PM": consecutive days with the same hours together."""
-        groups: list = []
-        for day in WEEKDAYS:
-            periods = self.weekly.get(day, ())
-            if periods and groups and groups[-1][1] == periods and groups[-1][0][-1] == WEEKDAYS.index(day) - 1:
-                groups[-1][0].append(WEEKDAYS.index(day))
-            elif periods:
-                groups.append(([WEEKDAYS.index(day)], periods))
-        parts = []
-        for days, periods in groups:
-            names = (
-                WEEKDAYS[days[0]].title()
-                if len(days) == 1
-                else f"{WEEKDAYS[days[0]].title()} to {WEEKDAYS[days[-1]].title()}"
-            )
-            parts.append(f"{names}, " + " and ".join(f"{format_clock(a)} to {format_clock(b)}" for a, b in periods))
-        return "; ".join(parts)
 
 
 _PERIOD = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -147,8 +128,8 @@ PROGRAMS = ("underground_tanks", "aboveground_petroleum", "hazardous_waste", "ca
 LINKS = ("fees", "forms")
 LOCAL_RULE_MAX_CHARS = 300
 OFFICE_KEYS = frozenset(
-    """name short_name phone city address email hours annual_due_month annual_due_day programs links
-    local_rules""".split()
+    """name short_name short_name_es phone city address email hours annual_due_month annual_due_day
+    programs links local_rules""".split()
 )
 
 
@@ -167,6 +148,11 @@ class LocalRule:
     topic: str
     text: str
     source: str
+    # The same rule in other languages, by language ("es"): office.yml's text_es.
+    texts: Dict[str, str] = field(default_factory=dict)
+
+    def text_in(self, language: str) -> str:
+        return self.texts.get(language) or self.text
 
 
 @dataclass(frozen=True)
@@ -184,6 +170,8 @@ class Office:
     elsewhere: Dict[str, ProgramElsewhere] = field(default_factory=dict)
     links: Dict[str, str] = field(default_factory=dict)
     local_rules: Tuple[LocalRule, ...] = ()
+    # How the bot refers to the office in other languages, by language ("es": office.yml's short_name_es).
+    short_names: Dict[str, str] = field(default_factory=dict)
 
     def runs(self, program: str) -> bool:
         return program not in self.elsewhere
@@ -244,18 +232,20 @@ def parse_local_rules(raw, path: str) -> Tuple[LocalRule, ...]:
         where = f"{path}: local_rules[{index}]"
         if not isinstance(entry, dict):
             raise SettingsError(f"{where}: expected {{topic, text, source}}, not {entry!r}")
-        unknown = sorted(set(entry) - {"topic", "text", "source"})
+        unknown = sorted(set(entry) - {"topic", "text", "text_es", "source"})
         if unknown:
-            raise SettingsError(f"{where}.{unknown[0]}: unknown key (known: topic, text, source)")
+            raise SettingsError(f"{where}.{unknown[0]}: unknown key (known: topic, text, text_es, source)")
         values = {key: str(entry.get(key) or "").strip() for key in ("topic", "text", "source")}
         for key, value in values.items():
             if not value:
                 raise SettingsError(
                     f"{where}.{key}: missing (every local rule says its topic, its text and its source)"
                 )
-        if len(values["text"]) > LOCAL_RULE_MAX_CHARS:
-            raise SettingsError(f"{where}.text: {len(values['text'])} characters; keep it under {LOCAL_RULE_MAX_CHARS}")
-        rules.append(LocalRule(**values))
+        spanish = str(entry.get("text_es") or "").strip()
+        for key, text in (("text", values["text"]), ("text_es", spanish)):
+            if len(text) > LOCAL_RULE_MAX_CHARS:
+                raise SettingsError(f"{where}.{key}: {len(text)} characters; keep it under {LOCAL_RULE_MAX_CHARS}")
+        rules.append(LocalRule(**values, texts={"es": spanish} if spanish else {}))
     return tuple(rules)
 
 
@@ -301,6 +291,7 @@ def _load_office(path: str, mtime: float) -> Office:
         elsewhere=parse_programs(raw.get("programs"), path),
         links=parse_links(raw.get("links"), path),
         local_rules=parse_local_rules(raw.get("local_rules"), path),
+        short_names={"es": str(raw["short_name_es"]).strip()} if raw.get("short_name_es") else {},
     )
 
 

@@ -6,13 +6,19 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import List, Optional, Sequence, Tuple
 
+from cers.dates import DEFAULT_LANGUAGE as ENGLISH
 from cers.dates import format_date, plural_days
 from cers.deadlines import FacilityStatus, State, change_type
 from cers.templates import render
 
 
 def say(template: str, **values) -> str:
+    """A staff-facing text (staff read English)."""
     return render("status", template, **values)
+
+
+def say_in(language: str, template: str, **values) -> str:
+    return render("status", template, language=language, **values)
 
 
 @dataclass(frozen=True)
@@ -68,50 +74,58 @@ def urgency(item: ToDo) -> tuple:
     return (-item.state, item.due)
 
 
-def left(days: int) -> str:
+def left(days: int, language: str = ENGLISH) -> str:
     if days == 0:
-        return say("left.today")
-    return say("left.one") if days == 1 else say("left.many", days=days)
+        return say_in(language, "left.today")
+    return say_in(language, "left.one") if days == 1 else say_in(language, "left.many", days=days)
 
 
-def item_line(item: ToDo) -> str:
+def item_line(item: ToDo, language: str = ENGLISH) -> str:
     state = "overdue" if item.state == State.OVERDUE else "due"
     kind = "change_any" if item.kind == "change" and not item.element else item.kind
-    line = say(
+    line = say_in(
+        language,
         f"item.{kind}_{state}",
         element=item.element or "",
-        due=format_date(item.due),
-        left=left(item.days_left),
+        due=format_date(item.due, language),
+        left=left(item.days_left, language),
         change=item.change,
     )
     for other in item.also:
-        line += " " + say(f"covers.{other.kind}", change=other.change, due=format_date(other.due))
+        line += " " + say_in(
+            language, f"covers.{other.kind}", change=other.change, due=format_date(other.due, language)
+        )
     return line
 
 
-def verdict(status: FacilityStatus, items: Sequence[ToDo]) -> str:
-    facility = say("facility", name=status.facility.name, cers_id=status.facility.cers_id)
+def verdict(status: FacilityStatus, items: Sequence[ToDo], language: str = ENGLISH) -> str:
+    facility = say_in(language, "facility", name=status.facility.name, cers_id=status.facility.cers_id)
     overdue = sum(item.state == State.OVERDUE for item in items)
     due = len(items) - overdue
     if overdue:
-        line = say("verdict.overdue_one" if overdue == 1 else "verdict.overdue_many", facility=facility, count=overdue)
-        return line + (say("verdict.more_due", count=due) if due else "")
+        line = say_in(
+            language,
+            "verdict.overdue_one" if overdue == 1 else "verdict.overdue_many",
+            facility=facility,
+            count=overdue,
+        )
+        return line + (say_in(language, "verdict.more_due", count=due) if due else "")
     if due:
-        return say("verdict.due_one" if due == 1 else "verdict.due_many", facility=facility, count=due)
-    return say("verdict.up_to_date", facility=facility)
+        return say_in(language, "verdict.due_one" if due == 1 else "verdict.due_many", facility=facility, count=due)
+    return say_in(language, "verdict.up_to_date", facility=facility)
 
 
-def item_lines(status: FacilityStatus, items: Sequence[ToDo]) -> List[str]:
+def item_lines(status: FacilityStatus, items: Sequence[ToDo], language: str = ENGLISH) -> List[str]:
     """The things to do; after the last overdue annual element, that submitting now covers the next date too."""
     lines = []
     late_annual = [
         item for item in items if any(r.kind == "annual" and r.state == State.OVERDUE for r in (item,) + item.also)
     ]
     for item in items:
-        lines.append(item_line(item))
+        lines.append(item_line(item, language))
         if late_annual and item is late_annual[-1]:
             which = "covers.next_annual_one" if len(late_annual) == 1 else "covers.next_annual_many"
-            lines.append(say(which, date=format_date(status.annual_due)))
+            lines.append(say_in(language, which, date=format_date(status.annual_due, language)))
     return lines
 
 
@@ -133,22 +147,25 @@ def staff_details(status: FacilityStatus) -> List[str]:
     return lines
 
 
-def status_reply(status: FacilityStatus, staff: bool = False) -> str:
+def status_reply(status: FacilityStatus, staff: bool = False, language: str = ENGLISH) -> str:
     """The reply: verdict, things to do, drafts, the next annual date, then the offer (public only).
 
     A public reply shows nothing on file beyond the name and CERS ID; staff see the address,
     phone, programs and each element's last submission, and get no offer to walk them through."""
     items = things_to_do(status)
-    lines = [verdict(status, items)]
+    lines = [verdict(status, items, language)]
     if staff:
         lines += staff_details(status)
-    lines += item_lines(status, items)
-    lines += [say("item.draft", element=d.element, saved_on=format_date(d.saved_on)) for d in status.drafts]
+    lines += item_lines(status, items, language)
+    lines += [
+        say_in(language, "item.draft", element=d.element, saved_on=format_date(d.saved_on, language))
+        for d in status.drafts
+    ]
     if status.annual == State.CURRENT:
         which = "next_annual.after_items" if items else "next_annual.clear"
-        lines.append(say(which, date=format_date(status.current_until)))
+        lines.append(say_in(language, which, date=format_date(status.current_until, language)))
     if not staff:
-        lines.append(say("offer"))
+        lines.append(say_in(language, "offer"))
     return "\n".join(lines)
 
 

@@ -9,6 +9,10 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
+from cers.conversation.names import OFFICE_TOPIC_ACTION
+from cers.dates import DEFAULT_LANGUAGE as ENGLISH
+from cers.templates import templates
+
 TOPICS_FILE = Path(__file__).with_name("topics.yml")
 KEYS = {"title", "answer", "guide", "interrupts", "own_rules"}
 # Guesses below this confidence are not worth a button.
@@ -58,13 +62,14 @@ def topics() -> Dict[str, Topic]:
     return table
 
 
-def topic_titles() -> Dict[str, str]:
-    """intent -> button title, for the topics that have one, in the file's order."""
-    return {intent: topic.title for intent, topic in topics().items() if topic.title}
-
-
-# The action that answers a topic as the office's profile says, with the topic's own response.
-OFFICE_TOPIC_ACTION = "action_office_topic"
+def topic_titles(language: str = ENGLISH) -> Dict[str, str]:
+    """intent -> button title, for the topics that have one, in the file's order (in Spanish:
+    cers/templates/es/topics.yml)."""
+    english = {intent: topic.title for intent, topic in topics().items() if topic.title}
+    if language == ENGLISH:
+        return english
+    translated = templates("topics", language)
+    return {intent: translated[f"titles.{intent}"] for intent in english}
 
 
 def topic_answered_by(action: Optional[str]) -> Optional[Topic]:

@@ -12,7 +12,7 @@ NONE_OF_THESE_INTENT = "none_of_these"  # "Something else" after "Did you mean"
 UNANSWERED_INTENTS = frozenset({UNSURE_INTENT, NONE_OF_THESE_INTENT})
 ASK_FOR_PERSON_INTENT = "ask_for_human"
 EMERGENCY_INTENT = "report_emergency"
-NON_ENGLISH_INTENT = "non_english"
+CHOOSE_LANGUAGE_INTENT = "choose_language"  # "English" / "en español": answered in that language
 PROVIDE_IDS_INTENT = "provide_facility_ids"
 
 # ---------------------------------------------------------------- actions
@@ -32,9 +32,14 @@ SLOT_STATUS_ZIP = "status_zip"
 SLOT_STATUS_FAILURES = "status_failures"  # failed tries in this conversation (public channels)
 SLOT_STATUS_CHOICES = "status_choices"  # staff: the CERS IDs of the numbered list last shown
 SLOT_CONTACT_REQUEST = "contact_request"
+SLOT_LANGUAGE = "language"  # the conversation's language: "en" or "es" (cers/language.py)
+LANGUAGE_ENTITY = "language"  # put on a message whose language is clear; fills SLOT_LANGUAGE
 SLOT_CALLBACK_NAME = "callback_name"
 SLOT_CALLBACK_CONTACT = "callback_contact"
 SLOT_CALLBACK_QUESTION = "callback_question"
+
+# ---------------------------------------------------------------- metadata on people's messages
+PAGE_LANGUAGE = "page_language"  # the widget's first message: its page's language ("en", "es")
 
 # ---------------------------------------------------------------- metadata on the bot's messages
 OFFERS_GUIDE = "offers_guide"  # "yes" starts this guide

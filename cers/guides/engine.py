@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
-from cers.guides.loader import Guide, load_guides
+from cers.guides.loader import GUIDES_ROOT, Guide, load_guides
 from cers.settings import Office, load_office
+from cers.templates import DEFAULT_LANGUAGE as ENGLISH
 from cers.templates import office_values, render
 
 COMMANDS = ("start", "next", "back", "repeat", "stop", "restart", "stuck", "all_steps", "resume", "pause")
@@ -51,23 +52,25 @@ class Reply:
         return "\n\n".join(self.messages)
 
 
-def say(template: str, **values) -> str:
-    return render("walkthrough", template, **values)
+def say(template: str, language: str = ENGLISH, **values) -> str:
+    return render("walkthrough", template, language=language, **values)
 
 
-def _button(name: str, payload: str) -> Button:
-    return Button(say(f"button.{name}"), payload)
+# The quick replies: (button name in cers/templates/<language>/walkthrough.yml, payload).
+BUTTONS = {
+    "next": "/next_step",
+    "back": "/previous_step",
+    "repeat": "/repeat_step",
+    "stuck": "/stuck",
+    "all_steps": "/show_all_steps",
+    "stop": "/stop",
+    "continue": "/continue_walkthrough",
+    "start_over": "/restart_walkthrough",
+}
 
 
-NEXT = _button("next", "/next_step")
-BACK = _button("back", "/previous_step")
-REPEAT = _button("repeat", "/repeat_step")
-STUCK = _button("stuck", "/stuck")
-ALL_STEPS = _button("all_steps", "/show_all_steps")
-STOP = _button("stop", "/stop")
-CONTINUE = _button("continue", "/continue_walkthrough")
-START_OVER = _button("start_over", "/restart_walkthrough")
-CAPABILITIES = say("capabilities")
+def capabilities(language: str = ENGLISH) -> str:
+    return say("capabilities", language)
 
 
 def start_payload(guide_id: str) -> str:
@@ -77,10 +80,17 @@ def start_payload(guide_id: str) -> str:
 class Walkthrough:
     """The commands over a State. Every method returns a Reply; the State itself is never mutated."""
 
-    def __init__(self, guides: Optional[Dict[str, Guide]] = None, office: Optional[Office] = None):
-        self.guides = guides if guides is not None else load_guides()
+    def __init__(
+        self, guides: Optional[Dict[str, Guide]] = None, office: Optional[Office] = None, language: str = ENGLISH
+    ):
+        self.language = language
+        self.guides = guides if guides is not None else load_guides(GUIDES_ROOT / language)
         self.office = office if office is not None else load_office()
-        self.office_values = office_values(self.office)
+        self.office_values = office_values(self.office, language)
+        self.button = {name: Button(self.say(f"button.{name}"), payload) for name, payload in BUTTONS.items()}
+
+    def say(self, template: str, **values) -> str:
+        return say(template, self.language, **values)
 
     # -- pieces of replies
 
@@ -92,11 +102,15 @@ class Walkthrough:
         return {"guide": guide.title, "number": index + 1, "count": guide.step_count}
 
     def step_message(self, guide: Guide, index: int) -> str:
-        return say("step", text=self._fill(guide.steps[index].text), **self._where(guide, index))
+        return self.say("step", text=self._fill(guide.steps[index].text), **self._where(guide, index))
 
     def step_buttons(self, index: int) -> Tuple[Button, ...]:
         # No "Back" on step 1: there is nothing to go back to (typing "back" still works and says so).
-        return (NEXT,) + ((BACK,) if index > 0 else ()) + (REPEAT, STUCK, ALL_STEPS, STOP)
+        return (
+            (self.button["next"],)
+            + ((self.button["back"],) if index > 0 else ())
+            + (self.button["repeat"], self.button["stuck"], self.button["all_steps"], self.button["stop"])
+        )
 
     def _at_step(self, guide: Guide, index: int, *before: str) -> Reply:
         state = State(guide.id, index, open=True, paused=False)
@@ -105,7 +119,7 @@ class Walkthrough:
     def offer_guides(self, *before: str, state: Optional[State] = None) -> Reply:
         titles = "\n".join(f"- {g.title}" for g in self.guides.values())
         buttons = tuple(Button(g.title, start_payload(g.id)) for g in self.guides.values())
-        return Reply(tuple(before) + (say("offer_guides", titles=titles),), buttons, state or State())
+        return Reply(tuple(before) + (self.say("offer_guides", titles=titles),), buttons, state or State())
 
     def _guide(self, state: State) -> Optional[Guide]:
         if state.active and state.guide_id in self.guides:
@@ -143,20 +157,20 @@ class Walkthrough:
             if resuming:
                 # After an interruption "ok/next" most likely means "let's go on": show the step they
                 # were on rather than skip one they may not have done.
-                return self._at_step(guide, index, say("back_after_interruption", **where))
+                return self._at_step(guide, index, self.say("back_after_interruption", **where))
             if index + 1 < guide.step_count:
                 return self._at_step(guide, index + 1)
             return Reply((self._fill(guide.done),), (), State())
         if command == "back":
             if index == 0:
-                return self._at_step(guide, 0, say("first_step_already"))
+                return self._at_step(guide, 0, self.say("first_step_already"))
             return self._at_step(guide, index - 1)
         if command == "repeat":
             return self._at_step(guide, index)
         if command == "restart":
-            return self._at_step(guide, 0, say("start_over", **where))
+            return self._at_step(guide, 0, self.say("start_over", **where))
         if command == "resume":
-            return self._at_step(guide, index, say("resume", **where))
+            return self._at_step(guide, index, self.say("resume", **where))
         if command == "stuck":
             return self.stuck(guide, index)
         return self.all_steps(guide, index)  # all_steps
@@ -165,20 +179,24 @@ class Walkthrough:
         state = state or State()
         guide = self.guides.get(guide_id or "")
         if guide is None:
-            return self.offer_guides(say("offer_guides_which"), state=state)
-        intro = say("start", **self._where(guide, 0))
+            return self.offer_guides(self.say("offer_guides_which"), state=state)
+        intro = self.say("start", **self._where(guide, 0))
         current = self._guide(state)
         if current is not None and current.id != guide.id:
-            intro = say("leaving", **self._where(current, self._safe_index(current, state))) + " " + intro
+            intro = self.say("leaving", **self._where(current, self._safe_index(current, state))) + " " + intro
         return self._at_step(guide, 0, intro)
 
     def stop(self, state: State) -> Reply:
         guide = self._guide(state)
         if guide is None:
-            return Reply((say("stopped_nothing_open", capabilities=CAPABILITIES),), (), State())
+            return Reply((self.say("stopped_nothing_open", capabilities=capabilities(self.language)),), (), State())
         index = self._safe_index(guide, state)
         paused = State(guide.id, index, open=False, paused=True)
-        return Reply((say("stopped", **self._where(guide, index)),), (CONTINUE, START_OVER), paused)
+        return Reply(
+            (self.say("stopped", **self._where(guide, index)),),
+            (self.button["continue"], self.button["start_over"]),
+            paused,
+        )
 
     def pause(self, state: State, offered_id: Optional[str] = None) -> Reply:
         """An answer to something else interrupted an open guide: pause it and offer to continue.
@@ -193,37 +211,50 @@ class Walkthrough:
         index = self._safe_index(guide, state)
         which = "pause_after_offer" if offered_id in self.guides and offered_id != guide.id else "pause"
         return Reply(
-            (say(which, **self._where(guide, index)),), (CONTINUE,), State(guide.id, index, open=False, paused=True)
+            (self.say(which, **self._where(guide, index)),),
+            (self.button["continue"],),
+            State(guide.id, index, open=False, paused=True),
         )
 
     def stuck(self, guide: Guide, index: int) -> Reply:
         messages = []
         step_help = guide.steps[index].help
         if step_help:
-            messages.append(say("step_help", text=self._fill(step_help), **self._where(guide, index)))
-        messages.append(say("still_stuck", call_office=self.office_values["call_office"], help_desk=say("help_desk")))
+            messages.append(self.say("step_help", text=self._fill(step_help), **self._where(guide, index)))
+        messages.append(
+            self.say("still_stuck", call_office=self.office_values["call_office"], help_desk=self.say("help_desk"))
+        )
         return Reply(tuple(messages), self.step_buttons(index), State(guide.id, index, open=True, paused=False))
 
     def all_steps(self, guide: Guide, index: Optional[int] = None) -> Reply:
         lines = "\n".join(f"{number}. {self._fill(step.text)}" for number, step in enumerate(guide.steps, start=1))
-        text = say("all_steps", **self._where(guide, 0)) + "\n" + lines
+        text = self.say("all_steps", **self._where(guide, 0)) + "\n" + lines
         if index is None:
-            text += "\n\n" + say("all_steps_offer")
-            return Reply((text,), (_button("step_by_step", start_payload(guide.id)),), State(), offers_guide=guide.id)
-        text += "\n\n" + say("all_steps_on_step", number=index + 1)
+            text += "\n\n" + self.say("all_steps_offer")
+            return Reply(
+                (text,),
+                (Button(self.say("button.step_by_step"), start_payload(guide.id)),),
+                State(),
+                offers_guide=guide.id,
+            )
+        text += "\n\n" + self.say("all_steps_on_step", number=index + 1)
         return Reply((text,), self.step_buttons(index), State(guide.id, index, open=True, paused=False))
 
     def _nothing_open(self, command: str, state: State, guide_id: Optional[str]) -> Reply:
         if command == "all_steps" and guide_id in self.guides:
             return self.all_steps(self.guides[guide_id])
         if command == "stuck":
-            text = say("stuck_nothing_open", call_office=self.office_values["call_office"], help_desk=say("help_desk"))
+            text = self.say(
+                "stuck_nothing_open", call_office=self.office_values["call_office"], help_desk=self.say("help_desk")
+            )
             return self.offer_guides(text, state=State())
         if command == "resume":
-            return self.offer_guides(say("nothing_to_resume"), state=State())
-        return self.offer_guides(say("not_in_walkthrough"), state=State())
+            return self.offer_guides(self.say("nothing_to_resume"), state=State())
+        return self.offer_guides(self.say("not_in_walkthrough"), state=State())
 
 
-def handle(command: str, state: Optional[State] = None, guide_id: Optional[str] = None) -> Reply:
+def handle(
+    command: str, state: Optional[State] = None, guide_id: Optional[str] = None, language: str = ENGLISH
+) -> Reply:
     """The command with the installed guides and office settings."""
-    return Walkthrough().handle(command, state, guide_id)
+    return Walkthrough(language=language).handle(command, state, guide_id)
