@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
+from cers.dates import DEFAULT_LANGUAGE as ENGLISH
+from cers.templates import render
+
 TWILIO_MAX_BODY = 1600  # Twilio refuses longer message bodies
 DEFAULT_MAX_CHARS = 459  # 3 concatenated GSM-7 segments of 153 characters
 
@@ -27,6 +30,16 @@ _PLAIN = {
     "\u00a0": " ",
     "\u2009": " ",
     "\u200b": "",
+    # Spanish letters outside GSM-7 (é, ñ, ü, ¿, ¡ are in it): written without the accent, as
+    # Spanish texts often are, so a Spanish reply keeps 153 characters per segment, not 67.
+    "á": "a",
+    "í": "i",
+    "ó": "o",
+    "ú": "u",
+    "Á": "A",
+    "Í": "I",
+    "Ó": "O",
+    "Ú": "U",
 }
 
 
@@ -44,9 +57,9 @@ def plain_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def numbered_choices(buttons: List[Dict[str, Any]]) -> str:
+def numbered_choices(buttons: List[Dict[str, Any]], language: str = ENGLISH) -> str:
     """Buttons as lines a person answers with a number."""
-    lines = ["Reply with a number:"]
+    lines = [render("sms", "reply_with_number", language=language)]
     lines += [f"{index} - {plain_text(button.get('title', ''))}" for index, button in enumerate(buttons, 1)]
     return "\n".join(lines)
 

@@ -37,6 +37,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint
 
+from cers.language import ENGLISH, message_language
 from cers.settings import load_office, redis_url
 from cers.templates import render
 from channels.text import TEXT_CUT
@@ -230,7 +231,8 @@ class Guard:
         """Handles the message; one whose text the channel cut (TEXT_CUT) is answered with a note first."""
         cut_to = (message.metadata or {}).get(TEXT_CUT)
         if cut_to:
-            note = render("limits", "message_cut", max_chars=f"{int(cut_to):,}")
+            language = message_language(message.text) or ENGLISH
+            note = render("limits", "message_cut", language=language, max_chars=f"{int(cut_to):,}")
             await message.output_channel.send_response(message.sender_id, {"text": note})
         await self.on_new_message(message)
 

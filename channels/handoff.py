@@ -44,8 +44,9 @@ from cers.contact import (
     shorten,
     timed_out,
 )
+from cers.conversation.names import EMERGENCY_INTENT, SLOT_LANGUAGE
 from cers.handoffs import ENDED, CallbackRequest, Handoff, HandoffStore, utc_now
-from cers.language import EMERGENCY_INTENT, triage_intent
+from cers.language import ENGLISH, LANGUAGES, triage_intent
 from cers.settings import handoff_timeout_seconds
 from cers.staff_channel import StaffChannel
 from channels.dedup import MESSAGE_ID, message_id_of
@@ -222,6 +223,16 @@ class Relay:
         tracker = await agent.tracker_store.retrieve(sender_id)
         return [event.as_dict() for event in tracker.events] if tracker is not None else []
 
+    async def person_language(self, sender_id: str) -> str:
+        """The language of the person's conversation (its slot): staff's words go through as typed,
+        and what the bot adds around them ("... (office staff):") is in it."""
+        agent = self._agent()
+        if agent is None or agent.tracker_store is None:
+            return ENGLISH
+        tracker = await agent.tracker_store.retrieve(sender_id)
+        language = tracker.get_slot(SLOT_LANGUAGE) if tracker is not None else None
+        return language if language in LANGUAGES else ENGLISH
+
     def output_for(self, channel: str) -> Optional[OutputChannel]:
         make = self.outputs.get(channel)
         return make() if make else None
@@ -300,7 +311,8 @@ class Relay:
         if not await self.run(self.store().staff_replied, handoff.id, name):
             await self.staff.post(say("too_late"), thread_ts=thread_ts)
             return
-        reply = say("staff_says", name=name, text=plain_slack_text(text))
+        language = await self.person_language(handoff.sender_id)
+        reply = say("staff_says", language, name=name, text=plain_slack_text(text))
         await self.tell_person(handoff, reply, {STAFF_NAME: name})
 
     async def staff_button(self, action_id: str, value: str, user_id: str) -> None:
@@ -318,7 +330,8 @@ class Relay:
         """Staff ended the chat: the person is told and is back with the bot."""
         if not await self.run(self.store().finish, handoff.id, ENDED, name):
             return  # already ended (a second "done", a click after it)
-        await self.tell_person(handoff, say("staff_ended", name=name), {STAFF_NAME: name})
+        language = await self.person_language(handoff.sender_id)
+        await self.tell_person(handoff, say("staff_ended", language, name=name), {STAFF_NAME: name})
         await self.staff.post(say("ended_by", name=name), thread_ts=handoff.thread_ts)
 
     async def announce_callback_done(self, callback_id: str, name: str) -> None:

@@ -25,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from cers import roles
+from cers.language import ENGLISH, message_language
 from cers.rate_limits import RateLimiter, Verdict, limiter_from_settings
 from cers.templates import render
 from channels.clients import client_of_request
@@ -50,14 +51,15 @@ async def check(channel: str, sender: str, client: str = "") -> Verdict:
     return await limiter().check(channel, sender, client)
 
 
-def notice(name: str) -> str:
-    """A sentence of cers/templates/en/limits.yml: slow_down, sms_slow_down, slack_slow_down."""
-    return render("limits", name)
+def notice(name: str, text: Optional[str] = None) -> str:
+    """A sentence of cers/templates/<language>/limits.yml (slow_down, sms_slow_down,
+    slack_slow_down), in the language of the refused message's text (English when unclear)."""
+    return render("limits", name, language=message_language(text) or ENGLISH)
 
 
-def slow_down_reply(sender: str) -> Dict[str, Any]:
+def slow_down_reply(sender: str, text: Optional[str] = None) -> Dict[str, Any]:
     """The one message a refused REST or widget message gets, as the channels send replies."""
-    return {"recipient_id": sender, "text": notice("slow_down")}
+    return {"recipient_id": sender, "text": notice("slow_down", text)}
 
 
 def bad_request(problem: str) -> HTTPResponse:
@@ -92,4 +94,6 @@ async def screen_rest(request: Request, public: bool) -> Optional[HTTPResponse]:
     verdict = await check(roles.REST, sender, client_of_request(request))
     if verdict.allowed:
         return None
-    return response.json([slow_down_reply(sender)], status=429, headers={RETRY_AFTER: str(verdict.retry_after)})
+    return response.json(
+        [slow_down_reply(sender, body.get("message"))], status=429, headers={RETRY_AFTER: str(verdict.retry_after)}
+    )

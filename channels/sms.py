@@ -45,6 +45,7 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 
 from cers import roles
+from cers.language import ENGLISH, message_language
 from cers.settings import env
 from cers.sms_text import (
     DEFAULT_MAX_CHARS,
@@ -54,6 +55,7 @@ from cers.sms_text import (
     plain_text,
     split_message,
 )
+from cers.templates import office_values, render
 from cers.text import parse_choice
 from channels.config import missing
 from channels.handoff import relay
@@ -63,9 +65,8 @@ from channels.text import EMPTY_MESSAGE, clean_user_text, valid_sender_id
 logger = logging.getLogger(__name__)
 
 CLASS_PATH = "channels.sms.SmsInput"
-HELP_WORDS = {"HELP", "INFO"}
-MEDIA_ONLY_REPLY = "I can only read text messages. Please type your question as text."
-EMPTY_REPLY = "Your message was empty. Please type your question as text, or reply HELP."
+# HELP in each language: answered in that language.
+HELP_WORDS = {"HELP": "en", "INFO": "en", "AYUDA": "es"}
 
 
 def max_chars() -> int:
@@ -76,15 +77,11 @@ def max_chars() -> int:
     return max(70, min(value, TWILIO_MAX_BODY))
 
 
-def help_text() -> str:
+def sms_text(name: str, language: str = ENGLISH) -> str:
+    """A text of the SMS channel (cers/templates/<language>/sms.yml), with the office's values."""
     from cers.settings import load_office
 
-    office = load_office()
-    return (
-        f"CERS help assistant of {office.name}: text me your questions about hazardous "
-        f"materials reporting in CERS (deadlines, accounts, users, your facility's status). "
-        f"To talk to a person, call {office.phone}. Reply STOP to stop messages."
-    )
+    return render("sms", name, language=language, **office_values(load_office(), language))
 
 
 # ------------------------------------------------------------------ signatures (pure)
@@ -186,7 +183,9 @@ class SmsOutput(TwilioOutput):
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
-        await self.send_plain(recipient_id, f"{plain_text(text)}\n\n{numbered_choices(buttons)}")
+        # The reply's own words tell its language (the conversation's), for the line above the choices.
+        language = message_language(text) or ENGLISH
+        await self.send_plain(recipient_id, f"{plain_text(text)}\n\n{numbered_choices(buttons, language)}")
 
     async def send_quick_replies(
         self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
@@ -281,17 +280,19 @@ class SmsInput(TwilioInput):
         verdict = await check(self.name(), sender)
         if not verdict.allowed:
             if verdict.first_refusal:
-                await out_channel.send_plain(sender, notice("sms_slow_down"))
+                await out_channel.send_plain(sender, notice("sms_slow_down", form.get("Body")))
             return response.text(EMPTY_TWIML, content_type="text/xml")
         body = (form.get("Body") or "").replace("¡", "@")  # some carriers turn @ into ¡
         text = clean_user_text(body)
         if text == EMPTY_MESSAGE and body.strip() != EMPTY_MESSAGE:
             # Nothing to understand (a picture alone, or a blank text): the bot's "not sure
             # what you mean" would only puzzle them, so say what it can read, without NLU.
-            await out_channel.send_plain(sender, MEDIA_ONLY_REPLY if media_count(form) else EMPTY_REPLY)
+            language = message_language(body) or ENGLISH
+            await out_channel.send_plain(sender, sms_text("media_only" if media_count(form) else "empty", language))
             return response.text("", status=204)
-        if text.strip().upper().strip(".!") in HELP_WORDS:
-            await out_channel.send_plain(sender, help_text())
+        help_language = HELP_WORDS.get(text.strip().upper().strip(".!¡"))
+        if help_language:
+            await out_channel.send_plain(sender, sms_text("help", help_language))
             return response.text("", status=204)
         try:
             # While a handoff to staff is open, the message goes to staff as typed (channels/handoff.py).

@@ -55,7 +55,10 @@ from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncRedisManager, AsyncServer
 
 from cers import roles
+from cers.conversation.names import PAGE_LANGUAGE
+from cers.language import LANGUAGES
 from cers.settings import redis_url
+from cers.templates import templates
 from channels.clients import client_address
 from channels.config import env
 from channels.dedup import MESSAGE_ID, Guard, message_id_of
@@ -83,11 +86,21 @@ def allowed_origins():
     return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
 
 
-def widget_config() -> Dict[str, str]:
+def page_language_of(data: Dict[str, Any]) -> Dict[str, str]:
+    """The page's language, which the widget sends with a conversation's first message (used
+    when that message's words do not tell): one of the bot's languages, or nothing."""
+    language = data.get(PAGE_LANGUAGE)
+    return {PAGE_LANGUAGE: language} if language in LANGUAGES else {}
+
+
+def widget_config() -> Dict[str, Any]:
+    """The office's name and phone, and the widget's own words in each language
+    (cers/templates/<language>/widget.yml), for the script."""
     from cers.settings import load_office
 
     office = load_office()
-    return {"officeName": office.name, "officePhone": office.phone}
+    texts = {language: templates("widget", language) for language in LANGUAGES}
+    return {"officeName": office.name, "officePhone": office.phone, "texts": texts}
 
 
 def widget_script() -> str:
@@ -228,7 +241,12 @@ class WidgetInput(SocketIOInput):
             await sio.enter_room(sid, session_id, namespace=self.namespace)
             verdict = await check(self.name(), session_id, clients.get(sid, ""))
             if not verdict.allowed:
-                await sio.emit(self.bot_message_evt, slow_down_reply(session_id), room=sid, namespace=self.namespace)
+                await sio.emit(
+                    self.bot_message_evt,
+                    slow_down_reply(session_id, data.get("message")),
+                    room=sid,
+                    namespace=self.namespace,
+                )
                 return
             message_id = message_id_of(data)
             message = UserMessage(
@@ -238,6 +256,7 @@ class WidgetInput(SocketIOInput):
                 input_channel=self.name(),
                 metadata={
                     **({MESSAGE_ID: message_id} if message_id else {}),
+                    **page_language_of(data),
                     CLIENT: clients.get(sid, ""),
                     **cut_metadata(data.get("message")),
                 },

@@ -3,7 +3,10 @@
 // see channels/web.py. A page embeds it with one tag:
 //   <script src="https://bot.example/widget.js" data-bot-url="https://bot.example" defer></script>
 // Optional attributes: data-office-phone, data-office-name (override office.yml's),
-// data-reply-timeout (seconds to wait for an answer before saying the bot can't be reached).
+// data-reply-timeout (seconds to wait for an answer before saying the bot can't be reached),
+// data-lang ("en" or "es"; default: the page's <html lang>). The widget's own words come in
+// each language with the script (cers/templates/<language>/widget.yml); the page's language is
+// sent with a conversation's first message, so the bot starts in it (the person's words decide after).
 // Nothing from a message is ever inserted as HTML: every text goes through textContent. Nothing
 // is inline either (no <style>, no style or on* attributes): see docs/channels.md for the
 // Content-Security-Policy a county page needs.
@@ -16,6 +19,14 @@ var BOT_URL = (dataset.botUrl || scriptOrigin).replace(/\/+$/, "");
 var OFFICE_NAME = dataset.officeName || CERS_WIDGET_DEFAULTS.officeName || "the office";
 var OFFICE_PHONE = dataset.officePhone || CERS_WIDGET_DEFAULTS.officePhone || "";
 var REPLY_TIMEOUT_MS = (Number(dataset.replyTimeout) || 30) * 1000;
+var TEXTS = CERS_WIDGET_DEFAULTS.texts || {};
+var LANG = pageLanguage();
+var T = TEXTS[LANG] || TEXTS.en || {};
+
+function pageLanguage() {
+  var wanted = (dataset.lang || document.documentElement.lang || "en").toLowerCase().slice(0, 2);
+  return TEXTS[wanted] ? wanted : "en";
+}
 var STORAGE_KEY = "cers-chat:" + BOT_URL;
 var MAX_KEPT_MESSAGES = 200;
 
@@ -31,7 +42,7 @@ var offlineTimer = null;
 function loadState() {
   // lastSent: the message_id of the latest message sent; botSince: bot messages shown since it.
   // A widget coming back sends both, and the bot sends what it missed (channels/web.py).
-  var empty = { sessionId: null, open: false, messages: [], lastSent: null, botSince: 0 };
+  var empty = { sessionId: null, open: false, messages: [], lastSent: null, botSince: 0, languageSent: false };
   try {
     var saved = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
     if (saved && Array.isArray(saved.messages)) {
@@ -41,6 +52,7 @@ function loadState() {
         messages: saved.messages.filter(function (m) { return m && typeof m.text === "string"; }),
         lastSent: typeof saved.lastSent === "string" ? saved.lastSent : null,
         botSince: typeof saved.botSince === "number" && saved.botSince >= 0 ? Math.floor(saved.botSince) : 0,
+        languageSent: !!saved.languageSent,
       };
     }
   } catch (e) { /* storage disabled or corrupt: start afresh */ }
@@ -127,27 +139,27 @@ var wrapper = el("div", { class: "widget" });
 root.appendChild(wrapper);
 
 var launcher = el("button", { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "cers-chat-panel" },
-  "Questions about CERS? Chat");
+  T.launcher);
 var panel = el("section", { class: "panel", id: "cers-chat-panel", role: "region", "aria-labelledby": "cers-chat-title" });
 panel.hidden = true;
 var header = el("header");
 var titles = el("div", { class: "titles" });
-titles.appendChild(el("h2", { id: "cers-chat-title" }, "CERS help assistant"));
+titles.appendChild(el("h2", { id: "cers-chat-title" }, T.title));
 titles.appendChild(el("p", {}, OFFICE_NAME));
-var clearButton = el("button", { type: "button", "aria-label": "Start a new conversation" }, "New");
-var closeButton = el("button", { type: "button", "aria-label": "Close the chat" }, "Close");
+var clearButton = el("button", { type: "button", "aria-label": T.new_label }, T.new);
+var closeButton = el("button", { type: "button", "aria-label": T.close_label }, T.close);
 header.appendChild(titles);
 header.appendChild(clearButton);
 header.appendChild(closeButton);
 var alertBox = el("p", { class: "alert", role: "alert" });
 alertBox.hidden = true;
-var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
+var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": T.conversation_label, tabindex: "0" });
 var typing = el("div", { class: "typing", role: "status", "aria-live": "polite" });
-var form = el("form", { "aria-label": "Ask the assistant" });
-var label = el("label", { for: "cers-chat-input", class: "sr-only" }, "Your question");
+var form = el("form", { "aria-label": T.form_label });
+var label = el("label", { for: "cers-chat-input", class: "sr-only" }, T.input_label);
 var input = el("input", { id: "cers-chat-input", type: "text", autocomplete: "off", maxlength: "2000",
-  placeholder: "Type your question" });
-var sendButton = el("button", { type: "submit" }, "Send");
+  placeholder: T.placeholder });
+var sendButton = el("button", { type: "submit" }, T.send);
 form.appendChild(label);
 form.appendChild(input);
 form.appendChild(sendButton);
@@ -158,14 +170,14 @@ wrapper.appendChild(panel);
 // ------------------------------------------------------------------ rendering
 function renderMessage(message) {
   var bubble = el("div", { class: "msg " + (message.from === "user" ? "user" : "bot") });
-  bubble.appendChild(el("span", { class: "sr-only" }, message.from === "user" ? "You said: " : "Assistant: "));
+  bubble.appendChild(el("span", { class: "sr-only" }, (message.from === "user" ? T.you_said : T.assistant_said) + " "));
   bubble.appendChild(linkified(message.text));
   log.appendChild(bubble);
 }
 
 function renderChoices(buttons) {
   removeChoices();
-  var group = el("div", { class: "choices", role: "group", "aria-label": "Suggested answers" });
+  var group = el("div", { class: "choices", role: "group", "aria-label": T.choices_label });
   buttons.forEach(function (button) {
     var choice = el("button", { type: "button" }, button.title);
     choice.addEventListener("click", function () {
@@ -209,7 +221,7 @@ function showTyping(on) {
     var dots = el("span", { class: "dots", "aria-hidden": "true" });
     dots.appendChild(el("span")); dots.appendChild(el("span")); dots.appendChild(el("span"));
     typing.appendChild(dots);
-    typing.appendChild(document.createTextNode(" The assistant is typing…"));
+    typing.appendChild(document.createTextNode(" " + T.typing));
   }
 }
 
@@ -217,10 +229,9 @@ function showUnreachable(on) {
   alertBox.textContent = "";
   alertBox.hidden = !on;
   if (!on) return;
-  alertBox.appendChild(document.createTextNode(
-    "Sorry, the assistant can't be reached right now. Please try again in a few minutes"));
+  alertBox.appendChild(document.createTextNode(T.unreachable));
   if (OFFICE_PHONE) {
-    alertBox.appendChild(document.createTextNode(", or call " + OFFICE_NAME + " at "));
+    alertBox.appendChild(document.createTextNode(T.unreachable_call.replace("{office_name}", OFFICE_NAME) + " "));
     alertBox.appendChild(el("a", { href: phoneHref(OFFICE_PHONE) }, OFFICE_PHONE));
   }
   alertBox.appendChild(document.createTextNode("."));
@@ -290,7 +301,15 @@ function emitMessage(text) {
   state.lastSent = id;
   state.botSince = 0;
   saveState();
-  socket.emit("user_uttered", { message: text, session_id: state.sessionId, message_id: id });
+  var data = { message: text, session_id: state.sessionId, message_id: id };
+  // The page's language goes with the conversation's first message only: after it, the
+  // person's own words (or a choice of language) decide.
+  if (!state.languageSent) {
+    data.page_language = LANG;
+    state.languageSent = true;
+    saveState();
+  }
+  socket.emit("user_uttered", data);
 }
 
 function stopWaiting() {
@@ -350,6 +369,7 @@ clearButton.addEventListener("click", function () {
   state.sessionId = null;
   state.lastSent = null;
   state.botSince = 0;
+  state.languageSent = false;
   saveState();
   renderAll();
   if (socket && socket.connected) socket.emit("session_request", { session_id: null });
