@@ -14,6 +14,11 @@ from typing import Optional
 
 from cers.conversation.names import CHOOSE_LANGUAGE_INTENT, EMERGENCY_INTENT
 from cers.emergency import describes_emergency, normalise
+from cers.emergency_es import (  # noqa: F401 (re-exported)
+    describes_spanish_emergency,
+    mentions_spanish_hazard,
+    spanish_not_now,
+)
 
 ENGLISH = "en"
 SPANISH = "es"
@@ -38,12 +43,12 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 # Asking for a language: the whole message, or a request inside it.
 _CHOOSE_SPANISH = re.compile(
     r"\b(?:en espa[nñ]ol|espa[nñ]ol(?: por favor| porfa| plis| please)?|in spanish|spanish(?: please)?|"
-    r"hablo espa[nñ]ol|habla(?:s)? espa[nñ]ol|no hablo (?:ingl[eé]s|english)|no entiendo (?:el )?ingl[eé]s|"
-    r"castellano)\b"
+    r"hablo espa[nñ]ol|habla(?:s)? espa[nñ]ol|no (?:hablo|entiendo|s[eé]) (?:mucho |bien )?(?:el )?ingl[eé]s|"
+    r"mi ingl[eé]s no es bueno|castellano)\b"
 )
 _CHOOSE_ENGLISH = re.compile(
-    r"\b(?:in english|english(?: please)?|en ingl[eé]s|ingl[eé]s(?: por favor)?|speak english|habla ingl[eé]s|"
-    r"do you speak english|i don'?t speak spanish|no spanish)\b"
+    r"\b(?:in english|english please|en ingl[eé]s|speak english|habla(?:s)? ingl[eé]s|"
+    r"i don'?t speak spanish|no spanish)\b|^(?:english|ingl[eé]s)[.!? ]*$"
 )
 _CHOICE_ONLY = re.compile(
     r"^(?:(?:can you |could you |please |por favor |puede |me puede |quiero que me )?"
@@ -106,56 +111,21 @@ def message_language(text: Optional[str]) -> Optional[str]:
     return SPANISH if best.language == Language.SPANISH else ENGLISH
 
 
-_SPANISH_EMERGENCY = re.compile(
-    r"\b(?:derrame|derramando|derramo|derramó|se derram\w+|fuga|fugas|se (?:esta|está) "
-    r"(?:saliendo|saliendo el|tirando|quemando|derramando)|se (?:esta|está|estan|están) \w*(?:ando|iendo|yendo)|"
-    r"saliendo|se sale|nube|se rompi[oó]|se revent[oó]|revent[oó]|roto|rota|sale (?:gas|humo|liquido|líquido)|"
-    r"incendio|fuego|se solt[oó]|se desbord[oó]|desbordando|corriendo|entrando a la|coladera|alcantarilla|"
-    r"en la cara|los ojos|silbando|sonando|olor (?:muy )?(?:fuerte )?a|mareados|mareadas|se sienten? mal|"
-    r"le cay[oó]|en los ojos|gritando|se quema|quemando|humo|explosión|explot[oó]|olor a|huele a|huele "
-    r"(?:mucho )?(?:raro|fuerte)|me arden|le arden|arden los ojos|no (?:puedo|puede|podemos) "
-    r"respirar|tosiendo|mareado|mareada|desmay\w+|intoxicad\w+|emergencia)\b"
-)
-_SPANISH_NOT_NOW = re.compile(
-    r"\b(?:el a[nñ]o pasado|el mes pasado|la semana pasada|hace (?:un|dos|tres|unos|\d+) "
-    r"(?:a[nñ]os?|mes(?:es)?|semanas?|d[ií]as)|tuvimos|si alg[uú]n d[ií]a|hubiera|hubiese|tendr[ií]amos|c[oó]mo (?:reporto|reportar|se reporta|"
-    r"informo)|si (?:hay|tenemos|ocurre|pasa)|en caso de|contacto de emergencia|plan de emergencia|"
-    r"plan de respuesta|extintor|simulacro|capacitaci[oó]n)\b"
-)
-
 _CLAUSE_SPLIT = re.compile(r"[,.;!?\n]+|\s+(?:y|pero|and|but)\s+")
 _WORD = re.compile(r"[a-záéíóúüñ']+")
-
-
-def describes_spanish_emergency(text: str) -> bool:
-    """True when a Spanish (or mixed) message names a leak, fire, fumes or exposure happening now."""
-    return any(
-        _SPANISH_EMERGENCY.search(clause) and not _SPANISH_NOT_NOW.search(clause)
-        for clause in _CLAUSE_SPLIT.split(normalise(text))
-    )
-
-
-def mentions_spanish_hazard(text: str) -> bool:
-    """True when a Spanish message names a leak, fire, fumes or exposure (now or not)."""
-    return bool(_SPANISH_EMERGENCY.search(normalise(text)))
-
-
-def spanish_not_now(text: str) -> bool:
-    """True when a Spanish message puts a release in the past or a hypothetical ("el año pasado")."""
-    return bool(_SPANISH_NOT_NOW.search(normalise(text)))
 
 
 def answer_in_both(text: str, language: Optional[str]) -> bool:
     """Whether the 911 reply goes in Spanish and English: an English conversation whose message
     names an emergency in Spanish ("the tank is leaking, hay fuga")."""
-    return language != SPANISH and describes_spanish_emergency(text)
+    return language != SPANISH and message_language(text) != ENGLISH and describes_spanish_emergency(text)
 
 
 def triage_intent(text: Optional[str]) -> Optional[str]:
     """The intent a message must get whatever the classifier says, or None to keep its guess."""
     if not text or text.startswith("/"):
         return None  # a button's payload names its intent itself
-    if describes_emergency(text) or describes_spanish_emergency(text):
+    if describes_emergency(text) or (message_language(text) != ENGLISH and describes_spanish_emergency(text)):
         return EMERGENCY_INTENT
     if only_chooses_language(text):
         return CHOOSE_LANGUAGE_INTENT

@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 
 from cers.settings import load_office
 from cers.sms_text import DEFAULT_MAX_CHARS
-from channels.sms import MEDIA_ONLY_REPLY
+from channels.sms import sms_text
 from tests.fake_apis import (
     TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN,
@@ -230,8 +230,8 @@ def test_a_picture_alone_gets_the_text_only_reply(live, pictures):
     fields = twilio_fields(sender, "", NumMedia=str(pictures), **media)
     assert post_fields(live, fields).status_code == 204
     # Exactly that reply and nothing else: the bot (NLU) never saw the message.
-    assert texts(live, sender) == [MEDIA_ONLY_REPLY]
-    assert "I can only read text messages" in MEDIA_ONLY_REPLY and "as text" in MEDIA_ONLY_REPLY
+    assert texts(live, sender) == [sms_text("media_only")]
+    assert "I can only read text messages" in sms_text("media_only") and "as text" in sms_text("media_only")
 
 
 def test_a_blank_text_gets_a_short_prompt(live):

@@ -11,13 +11,12 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from channels.sms import (
-    EMPTY_REPLY,
-    MEDIA_ONLY_REPLY,
     SmsInput,
     first_values,
     media_count,
     posted_fields,
     signature_matches,
+    sms_text,
     twilio_signature,
     url_variants,
 )
@@ -176,8 +175,8 @@ def test_a_message_with_blank_location_fields_goes_to_the_bot(channel):
 
 def test_a_picture_alone_gets_the_text_only_reply_without_the_bot(channel):
     fields = twilio_fields("", NumMedia="1", MediaUrl0="https://api.twilio.com/media/1")
-    assert post(channel, fields) == (204, [MEDIA_ONLY_REPLY], [])
-    assert "I can only read text messages" in MEDIA_ONLY_REPLY
+    assert post(channel, fields) == (204, [sms_text("media_only")], [])
+    assert "I can only read text messages" in sms_text("media_only")
 
 
 def test_a_picture_with_a_caption_goes_to_the_bot(channel):
@@ -187,7 +186,7 @@ def test_a_picture_with_a_caption_goes_to_the_bot(channel):
 
 @pytest.mark.parametrize("body", ["", "   ", "\u200b"])
 def test_a_blank_message_gets_a_short_prompt_without_the_bot(channel, body):
-    assert post(channel, twilio_fields(body)) == (204, [EMPTY_REPLY], [])
+    assert post(channel, twilio_fields(body)) == (204, [sms_text("empty")], [])
 
 
 def test_a_tampered_body_is_refused(channel):

@@ -1,4 +1,4 @@
-"""The emergency and language rules (cers/emergency.py, cers/language.py) on the emergency test sets, without a model.
+"""The emergency and language rules (cers/emergency.py, cers/language.py) on the emergency test sets, without a model (emergencies_spanish.yml: issue 20, written without seeing the rules).
 
 The sets in tests/nlu/emergencies*.yml were written by people who had not seen the rules; the
 third was first run against them unchanged (see docs/intents.md for what it measured).
@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from cers.emergency import describes_emergency
-from cers.language import answer_in_spanish, describes_spanish_emergency, triage_intent
+from cers.language import answer_in_both, message_language, triage_intent
 
 SETS = sorted(Path(__file__).resolve().parents[1].joinpath("nlu").glob("emergencies*.yml"))
 
@@ -36,19 +36,21 @@ def test_an_emergency_is_report_emergency(text):
 
 @pytest.mark.parametrize("text", messages("not_emergencies"))
 def test_a_question_that_shares_the_words_is_not(text):
-    assert not describes_emergency(text) and not describes_spanish_emergency(text)
     assert triage_intent(text) != "report_emergency"
 
 
 @pytest.mark.parametrize("text", messages("spanish_emergencies"))
 def test_a_spanish_emergency_is_report_emergency_in_spanish(text):
+    """911 first, and in Spanish: the message sets the conversation's language to Spanish, or (an
+    English conversation) the reply comes in both languages."""
     assert triage_intent(text) == "report_emergency"
-    assert answer_in_spanish(text)
+    assert message_language(text) == "es" or answer_in_both(text, "en")
 
 
 @pytest.mark.parametrize("text", messages("spanish_other"))
-def test_other_spanish_is_non_english(text):
-    assert triage_intent(text) == "non_english"
+def test_other_spanish_is_answered_in_spanish_and_not_as_an_emergency(text):
+    assert triage_intent(text) != "report_emergency"
+    assert message_language(text) in ("es", None)
 
 
 @pytest.mark.parametrize(
