@@ -115,17 +115,23 @@ _CLAUSE_SPLIT = re.compile(r"[,.;!?\n]+|\s+(?:y|pero|and|but)\s+")
 _WORD = re.compile(r"[a-záéíóúüñ']+")
 
 
+def describes_emergency_in_spanish(text: str) -> bool:
+    """A message not in English that describes a release happening now in Spanish (the Spanish
+    rules read English words too, so they are not asked about an English message)."""
+    return message_language(text) != ENGLISH and describes_spanish_emergency(text)
+
+
 def answer_in_both(text: str, language: Optional[str]) -> bool:
     """Whether the 911 reply goes in Spanish and English: an English conversation whose message
     names an emergency in Spanish ("the tank is leaking, hay fuga")."""
-    return language != SPANISH and message_language(text) != ENGLISH and describes_spanish_emergency(text)
+    return language != SPANISH and describes_emergency_in_spanish(text)
 
 
 def triage_intent(text: Optional[str]) -> Optional[str]:
     """The intent a message must get whatever the classifier says, or None to keep its guess."""
     if not text or text.startswith("/"):
         return None  # a button's payload names its intent itself
-    if describes_emergency(text) or (message_language(text) != ENGLISH and describes_spanish_emergency(text)):
+    if describes_emergency(text) or describes_emergency_in_spanish(text):
         return EMERGENCY_INTENT
     if only_chooses_language(text):
         return CHOOSE_LANGUAGE_INTENT

@@ -28,7 +28,7 @@ from cers.emergency import explicitly_not_now, mentions_hazard
 from cers.language import (
     LANGUAGES,
     SPANISH,
-    describes_spanish_emergency,
+    describes_emergency_in_spanish,
     load_detector,
     message_language,
     spanish_not_now,
@@ -79,7 +79,7 @@ class TriageOverride(GraphComponent):
 def plausible_emergency(text: Text) -> bool:
     """The classifier's "emergency" stands unless the words put it in the past or a hypothetical,
     or (in English) name no hazard at all."""
-    if describes_spanish_emergency(text):
+    if describes_emergency_in_spanish(text):
         return True
     if spanish_not_now(text) or explicitly_not_now(text):
         return False
