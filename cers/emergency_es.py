@@ -128,18 +128,25 @@ def describes_spanish_emergency(text: str) -> bool:
     """True when a Spanish (or mixed) message names a release, fire, fumes or exposure happening now
     (for a message in Spanish: an English one is read by cers/emergency.py)."""
     read = read_spanish(text)
+    if _QUESTION.search((text or "").strip().lower()) and not _HAPPENING.search(read):
+        return False
+    return could_be_spanish_emergency(text)
+
+
+def could_be_spanish_emergency(text: str) -> bool:
+    """Whether the classifier's "emergency" for a Spanish message can stand: it names a hazard, not
+    in the past or a hypothetical, and not only in words about the rules, a plan or paperwork (a
+    question may be one: "hay humo, ¿qué hago?")."""
+    read = read_spanish(text)
     if not names_hazard(read):
         return False
-    happening = bool(_HAPPENING.search(read))
     if _IF.search(read) or (_OVER.search(read) and not _STILL.search(read)):
-        return False
-    if _QUESTION.search((text or "").strip().lower()) and not happening:
         return False
     if _URGENT.search(read):
         return True
-    # A clause that names the hazard and is not about the rules, a plan or paperwork.
-    # (A release word's substance may be in the clause before: "le pegó a la bomba de gasolina y
-    # está saliendo a chorros".)
+    # A clause that names the hazard and is not about the rules, a plan or paperwork. (A release
+    # word's substance may be in the clause before: "le pegó a la bomba de gasolina y está
+    # saliendo a chorros".)
     clauses = _CLAUSE.split(read)
     return any(
         not _ABOUT_RULES.search(clause) and names_hazard(" ".join(clauses[max(index - 1, 0) : index + 1]))

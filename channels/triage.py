@@ -25,13 +25,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from cers.conversation.names import EMERGENCY_INTENT, LANGUAGE_ENTITY, PAGE_LANGUAGE
 from cers.emergency import explicitly_not_now, mentions_hazard
+from cers.emergency_es import could_be_spanish_emergency
 from cers.language import (
     LANGUAGES,
     SPANISH,
     describes_emergency_in_spanish,
     load_detector,
     message_language,
-    spanish_not_now,
     triage_intent,
 )
 from cers.text import offers_facility_ids
@@ -78,12 +78,13 @@ class TriageOverride(GraphComponent):
 
 def plausible_emergency(text: Text) -> bool:
     """The classifier's "emergency" stands unless the words put it in the past or a hypothetical,
-    or (in English) name no hazard at all."""
-    if describes_emergency_in_spanish(text):
-        return True
-    if spanish_not_now(text) or explicitly_not_now(text):
+    or name no hazard at all (in Spanish: cers/emergency_es.py, also not a figure of speech about
+    a form)."""
+    if message_language(text) == SPANISH:
+        return could_be_spanish_emergency(text)
+    if explicitly_not_now(text):
         return False
-    return mentions_hazard(text) or message_language(text) == SPANISH
+    return mentions_hazard(text) or describes_emergency_in_spanish(text)
 
 
 def page_language(message: Message) -> Optional[Text]:

@@ -14,7 +14,15 @@ import yaml
 from cers.emergency import describes_emergency
 from cers.language import answer_in_both, message_language, triage_intent
 
-SETS = sorted(Path(__file__).resolve().parents[1].joinpath("nlu").glob("emergencies*.yml"))
+# The rules alone must catch every emergency of these sets. emergencies_spanish.yml (issue 20) is
+# measured through the model in `make test` (scripts/evaluate_nlu.py: every emergency there gets
+# 911 first); the Spanish rules alone, written without seeing it, catch 56 of its 60 (docs/intents.md).
+MEASURED_WITH_THE_MODEL = ("emergencies_spanish",)
+SETS = sorted(
+    path
+    for path in Path(__file__).resolve().parents[1].joinpath("nlu").glob("emergencies*.yml")
+    if path.stem not in MEASURED_WITH_THE_MODEL
+)
 
 
 def messages(kind: str):
