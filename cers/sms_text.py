@@ -59,7 +59,7 @@ def plain_text(text: str) -> str:
 
 def numbered_choices(buttons: List[Dict[str, Any]], language: str = ENGLISH) -> str:
     """Buttons as lines a person answers with a number."""
-    lines = [render("sms", "reply_with_number", language=language)]
+    lines = [plain_text(render("sms", "reply_with_number", language=language))]
     lines += [f"{index} - {plain_text(button.get('title', ''))}" for index, button in enumerate(buttons, 1)]
     return "\n".join(lines)
 
