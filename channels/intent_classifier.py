@@ -14,11 +14,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from cers.intent_model import IntentModel, IntentModelSettings
+from cers.intent_model import BilingualIntentModel, IntentModelSettings
+from cers.language import ENGLISH, message_language
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "intent_model.joblib"
@@ -36,6 +37,12 @@ def _encoder(enabled: bool):
     return _shared_encoder() if enabled else None
 
 
+def example_language(example: Message) -> str:
+    """A training example's language: its intent block's `metadata: {language: ...}`, else English."""
+    metadata = example.get(METADATA) or {}
+    return str((metadata.get("intent") or {}).get("language") or ENGLISH)
+
+
 def _words(message: Message) -> List[str]:
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
     return [token.text for token in tokens]
@@ -43,7 +50,11 @@ def _words(message: Message) -> List[str]:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class CersIntentClassifier(GraphComponent, IntentClassifier):
-    """Words, character n-grams and a sentence embedding into a linear SVM (cers/intent_model.py)."""
+    """Words, character n-grams and a sentence embedding into a linear SVM (cers/intent_model.py):
+    one for English messages, one for the others (Spanish, unclear), see BilingualIntentModel.
+
+    A training example is Spanish when its intent block says `metadata: {language: es}`
+    (data/nlu/es/); every other one is English."""
 
     @classmethod
     def required_components(cls) -> List[type]:
@@ -66,12 +77,12 @@ class CersIntentClassifier(GraphComponent, IntentClassifier):
         config: Dict[Text, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[IntentModel] = None,
+        model: Optional[BilingualIntentModel] = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self.model = model or IntentModel(
+        self.model = model or BilingualIntentModel.with_settings(
             IntentModelSettings(
                 embedding_weight=float(self.config["embedding_weight"]),
                 svm_c=float(self.config["svm_c"]),
@@ -99,17 +110,21 @@ class CersIntentClassifier(GraphComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         examples = [ex for ex in training_data.intent_examples if ex.get(TEXT) and ex.get(INTENT)]
         texts = [ex.get(TEXT) for ex in examples]
-        logger.info("Training the intent model on %d examples", len(texts))
-        self.model.fit(texts, [_words(ex) for ex in examples], [ex.get(INTENT) for ex in examples], self._embed)
+        english = [example_language(ex) == ENGLISH for ex in examples]
+        logger.info("Training the intent models on %d examples (%d in English)", len(texts), sum(english))
+        self.model.fit(
+            texts, [_words(ex) for ex in examples], [ex.get(INTENT) for ex in examples], english, self._embed
+        )
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self.model, directory / MODEL_FILE)
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         texts = [message.get(TEXT) or "" for message in messages]
-        if self.model.fast_svm is None:
+        if not isinstance(self.model, BilingualIntentModel) or not self.model.trained:
             return messages
-        rankings = self.model.rank(texts, [_words(m) for m in messages], self._embed)
+        in_english = [message_language(text) == ENGLISH for text in texts]
+        rankings = self.model.rank(texts, [_words(m) for m in messages], in_english, self._embed)
         for message, ranking in zip(messages, rankings):
             ranked = [{INTENT_NAME_KEY: name, "confidence": confidence} for name, confidence in ranking]
             message.set(INTENT, ranked[0], add_to_output=True)

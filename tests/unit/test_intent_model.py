@@ -100,3 +100,22 @@ def test_survives_a_save_and_load():
 def test_refuses_to_train_on_one_intent():
     with pytest.raises(ValueError):
         IntentModel().fit(["a", "b"], [["a"], ["b"]], ["x", "x"], None)
+
+
+def test_an_english_message_is_answered_as_if_the_spanish_examples_were_not_there():
+    """The Spanish examples ("tengo un tanque": a UST question) teach the bilingual model a
+    word that would pull an English message ("how long do I have to report") elsewhere; a message
+    flagged English is ranked by the English model alone, anything else by the bilingual one."""
+    from cers.intent_model import BilingualIntentModel
+
+    spanish = [("tengo que reportar un tanque", "ust"), ("how long tanque reportar", "ust"), ("tanque reportar", "ust")]
+    examples = EXAMPLES + spanish
+    texts = [t for t, _ in examples]
+    model = BilingualIntentModel()
+    model.fit(texts, [split(t) for t in texts], [i for _, i in examples], [e not in spanish for e in examples], None)
+    english_only = trained()
+    message = "how long tanque reportar"
+    [as_english] = model.rank([message], [split(message)], [True], None)
+    [as_other] = model.rank([message], [split(message)], [False], None)
+    assert as_english == english_only.rank([message], [split(message)], None)[0]
+    assert as_other[0][0] == "ust" and as_english[0][0] != "ust"
