@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-DEFAULT_LANGUAGE = "en"
+from cers.conversation.names import ENGLISH as DEFAULT_LANGUAGE
 
 
 def _words(key: str, language: str) -> str:

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from typing import Optional
 
-from cers.conversation.names import CHOOSE_LANGUAGE_INTENT, EMERGENCY_INTENT
+from cers.conversation.names import CHOOSE_LANGUAGE_INTENT, EMERGENCY_INTENT, ENGLISH, LANGUAGES, SPANISH  # noqa: F401
 from cers.emergency import describes_emergency, normalise
 from cers.emergency_es import (  # noqa: F401 (re-exported)
     describes_spanish_emergency,
@@ -20,9 +20,6 @@ from cers.emergency_es import (  # noqa: F401 (re-exported)
     spanish_not_now,
 )
 
-ENGLISH = "en"
-SPANISH = "es"
-LANGUAGES = (ENGLISH, SPANISH)
 # lingua's confidence a message needs to count as written in a language (measured on short
 # messages: README, "Spanish"); a one-word message needs more, as "si", "no", "ya" are both.
 MIN_CONFIDENCE = 0.7

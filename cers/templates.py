@@ -9,11 +9,11 @@ from typing import Any, Dict, List
 
 import yaml
 
-from cers.conversation.names import SLOT_LANGUAGE
+from cers.conversation.names import ENGLISH, LANGUAGES, SLOT_LANGUAGE
 
 TEMPLATES_ROOT = Path(__file__).with_name("templates")
 # The language of every reply until the conversation's language is chosen (issue 20).
-DEFAULT_LANGUAGE = "en"
+DEFAULT_LANGUAGE = ENGLISH
 TEMPLATES_DIR = TEMPLATES_ROOT / DEFAULT_LANGUAGE
 
 
@@ -70,7 +70,7 @@ def render(group: str, template: str, /, language: str = DEFAULT_LANGUAGE, **val
 
 
 # Languages other than English, each with its texts in cers/templates/<language>/ (English: domain.yml).
-OTHER_LANGUAGES = ("es",)
+OTHER_LANGUAGES = tuple(language for language in LANGUAGES if language != ENGLISH)
 
 
 @lru_cache(maxsize=None)

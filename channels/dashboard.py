@@ -40,6 +40,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
 
+from cers.conversation.names import LANGUAGE_NAMES
 from cers.dashboard import exports, passwords
 from cers.dashboard.accounts import SESSION_LIFETIME, AccountError, AccountStore, StaffUser
 from cers.dashboard.masking import mask
@@ -138,6 +139,7 @@ class Dashboard:
             lstrip_blocks=True,
         )
         self.templates.filters["channel_name"] = channel_name
+        self.templates.filters["language_name"] = lambda code: LANGUAGE_NAMES.get(code, code)
         self.templates.filters["seconds"] = describe_seconds
         self._refresher: Optional[asyncio.Task] = None
         self._static_cache: Dict[str, tuple] = {}
@@ -437,6 +439,7 @@ class Dashboard:
                 "event_id": m.event_id,
                 "time": m.time,
                 "channel": m.channel,
+                "language": m.language,
                 "text": mask(m.text),
                 "guesses": [(intent, titles.get(intent, intent), confidence) for intent, confidence in m.guesses[:3]],
                 "suggested": exports.suggested_intent(m, titles),

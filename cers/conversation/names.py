@@ -6,6 +6,12 @@ validate` or the tests that run the actions.
 
 from __future__ import annotations
 
+# ---------------------------------------------------------------- languages
+ENGLISH = "en"
+SPANISH = "es"
+LANGUAGES = (ENGLISH, SPANISH)  # each has its texts in cers/templates/<language>/ (English: also domain.yml)
+LANGUAGE_NAMES = {ENGLISH: "English", SPANISH: "Spanish"}  # as the office's staff read them
+
 # ---------------------------------------------------------------- intents
 UNSURE_INTENT = "nlu_fallback"  # the classifier was not sure: "Did you mean"
 NONE_OF_THESE_INTENT = "none_of_these"  # "Something else" after "Did you mean"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from cers.conversation.names import ENGLISH
 from cers.dashboard.masking import mask
 from cers.dashboard.summary import UnsureMessage, channel_name
 
@@ -33,7 +34,7 @@ def _cell(value: str) -> str:
 def training_csv(
     messages: Sequence[UnsureMessage], titles: Dict[str, str], intents: Optional[Dict[int, str]] = None
 ) -> str:
-    """text,intent,guess_1,confidence_1,...,time,channel: one row per message (text masked).
+    """text,intent,guess_1,confidence_1,...,time,channel,language: one row per message (text masked).
 
     intent is the one chosen on the dashboard (intents: event id -> intent) or the bot's best guess."""
     out = io.StringIO()
@@ -41,7 +42,7 @@ def training_csv(
     header = ["text", "intent"]
     for number in range(1, GUESSES + 1):
         header += [f"guess_{number}", f"confidence_{number}"]
-    writer.writerow(header + ["time", "channel"])
+    writer.writerow(header + ["time", "channel", "language"])
     for message in messages:
         intent = (intents or {}).get(message.event_id) or suggested_intent(message, titles)
         row = [_cell(_line(message.text)), intent]
@@ -50,23 +51,26 @@ def training_csv(
                 row += [message.guesses[number][0], f"{message.guesses[number][1]:.3f}"]
             else:
                 row += ["", ""]
-        writer.writerow(row + [message.time.isoformat(timespec="seconds"), channel_name(message.channel)])
+        time = message.time.isoformat(timespec="seconds")
+        writer.writerow(row + [time, channel_name(message.channel), message.language])
     return out.getvalue()
 
 
 def training_yaml(
     messages: Iterable[UnsureMessage], titles: Dict[str, str], intents: Optional[Dict[int, str]] = None
 ) -> str:
-    """Rasa NLU training data (version 3.1), one example per message (text masked), grouped by intent.
+    """Rasa NLU training data (version 3.1), one example per message (text masked), grouped by
+    intent and language: a Spanish group says `metadata: {language: es}`, as data/nlu/es/ does.
 
     The intent is the one chosen on the dashboard or the bot's best guess: check it before adding
-    the lines to data/nlu/<topic>.yml."""
-    groups: Dict[str, List[str]] = {}
+    the lines to data/nlu/<topic>.yml (data/nlu/es/ for Spanish)."""
+    groups: Dict[Tuple[str, str], List[str]] = {}
     for message in messages:
         intent = (intents or {}).get(message.event_id) or suggested_intent(message, titles) or "TODO_choose_an_intent"
         text = _line(message.text)
-        if text and text not in groups.setdefault(intent, []):
-            groups[intent].append(text)
+        key = (intent, message.language)
+        if text and text not in groups.setdefault(key, []):
+            groups[key].append(text)
     lines = [
         "# Messages the CERS help assistant was not sure about, from the office's dashboard.",
         "# Phone numbers and e-mail addresses are masked. Check each intent (the bot's best guess",
@@ -74,8 +78,10 @@ def training_yaml(
         'version: "3.1"',
         "nlu:",
     ]
-    for intent, texts in groups.items():
+    for (intent, language), texts in groups.items():
         lines.append(f"- intent: {intent}")
+        if language != ENGLISH:
+            lines.append(f"  metadata: {{language: {language}}}")
         lines.append("  examples: |")
         lines += [f"    - {text}" for text in texts]
     return "\n".join(lines) + "\n"

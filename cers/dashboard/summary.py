@@ -61,6 +61,8 @@ from cers.conversation.channels import display_name, is_staff_channel
 from cers.conversation.names import (
     ASK_FOR_PERSON_INTENT,
     BLOCKED,
+    ENGLISH,
+    LANGUAGE_ENTITY,
     LOCKED,
     MAX_STATUS_FAILURES,
     NOT_FOUND,
@@ -78,7 +80,7 @@ from cers.settings import OfficeHours
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_VERSION = "3"  # bump when what is summarised changes: the tables are rebuilt
+SUMMARY_VERSION = "4"  # bump when what is summarised changes: the tables are rebuilt
 
 # What the bot writes: the conversation's vocabulary (cers/conversation/).
 HANDOFF_ACTIONS: frozenset = frozenset({START_HANDOFF_ACTION})
@@ -140,6 +142,8 @@ conversations = sa.Table(
     sa.Column("user_messages", sa.Integer, nullable=False),
     sa.Column("unsure_messages", sa.Integer, nullable=False),
     sa.Column("outcome", sa.String(20), nullable=False),
+    # The conversation's language at its end ("en", "es"): the last one its messages made clear.
+    sa.Column("language", sa.String(8), nullable=False, server_default="en"),
     sa.Index("ix_dashboard_conversations_day_channel", "day", "channel", "user_messages"),
     sa.Index("ix_dashboard_conversations_day_hour", "day", "hour", "outside_hours", "user_messages"),
     sa.Index("ix_dashboard_conversations_day_outcome", "day", "outcome", "user_messages"),
@@ -166,6 +170,7 @@ unsure = sa.Table(
     sa.Column("timestamp", sa.Float, nullable=False),
     sa.Column("day", sa.String(10), nullable=False),
     sa.Column("channel", sa.String(40), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False, server_default="en"),
     sa.Index("ix_dashboard_unsure_day_event", "day", "event_id"),
     sa.Index("ix_dashboard_unsure_sender", "sender_id"),
 )
@@ -216,6 +221,8 @@ class Conversation:
     intents: Dict[str, int] = field(default_factory=dict)
     unsure_events: List[Tuple[int, float]] = field(default_factory=list)
     status_checks: List[Tuple[int, float, str]] = field(default_factory=list)
+    language: str = ENGLISH
+    unsure_languages: List[str] = field(default_factory=list)  # the language of each unsure message
 
     @property
     def outcome(self) -> str:
@@ -226,6 +233,19 @@ class Conversation:
         if self.asked_for_person:
             return "asked_for_person"
         return "bot"
+
+
+def _language_of(data: Optional[str]) -> Optional[str]:
+    """The language a user message made clear (the "language" entity channels/triage.py puts on
+    it), or None."""
+    if not data or f'"{LANGUAGE_ENTITY}"' not in data:
+        return None
+    try:
+        entities = (json.loads(data).get("parse_data") or {}).get("entities") or []
+    except (ValueError, AttributeError):
+        return None
+    values = [str(e.get("value")) for e in entities if isinstance(e, dict) and e.get("entity") == LANGUAGE_ENTITY]
+    return values[-1][:8] if values else None
 
 
 def _channel_of(data: Optional[str]) -> str:
@@ -301,12 +321,14 @@ def summarise(sender_id: str, rows: Iterable[Row]) -> List[Conversation]:
                 current.started_at = timestamp
                 current.channel = _channel_of(data)
             current.user_messages += 1
+            current.language = _language_of(data) or current.language
             current.last_intent = intent
             if intent:
                 current.intents[intent] = current.intents.get(intent, 0) + 1
             if intent == UNSURE_INTENT:
                 current.unsure_messages += 1
                 current.unsure_events.append((event_id, timestamp))
+                current.unsure_languages.append(current.language)
             if intent == ASK_FOR_PERSON_INTENT:
                 current.asked_for_person = True
         elif type_name == "action":
@@ -372,6 +394,8 @@ class Figures:
     topics: List[Tuple[str, str, int, int]] = field(default_factory=list)  # intent, title, messages, conversations
     status: List[Tuple[str, str, int]] = field(default_factory=list)
     unsure: int = 0
+    # language, conversations, messages the bot was unsure about: most conversations first
+    per_language: List[Tuple[str, int, int]] = field(default_factory=list)
 
     def share(self, count: int) -> str:
         return f"{100.0 * count / self.conversations:.0f}%" if self.conversations else "–"
@@ -387,6 +411,7 @@ class DayFigures:
     topics: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # intent -> messages, conversations
     status: Dict[str, int] = field(default_factory=dict)
     unsure: int = 0
+    languages: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # language -> conversations, unsure
 
 
 @dataclass(frozen=True)
@@ -396,6 +421,7 @@ class UnsureMessage:
     channel: str
     text: str  # as stored: mask it before showing it (masking.mask)
     guesses: Tuple[Tuple[str, float], ...]  # (intent, confidence), best first, nlu_fallback left out
+    language: str = ENGLISH  # the conversation's language when it was sent
 
 
 def channel_name(channel: str) -> str:
@@ -435,6 +461,12 @@ class SummaryStore:
             if any(found.get(key) != value for key, value in wanted.items()):
                 if found:
                     logger.info("dashboard summary: version or office hours changed, rebuilding from the events")
+                if found.get("version") != SUMMARY_VERSION:
+                    # What is kept may have new columns: the summary tables are made again (they
+                    # hold nothing the events do not).
+                    for table in (*DAY_TABLES, day_versions):
+                        table.drop(connection, checkfirst=True)
+                    metadata.create_all(connection, checkfirst=True)
                 self._clear(connection)
                 for key, value in {**wanted, "cursor": "0"}.items():
                     self._set_meta(connection, key, value)
@@ -595,6 +627,7 @@ class SummaryStore:
                     user_messages=c.user_messages,
                     unsure_messages=c.unsure_messages,
                     outcome=c.outcome,
+                    language=c.language,
                 )
             )
             topic_rows += [
@@ -609,8 +642,9 @@ class SummaryStore:
                     timestamp=at,
                     day=self._local(at).date().isoformat(),
                     channel=c.channel[:40],
+                    language=language,
                 )
-                for event_id, at in c.unsure_events
+                for (event_id, at), language in zip(c.unsure_events, c.unsure_languages)
             ]
             status_rows += [
                 dict(
@@ -749,6 +783,10 @@ class SummaryStore:
             sa.select(c.day, c.outcome, sa.func.count()).where(in_range).group_by(c.day, c.outcome)
         ):
             day(d).outcomes[outcome] = int(count)
+        for d, language, count in connection.execute(
+            sa.select(c.day, c.language, sa.func.count()).where(in_range).group_by(c.day, c.language)
+        ):
+            day(d).languages[language] = (int(count), day(d).languages.get(language, (0, 0))[1])
         t = topics.c
         for d, intent, messages, count in connection.execute(
             sa.select(t.day, t.intent, sa.func.sum(t.messages), sa.func.count())
@@ -762,10 +800,11 @@ class SummaryStore:
         ):
             day(d).status[outcome] = int(count)
         u = unsure.c
-        for d, count in connection.execute(
-            sa.select(u.day, sa.func.count()).where(u.day >= a, u.day <= b).group_by(u.day)
+        for d, language, count in connection.execute(
+            sa.select(u.day, u.language, sa.func.count()).where(u.day >= a, u.day <= b).group_by(u.day, u.language)
         ):
-            day(d).unsure = int(count)
+            day(d).unsure += int(count)
+            day(d).languages[language] = (day(d).languages.get(language, (0, 0))[0], int(count))
         return found
 
     def _add_up(self, start: dt.date, end: dt.date, per_day: Dict[str, DayFigures], titles: Dict[str, str]) -> Figures:
@@ -775,7 +814,12 @@ class SummaryStore:
         outcomes: Dict[str, int] = {}
         topic_totals: Dict[str, List[int]] = {}
         status: Dict[str, int] = {}
+        languages: Dict[str, List[int]] = {}
         for counts in per_day.values():
+            for language, (count, unsure_count) in counts.languages.items():
+                total = languages.setdefault(language, [0, 0])
+                total[0] += count
+                total[1] += unsure_count
             for channel, (count, messages) in counts.channels.items():
                 channel_totals[channel] = channel_totals.get(channel, 0) + count
                 figures.messages += messages
@@ -810,6 +854,10 @@ class SummaryStore:
             key=lambda row: (-row[2], row[1]),
         )
         figures.status = [(key, label, status.get(key, 0)) for key, label in STATUS_OUTCOMES]
+        figures.per_language = sorted(
+            ((language, count, unsure_count) for language, (count, unsure_count) in languages.items()),
+            key=lambda row: (-row[1], row[0]),
+        )
         return figures
 
     def unsure_messages(
@@ -819,7 +867,7 @@ class SummaryStore:
         self.ensure_tables()
         u = unsure.c
         query = (
-            sa.select(u.event_id, u.timestamp, u.channel, events.c.data)
+            sa.select(u.event_id, u.timestamp, u.channel, events.c.data, u.language)
             .select_from(unsure.join(events, events.c.id == u.event_id))
             .where(u.day >= start.isoformat(), u.day <= end.isoformat())
             .order_by(u.event_id.desc())
@@ -839,13 +887,13 @@ class SummaryStore:
             if not self.has_events(connection):
                 return None
             row = connection.execute(
-                sa.select(u.event_id, u.timestamp, u.channel, events.c.data)
+                sa.select(u.event_id, u.timestamp, u.channel, events.c.data, u.language)
                 .select_from(unsure.join(events, events.c.id == u.event_id))
                 .where(u.event_id == event_id)
             ).first()
         return self._unsure(*row) if row else None
 
-    def _unsure(self, event_id: int, timestamp: float, channel: str, data: str) -> UnsureMessage:
+    def _unsure(self, event_id: int, timestamp: float, channel: str, data: str, language: str) -> UnsureMessage:
         try:
             event = json.loads(data or "{}")
         except ValueError:
@@ -856,7 +904,8 @@ class SummaryStore:
             for g in ranking
             if g.get("name") and g.get("name") != UNSURE_INTENT
         )
-        return UnsureMessage(event_id, self._local(timestamp), channel, str(event.get("text") or ""), guesses)
+        text = str(event.get("text") or "")
+        return UnsureMessage(event_id, self._local(timestamp), channel, text, guesses, language or ENGLISH)
 
 
 class _WriteTransaction:

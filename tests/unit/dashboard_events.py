@@ -50,11 +50,15 @@ class Conversation:
         self._add("action", action="action_listen", name="action_listen")
         return self
 
-    def user(self, text: str, intent: str, ranking: Sequence[Tuple[str, float]] = ()) -> "Conversation":
+    def user(
+        self, text: str, intent: str, ranking: Sequence[Tuple[str, float]] = (), language: Optional[str] = None
+    ) -> "Conversation":
+        """A message; `language`: the language the pipeline found clear in it (its "language" entity)."""
         ranking = list(ranking) or [(intent, 0.99)]
+        entities = [{"entity": "language", "value": language, "start": 0, "end": 0}] if language else []
         parse = {
             "intent": {"name": intent, "confidence": ranking[0][1]},
-            "entities": [],
+            "entities": entities,
             "text": text,
             "intent_ranking": [{"name": name, "confidence": value} for name, value in ranking],
         }
@@ -81,11 +85,11 @@ class Conversation:
         """A question the bot understood and answered with utter_<intent>."""
         return self.user(text, intent).action(f"utter_{intent}").bot(reply).listen()
 
-    def unsure(self, text: str, guesses: Sequence[Tuple[str, float]]) -> "Conversation":
+    def unsure(self, text: str, guesses: Sequence[Tuple[str, float]], language: Optional[str] = None) -> "Conversation":
         """A message the bot was not sure about: "Did you mean" with buttons."""
         ranking = [("nlu_fallback", 0.4)] + list(guesses)
         return (
-            self.user(text, "nlu_fallback", ranking)
+            self.user(text, "nlu_fallback", ranking, language)
             .action("action_did_you_mean")
             .bot("I'm not sure what you mean. Did you mean one of these?")
             .listen()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import subprocess
 import sys
 
@@ -309,3 +311,46 @@ def test_the_dashboard_core_imports_no_rasa():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_conversations_and_unsure_messages_by_language_and_the_export_keeps_it(tmp_path):
+    """A conversation counts in the language its messages made clear (the last one); an unclear
+    message ("ok") keeps it; its unsure messages are exported with that language."""
+    from cers.dashboard.exports import training_csv, training_yaml
+
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    engine = create_events(url)
+    spanish = (
+        Conversation("es1", "rest", at("2026-11-16", "09:00"))
+        .session()
+        .user("hola", "greet", language="es")
+        .listen()
+        .unsure("ok y el tanque", [("ust_program", 0.3)])
+    )
+    english = (
+        Conversation("en1", "rest", at("2026-11-16", "10:00"))
+        .session()
+        .answer("how do I add a user", "how_to_add_user")
+    )
+    switched = (
+        Conversation("sw1", "rest", at("2026-11-16", "11:00"))
+        .session()
+        .user("necesito ayuda", "ask_capabilities", language="es")
+        .listen()
+        .user("english please", "choose_language", language="en")
+        .listen()
+    )
+    write(engine, spanish, english, switched)
+    summary = SummaryStore(url, HOURS)
+    try:
+        summary.refresh()
+        figures = summary.figures(*NOVEMBER, TITLES)
+        assert figures.per_language == [("en", 2, 0), ("es", 1, 1)]
+        [message] = summary.unsure_messages(*NOVEMBER)
+        assert message.language == "es"
+        header, row = list(csv.reader(io.StringIO(training_csv([message], TITLES))))
+        assert dict(zip(header, row))["language"] == "es"
+        assert "  metadata: {language: es}" in training_yaml([message], TITLES)
+    finally:
+        summary.dispose()
+        engine.dispose()
