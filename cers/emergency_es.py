@@ -133,10 +133,19 @@ def describes_spanish_emergency(text: str) -> bool:
     return could_be_spanish_emergency(text)
 
 
+def rules_out_spanish_emergency(text: str) -> bool:
+    """Whether the words say a Spanish message is no emergency, whatever the classifier guessed: a
+    release in the past or a hypothetical, or a hazard word only in words about the rules, a plan or
+    paperwork ("este formulario me tiene echando humo"). Words the rules do not know say nothing."""
+    read = read_spanish(text)
+    if _IF.search(read) or (_OVER.search(read) and not _STILL.search(read)):
+        return True
+    return names_hazard(read) and not could_be_spanish_emergency(text)
+
+
 def could_be_spanish_emergency(text: str) -> bool:
-    """Whether the classifier's "emergency" for a Spanish message can stand: it names a hazard, not
-    in the past or a hypothetical, and not only in words about the rules, a plan or paperwork (a
-    question may be one: "hay humo, ¿qué hago?")."""
+    """Whether a Spanish message names a hazard, not in the past or a hypothetical, and not only in
+    words about the rules, a plan or paperwork (a question may be one: "hay humo, ¿qué hago?")."""
     read = read_spanish(text)
     if not names_hazard(read):
         return False
@@ -162,9 +171,3 @@ def names_hazard(read: str) -> bool:
 def mentions_spanish_hazard(text: str) -> bool:
     """True when a Spanish message names a leak, fire, fumes or exposure (now or not)."""
     return names_hazard(read_spanish(text))
-
-
-def spanish_not_now(text: str) -> bool:
-    """True when a Spanish message puts a release in the past or a hypothetical ("el año pasado")."""
-    read = read_spanish(text)
-    return bool(_OVER.search(read) or _IF.search(read))

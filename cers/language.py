@@ -17,7 +17,6 @@ from cers.emergency import describes_emergency, normalise
 from cers.emergency_es import (  # noqa: F401 (re-exported)
     describes_spanish_emergency,
     mentions_spanish_hazard,
-    spanish_not_now,
 )
 
 # lingua's confidence a message needs to count as written in a language (measured on short

@@ -25,7 +25,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from cers.conversation.names import EMERGENCY_INTENT, LANGUAGE_ENTITY, PAGE_LANGUAGE
 from cers.emergency import explicitly_not_now, mentions_hazard
-from cers.emergency_es import could_be_spanish_emergency
+from cers.emergency_es import rules_out_spanish_emergency
 from cers.language import (
     LANGUAGES,
     SPANISH,
@@ -78,10 +78,10 @@ class TriageOverride(GraphComponent):
 
 def plausible_emergency(text: Text) -> bool:
     """The classifier's "emergency" stands unless the words put it in the past or a hypothetical,
-    or name no hazard at all (in Spanish: cers/emergency_es.py, also not a figure of speech about
-    a form)."""
+    or name no hazard at all (in Spanish, whose hazard words the rules know fewer of: unless they
+    rule it out, cers/emergency_es.py)."""
     if message_language(text) == SPANISH:
-        return could_be_spanish_emergency(text)
+        return not rules_out_spanish_emergency(text)
     if explicitly_not_now(text):
         return False
     return mentions_hazard(text) or describes_emergency_in_spanish(text)

@@ -23,6 +23,8 @@ DEMO = Path(__file__).resolve().parent.parent / "web" / "demo"
 FILES = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/index.html": ("index.html", "text/html; charset=utf-8"),
+    # The same page in Spanish (<html lang="es">): the widget starts in Spanish.
+    "/es.html": ("es.html", "text/html; charset=utf-8"),
     "/demo.css": ("demo.css", "text/css; charset=utf-8"),
 }
 

@@ -425,3 +425,28 @@ def test_a_handoff_survives_a_restart_of_the_rasa_server(bot):
     assert texts_to(bot, phone, 4)[3] == "Maria Lopez (office staff): Yes, still here."
     staff_reply(bot, root, "U0MARIA", "done")
     assert texts_to(bot, phone, 5)[4].startswith("Maria Lopez ended the chat.")
+
+
+def test_a_spanish_speaker_reaches_staff_who_see_it_and_their_words_as_written(bot):
+    """Issue 20: the offer and the bot's words around staff's reply are in Spanish; the post tells
+    staff the person writes in Spanish; what each side writes goes through as typed."""
+    from cers.contact import say
+    from cers.sms_text import plain_text
+
+    phone = new_number()
+    before = len(summaries(bot))
+    post_sms(bot, phone, "buenas tardes, quiero hablar con una persona de la oficina por favor")
+    [offer] = texts_to(bot, phone, 1)
+    assert plain_text(say("offer.yes_handoff", "es")) in offer and "1 - " in offer
+    post_sms(bot, phone, "1")
+    texts_to(bot, phone, 2)
+    root = new_summary(bot, before)
+    assert "*Writes in Spanish*" in root["text"]
+    post_sms(bot, phone, "¿me pueden ayudar con el inventario? no sé qué poner")
+    wait_for_thread(bot, root, "*Person:* ¿me pueden ayudar con el inventario? no sé qué poner")
+    staff_reply(bot, root, "U0SAM", "Hola, soy Sam. Claro que sí.")
+    expected = plain_text(say("staff_says", "es", name="Sam Ortiz", text="Hola, soy Sam. Claro que sí."))
+    assert texts_to(bot, phone, 3)[2] == expected
+    click(bot, root, "U0SAM")  # End chat
+    ended = texts_to(bot, phone, 4)[3]
+    assert ended.startswith(plain_text(say("staff_ended", "es", name="Sam Ortiz"))[:20])

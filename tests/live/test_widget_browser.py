@@ -8,12 +8,14 @@ starts it again for the tests that follow.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pytest
 
 from cers.settings import load_office
+from cers.templates import templates, translated_responses
 from tests.servers import ROOT, Server, base_env
 
 SCREENSHOTS = ROOT / "tests" / "screenshots"
@@ -51,6 +53,9 @@ def test_widget_in_a_real_browser(live, browser_ready, demo_page):
         SCREENSHOT_DIR=str(SCREENSHOTS),
         OFFICE_NAME=office.name,
         OFFICE_PHONE=office.phone,
+        # The page in Spanish (web/demo/es.html): the widget's Spanish words and the greeting's end.
+        WIDGET_TEXTS_ES=json.dumps(templates("widget", "es")),
+        GREETING_ES=translated_responses("es")["utter_greet"][0]["text"].strip().splitlines()[-1],
     )
     try:
         run = subprocess.run(

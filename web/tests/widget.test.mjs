@@ -205,6 +205,35 @@ describe("the widget with the keyboard alone", () => {
   });
 });
 
+// Issue 20: on a page in Spanish (<html lang="es">) the widget speaks Spanish, in its own words
+// and in the bot's. WIDGET_TEXTS_ES: the widget's Spanish words (cers/templates/es/widget.yml);
+// GREETING_ES: the end of the bot's Spanish greeting (cers/templates/es/responses.yml).
+describe("the widget on a page in Spanish", { skip: !process.env.WIDGET_TEXTS_ES && "WIDGET_TEXTS_ES not set" }, () => {
+  const T = JSON.parse(process.env.WIDGET_TEXTS_ES || "{}");
+  let context, page;
+  before(async () => {
+    context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 1 });
+    page = await context.newPage();
+    await page.goto(new URL("es.html", DEMO_URL).href);
+  });
+  after(async () => { await context.close(); });
+
+  test("its own words are Spanish, and the bot greets and answers in Spanish", async () => {
+    const launcher = page.getByRole("button", { name: T.launcher });
+    await launcher.waitFor();
+    await launcher.click();
+    const input = page.getByLabel(T.input_label);
+    assert.equal(await input.getAttribute("placeholder"), T.placeholder);
+    await page.getByRole("button", { name: T.send, exact: true }).waitFor();
+    const log = page.getByRole("log");
+    await log.getByText(process.env.GREETING_ES).waitFor({ timeout: ANSWER_MS });
+    await input.fill("¿cómo agrego a otra persona a mi cuenta de CERS?");
+    await input.press("Enter");
+    await log.getByText("'Add a Person'").waitFor({ timeout: ANSWER_MS });
+    await page.getByRole("group", { name: T.choices_label }).waitFor();
+  });
+});
+
 describe("when the bot cannot be reached", { skip: !process.env.RASA_PID && "RASA_PID not set" }, () => {
   test("it says so, with the office's phone number, and keeps what was typed", async () => {
     const { context, page } = await openPhonePage();
@@ -226,3 +255,4 @@ describe("when the bot cannot be reached", { skip: !process.env.RASA_PID && "RAS
     await context.close();
   });
 });
+
