@@ -341,8 +341,10 @@ function send(text, shown) {
 }
 
 function greet() {
-  // A first visit starts with the bot's own greeting (domain.yml's utter_greet).
-  if (sessionReady) emitMessage("/greet"); else pending.push("/greet");
+  // A first visit starts with the bot's own greeting (domain.yml's utter_greet), in the page's
+  // language: the payload's "language" entity sets the conversation's language.
+  var payload = "/greet" + JSON.stringify({ language: LANG });
+  if (sessionReady) emitMessage(payload); else pending.push(payload);
   startWaiting();
 }
 
