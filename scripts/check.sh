@@ -4,7 +4,8 @@
 #
 # Two pytest processes side by side rather than pytest-xdist's workers (which each import every
 # test module): tests/rasa (the Rasa-side code: imports Rasa and TensorFlow, about 6 s) with
-# tests/store (SQLite) in one, the Rasa-free tests/unit in the other, about equal in time.
+# tests/store (SQLite) and the deadline rules' property tests (hypothesis, about 12 s) in one, the
+# rest of the Rasa-free tests/unit in the other, about equal in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -21,11 +22,12 @@ mkdir -p var
 $BIN/mypy --no-error-summary --cache-dir var/mypy-cache >var/check-mypy.log 2>&1 &
 mypy_pid=$!
 # TEST_POSTGRES_URL is left to `make test`: this tier runs the store tests on SQLite only.
-env -u TEST_POSTGRES_URL $BIN/python -m pytest tests/rasa tests/store -q -p no:cacheprovider "$@" >var/check-rasa.log 2>&1 &
+PROPERTIES=tests/unit/test_deadlines_properties.py
+env -u TEST_POSTGRES_URL $BIN/python -m pytest tests/rasa tests/store "$PROPERTIES" -q -p no:cacheprovider "$@" >var/check-rasa.log 2>&1 &
 rasa_pid=$!
 failed=""
-env -u TEST_POSTGRES_URL $BIN/python -m pytest tests/unit -q -p no:cacheprovider "$@" || failed="$failed tests/unit"
-echo "--- tests/rasa tests/store"
+env -u TEST_POSTGRES_URL $BIN/python -m pytest tests/unit --ignore "$PROPERTIES" -q -p no:cacheprovider "$@" || failed="$failed tests/unit"
+echo "--- tests/rasa tests/store $PROPERTIES"
 if wait "$rasa_pid"; then tail -n 1 var/check-rasa.log; else cat var/check-rasa.log; failed="$failed tests/rasa+store"; fi
 if ! wait "$mypy_pid"; then cat var/check-mypy.log; failed="$failed mypy"; fi
 [ -z "$failed" ] || { echo "FAIL:$failed"; exit 1; }
