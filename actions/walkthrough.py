@@ -25,6 +25,7 @@ from cers.guides.engine import Reply, Walkthrough, capabilities
 from cers.guides.loader import GUIDES_ROOT, Guide, load_guides
 from cers.guides.matching import find_guide, match_guide
 from cers.language import LANGUAGES
+from cers.templates import render
 
 # A broken guide file should stop the action server at start-up, naming the file, rather than
 # fail in the middle of someone's conversation: every language's guides are loaded now.
@@ -151,7 +152,9 @@ class ActionAffirm(Action):
             return send(dispatcher, engine.handle("next", progress))
         if offer.guide in engine.guides:
             return send(dispatcher, engine.start(offer.guide, progress))
-        dispatcher.utter_message(text=f"OK. {capabilities(reply_language(tracker))}")
+        language = reply_language(tracker)
+        text = render("walkthrough", "ok_capabilities", language=language, capabilities=capabilities(language))
+        dispatcher.utter_message(text=text)
         return []
 
 

@@ -9,7 +9,7 @@ from typing import List, Optional, Sequence, Tuple
 from cers.dates import DEFAULT_LANGUAGE as ENGLISH
 from cers.dates import format_date, plural_days
 from cers.deadlines import FacilityStatus, State, change_type
-from cers.templates import render
+from cers.templates import render, templates
 
 
 def say(template: str, **values) -> str:
@@ -39,6 +39,12 @@ def change_words(change: str) -> str:
     kind = change_type(change)
     text = kind or change.strip()
     return text[:1].lower() + text[1:]
+
+
+def change_in(change: str, language: str) -> str:
+    """A change as a status line in `language` says it: a change type of the spec in that
+    language's words; anything else the office typed, as typed."""
+    return templates("status", language).get(f"change_types.{change}", change)
 
 
 def things_to_do(status: FacilityStatus) -> List[ToDo]:
@@ -89,11 +95,14 @@ def item_line(item: ToDo, language: str = ENGLISH) -> str:
         element=item.element or "",
         due=format_date(item.due, language),
         left=left(item.days_left, language),
-        change=item.change,
+        change=change_in(item.change, language),
     )
     for other in item.also:
         line += " " + say_in(
-            language, f"covers.{other.kind}", change=other.change, due=format_date(other.due, language)
+            language,
+            f"covers.{other.kind}",
+            change=change_in(other.change, language),
+            due=format_date(other.due, language),
         )
     return line
 

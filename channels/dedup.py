@@ -39,7 +39,7 @@ from sanic import Blueprint
 
 from cers.language import ENGLISH, message_language
 from cers.settings import load_office, redis_url
-from cers.templates import render
+from cers.templates import office_values, render
 from channels.text import TEXT_CUT
 
 logger = logging.getLogger(__name__)
@@ -61,12 +61,12 @@ def message_id_of(metadata: Any) -> Optional[Text]:
     return value if isinstance(value, str) and _VALID_ID.match(value) else None
 
 
-def trouble_text() -> Text:
+def trouble_text(text: Optional[str] = None) -> Text:
+    """The "having trouble" reply (cers/templates/<language>/limits.yml), in the language of the
+    message it answers (English when unclear)."""
     office = load_office()
-    return (
-        f"Sorry, I'm having trouble right now. Please try again in a minute, "
-        f"or call {office.name} at {office.phone}."
-    )
+    language = message_language(text) or ENGLISH
+    return render("limits", "trouble", language=language, **office_values(office, language))
 
 
 async def _recorded(message: UserMessage, handle: Handler) -> Sent:
@@ -248,6 +248,6 @@ class Guard:
                 f"the person is told the assistant is having trouble"
             )
             try:
-                await message.output_channel.send_text_message(message.sender_id, trouble_text())
+                await message.output_channel.send_text_message(message.sender_id, trouble_text(message.text))
             except Exception as send_error:
                 logger.error(f"Could not say so either: {send_error}")

@@ -279,3 +279,18 @@ def test_staff_lists_read_each_deadline():
         list_reply("due", 0, [], TODAY, 30) == "No facility has anything due in the next 30 days (by March 17, 2027)."
     )
     assert UST not in text
+
+
+def test_the_spanish_reply_says_the_same_things_with_spanish_dates_and_change_words():
+    """Issue 20: the same two things, in Spanish: dates as "19 de febrero de 2027", the change in
+    Spanish words, CERS's element and status names as CERS shows them."""
+    subs = current(on=d(2026, 12, 10), but=(INVENTORY,)) + [
+        Submittal(INVENTORY, "Not Accepted", d(2027, 1, 10), d(2027, 1, 25))
+    ]
+    facility_status = evaluate(FEED, subs, [Change("Change of ownership", d(2027, 1, 20))], TODAY)
+    english, spanish = status_reply(facility_status), status_reply(facility_status, language="es")
+    assert len(spanish.splitlines()) == len(english.splitlines())
+    assert "19 de febrero de 2027" in spanish and "24 de febrero de 2027" in spanish
+    assert "dueño" in spanish and "ownership" not in spanish
+    assert "Facility Information" in spanish and "Not Accepted" in spanish
+    assert "February" not in spanish
