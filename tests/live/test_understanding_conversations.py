@@ -52,14 +52,7 @@ def test_a_past_spill_is_not_an_emergency(chat):
     assert not replies[0]["text"].startswith("Call 911")
 
 
-def test_spanish_gets_one_line_in_both_languages_with_the_phone(chat):
-    reply = chat.say("hola, necesito ayuda con mi cuenta de cers")
-    assert "solo en inglés" in reply and "English only" in reply and PHONE in reply
-
-
-def test_a_spanish_emergency_gets_911_in_both_languages(chat):
-    replies = chat.send("hay una fuga de gas en el taller")
-    assert replies[0]["text"].startswith("Llame al 911 ahora. / Call 911 now.")
+# Spanish (issue 20) is answered in Spanish: tests/live/test_spanish_conversations.py.
 
 
 def test_unsure_gets_guesses_and_something_else_and_is_listed_later(live):
