@@ -99,3 +99,25 @@ def test_the_shipped_profiles_load(monkeypatch, profile):
     monkeypatch.setenv("OFFICE_FILE", str(ROOT / profile))
     office = load_office()
     assert office.name and office.phone and check_local_rules(office) == []
+
+
+def test_spanish_answers_say_the_office_and_its_rules_in_spanish(office_file):
+    """short_name_es and a local rule's text_es are what a Spanish answer says; without them,
+    "la oficina" and the rule as written (issue 20)."""
+    from cers.templates import office_values, render
+
+    office_file(
+        "short_name_es: la oficina de Salud Ambiental\n"
+        "local_rules:\n  - topic: close_sell_move_business\n    text: Tell us 30 days before you close.\n"
+        "    text_es: Avísenos 30 días antes de cerrar.\n    source: County Code 1.2\n"
+        "  - topic: fees_and_invoices\n    text: Fees are due in July.\n    source: County Code 3.4\n"
+    )
+    office = load_office()
+    assert office_values(office, "es")["office_short_name"] == "la oficina de Salud Ambiental"
+    [closing] = office_answer("close_sell_move_business", office, "es").texts
+    assert "Avísenos 30 días antes de cerrar." in closing and "County Code 1.2" in closing
+    [fees] = office_answer("fees_and_invoices", office, "es").texts
+    assert "Fees are due in July." in fees
+    assert closing.startswith(render("answers", "office_topic.local_rule", language="es", text="", source="")[:10])
+    office_file("")
+    assert office_values(load_office(), "es")["office_short_name"] == "la oficina"
