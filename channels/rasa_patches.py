@@ -25,6 +25,14 @@ Costs are per message on this 2-core machine, measured in-process.
   discarded model's cyclic garbage would never be collected; and it changes no prediction, so
   the test stories lose nothing by running without it.
 
+- The conversation's language (issue 20): channels/triage.py names each clear message's
+  language with an entity that fills the `language` slot, and Rasa's slot extraction then adds a
+  SlotSet event on every turn, also when the language is the one the conversation already has
+  (about 2 ms a message, measured in-process, and one stored event a turn). The NLU components
+  never see the conversation; the processor's parse does: there, an entity that repeats the
+  slot's value is left out, so the slot is set only when the language changes. What the
+  conversation's state becomes is the same.
+
 Another Rasa version: apply() raises UnsupportedRasaVersion and the server does not start. These
 replace private parts of Rasa that may change in any release; rather than run patched code that
 was never compared with the new Rasa (or run silently slower without them), whoever upgrades
@@ -137,6 +145,24 @@ def _freeze_after_loading(load_agent_on_start):
 # The order in which the graph runner calls each runner's nodes, per set of targets. Kept here,
 # not on the runner, and only as long as the runner lives.
 _plans: "weakref.WeakKeyDictionary[Any, Dict[Tuple[Text, ...], Any]]" = weakref.WeakKeyDictionary()
+
+
+def _parse_without_repeated_language(parse):
+    from cers.conversation.names import LANGUAGE_ENTITY, SLOT_LANGUAGE
+
+    def parse_message_with_graph(self, message, tracker, only_output_properties=True):
+        parsed = parse(self, message, tracker, only_output_properties)
+        current = tracker.get_slot(SLOT_LANGUAGE) if tracker is not None and SLOT_LANGUAGE in tracker.slots else None
+        entities = parsed.get("entities")
+        if current and entities:
+            parsed["entities"] = [
+                e for e in entities if not (e.get("entity") == LANGUAGE_ENTITY and e.get("value") == current)
+            ]
+        return parsed
+
+    return parse_message_with_graph
+
+
 # What apply() replaced, in order: (owner, attribute, what the owner itself held, or _ABSENT).
 _replaced: List[Tuple[Any, Text, Any]] = []
 _ABSENT = object()
@@ -168,6 +194,7 @@ def apply() -> None:
         return
     import rasa.core.run
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
 
@@ -184,6 +211,13 @@ def apply() -> None:
 
     # Graph nodes called directly in dependency order: the same calls, without dask's scheduling.
     _replace(DaskGraphRunner, "run", _run_graph_in_order)
+
+    # A language entity that only repeats the conversation's language is left out of the parse.
+    _replace(
+        MessageProcessor,
+        "_parse_message_with_graph",
+        _parse_without_repeated_language(MessageProcessor._parse_message_with_graph),
+    )
 
     # The loaded model is kept for the server's life: the garbage collector stops re-scanning it.
     _replace(rasa.core.run, "load_agent_on_start", _freeze_after_loading(rasa.core.run.load_agent_on_start))

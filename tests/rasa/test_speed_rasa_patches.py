@@ -125,3 +125,28 @@ def test_action_replies_checked_as_rasa_checks_them(rasa_patched):
     outcomes = [outcome(RemoteAction._validate_action_result, reply) for reply in REPLIES]
     assert outcomes == [outcome(rasas, reply) for reply in REPLIES]
     assert outcomes[:2] == [True, True] and all(isinstance(o, str) for o in outcomes[2:4])
+
+
+def test_a_language_entity_that_repeats_the_conversations_language_is_left_out():
+    """Issue 20: the slot is set only when the language changes (no SlotSet on every turn); an
+    entity that changes it, and every other entity, stay."""
+    from types import SimpleNamespace
+
+    from channels.rasa_patches import _parse_without_repeated_language
+
+    entities = [
+        {"entity": "language", "value": "es", "start": 0, "end": 0},
+        {"entity": "guide", "value": "add_user", "start": 0, "end": 0},
+    ]
+
+    def parse(self, message, tracker, only_output_properties=True):
+        return {"text": message, "entities": [dict(e) for e in entities]}
+
+    def tracker(language):
+        slots = {"language": language}
+        return SimpleNamespace(slots=slots, get_slot=slots.get)
+
+    patched = _parse_without_repeated_language(parse)
+    assert [e["entity"] for e in patched(None, "hola", tracker("es"))["entities"]] == ["guide"]
+    assert [e["entity"] for e in patched(None, "hola", tracker("en"))["entities"]] == ["language", "guide"]
+    assert [e["entity"] for e in patched(None, "hola", tracker(None))["entities"]] == ["language", "guide"]
