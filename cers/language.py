@@ -84,9 +84,11 @@ def only_chooses_language(text: str) -> bool:
     return chosen_language(text) is not None and bool(_CHOICE_ONLY.match(normalise(text).strip("¿¡ ")))
 
 
+@lru_cache(maxsize=4096)
 def message_language(text: Optional[str]) -> Optional[str]:
     """ "en" or "es" when the message is clearly in that language (or asks for it), None when it
-    cannot tell (a number, "ok", CERS names only, a payload)."""
+    cannot tell (a number, "ok", CERS names only, a payload). Remembered for the last 4,096
+    texts: the classifier, the triage and the emergency rules each ask about the same message."""
     if not text or text.startswith("/"):
         return None
     choice = chosen_language(text)
