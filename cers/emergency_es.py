@@ -72,20 +72,20 @@ _HAZARD_WITH_SUBSTANCE = re.compile(
     rf"{_FIRE_VERB}{_NEAR}(?:{_SUBSTANCE}|{_PLACE_OR_BODY})|(?:{_SUBSTANCE}|{_PLACE_OR_BODY}){_NEAR}{_FIRE_VERB})\b"
 )
 _USED_OIL = re.compile(r"\baceite\w* quemad\w*")
-# It is happening: now, still, urgent.
-_HAPPENING = re.compile(
-    r"\b(?:ahorita|ahora|en este momento|todavia|sigue|siguen|urgente|urge|auxilio|ayuda|rapido|"
-    r"apurense|vengan|manden|right now|rn|(?:esta|estan|estoy|se esta|se estan) \w+(?:ando|iendo|yendo)|"
-    r"hay (?:un|una|mucho|mucha)? ?(?:humo|fuego|fuga|derrame|llamas|flamas|olor|vapor|nube))\b|!!"
-)
-# Still going on, even in a message that also tells of something past ("hubo una explosión y hay humo").
-_STILL = re.compile(
-    r"\b(?:todavia|sigue|siguen|urgente|urge|auxilio|ahorita|ahora mismo|en este momento|right now|rn|"
+# Words that say it is urgent ("how do I report it" with one of them is no question about rules).
+_URGENT_WORDS = r"ahorita|ahora mismo|en este momento|urgente|urge|auxilio|right now|rn"
+# Going on now: a verb in the progressive, or "there is" smoke, fire, a leak...
+_GOING_ON = (
     r"(?:esta|estan|estoy|se esta|se estan) \w+(?:ando|iendo|yendo)|"
-    r"hay (?:un|una|mucho|mucha)? ?(?:humo|fuego|fuga|derrame|llamas|flamas|olor|vapor|nube))\b|!!"
+    r"hay (?:un|una|mucho|mucha)? ?(?:humo|fuego|fuga|derrame|llamas|flamas|olor|vapor|nube)"
 )
-# Said plainly and urgently enough that a "how do I report it" does not make it a question.
-_URGENT = re.compile(r"\b(?:ahorita|ahora mismo|en este momento|urgente|urge|auxilio|right now|rn)\b|!!")
+_URGENT = re.compile(rf"\b(?:{_URGENT_WORDS})\b|!!")
+# Still going on, even in a message that also tells of something past ("hubo una explosión y hay humo").
+_STILL = re.compile(rf"\b(?:todavia|sigue|siguen|{_URGENT_WORDS}|{_GOING_ON})\b|!!")
+# It is happening: now, still, urgent, a call for help.
+_HAPPENING = re.compile(
+    rf"\b(?:ahora|ayuda|rapido|apurense|vengan|manden|todavia|sigue|siguen|{_URGENT_WORDS}|{_GOING_ON})\b|!!"
+)
 # Over: a release in the past, cleaned up, stopped or old.
 _OVER = re.compile(
     r"\b(?:ayer|anoche|antier|pasad[oa]s?|hace (?:un|una|unos|unas|dos|tres|\d+) \w+|el otro dia|"
@@ -130,7 +130,7 @@ def describes_spanish_emergency(text: str) -> bool:
     read = read_spanish(text)
     if _QUESTION.search((text or "").strip().lower()) and not _HAPPENING.search(read):
         return False
-    return could_be_spanish_emergency(text)
+    return _could_be_emergency(read)
 
 
 def rules_out_spanish_emergency(text: str) -> bool:
@@ -138,18 +138,19 @@ def rules_out_spanish_emergency(text: str) -> bool:
     release in the past or a hypothetical, or a hazard word only in words about the rules, a plan or
     paperwork ("este formulario me tiene echando humo"). Words the rules do not know say nothing."""
     read = read_spanish(text)
-    if _IF.search(read) or (_OVER.search(read) and not _STILL.search(read)):
-        return True
-    return names_hazard(read) and not could_be_spanish_emergency(text)
+    return _not_now(read) or (names_hazard(read) and not _could_be_emergency(read))
 
 
-def could_be_spanish_emergency(text: str) -> bool:
-    """Whether a Spanish message names a hazard, not in the past or a hypothetical, and not only in
-    words about the rules, a plan or paperwork (a question may be one: "hay humo, ¿qué hago?")."""
-    read = read_spanish(text)
-    if not names_hazard(read):
-        return False
-    if _IF.search(read) or (_OVER.search(read) and not _STILL.search(read)):
+def _not_now(read: str) -> bool:
+    """A hypothetical, or a release in the past that the message does not say is still going on."""
+    return bool(_IF.search(read) or (_OVER.search(read) and not _STILL.search(read)))
+
+
+def _could_be_emergency(read: str) -> bool:
+    """Whether a Spanish message (as read_spanish reads it) names a hazard, not in the past or a
+    hypothetical, and not only in words about the rules, a plan or paperwork (a question may be
+    one: "hay humo, ¿qué hago?")."""
+    if not names_hazard(read) or _not_now(read):
         return False
     if _URGENT.search(read):
         return True

@@ -109,10 +109,6 @@ def message_language(text: Optional[str]) -> Optional[str]:
     return SPANISH if best.language == Language.SPANISH else ENGLISH
 
 
-_CLAUSE_SPLIT = re.compile(r"[,.;!?\n]+|\s+(?:y|pero|and|but)\s+")
-_WORD = re.compile(r"[a-záéíóúüñ']+")
-
-
 def describes_emergency_in_spanish(text: str) -> bool:
     """A message not in English that describes a release happening now in Spanish (the Spanish
     rules read English words too, so they are not asked about an English message)."""
