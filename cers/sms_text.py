@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
-from cers.dates import DEFAULT_LANGUAGE as ENGLISH
+from cers.conversation.names import ENGLISH
 from cers.templates import render
 
 TWILIO_MAX_BODY = 1600  # Twilio refuses longer message bodies

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import List, Optional, Sequence, Tuple
 
-from cers.dates import DEFAULT_LANGUAGE as ENGLISH
+from cers.conversation.names import ENGLISH
 from cers.dates import format_date, plural_days
 from cers.deadlines import FacilityStatus, State, change_type
 from cers.templates import render, templates

@@ -9,8 +9,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
-from cers.conversation.names import OFFICE_TOPIC_ACTION
-from cers.dates import DEFAULT_LANGUAGE as ENGLISH
+from cers.conversation.names import ENGLISH, OFFICE_TOPIC_ACTION
 from cers.templates import templates
 
 TOPICS_FILE = Path(__file__).with_name("topics.yml")

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
+from cers.conversation.names import ENGLISH
 from cers.guides.loader import GUIDES_ROOT, Guide, load_guides
 from cers.settings import Office, load_office
-from cers.templates import DEFAULT_LANGUAGE as ENGLISH
 from cers.templates import office_values, render
 
 COMMANDS = ("start", "next", "back", "repeat", "stop", "restart", "stuck", "all_steps", "resume", "pause")
