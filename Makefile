@@ -24,7 +24,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: run setup train shell test check validate bench import migrate demo-data lock clean cluster test-cluster staff-user purge deploy-check bench-cluster audit
+.PHONY: run setup train shell test check validate bench import migrate demo-data lock clean cluster test-cluster staff-user purge deploy-check bench-cluster audit remind
 
 ## Set everything up, train if needed, start the action server (5055) and Rasa (5005).
 run: setup $(MODEL) migrate demo-data
@@ -115,6 +115,11 @@ test-cluster: setup $(MODEL)
 	  status=$$?; CLUSTER_DIR=$$dir scripts/cluster.sh stop >/dev/null 2>&1 || true; \
 	  if [ $$status = 0 ]; then rm -rf $$dir; else echo "logs of the cluster: $$dir"; fi; exit $$status
 
+## The deadline reminders due now, texted through Twilio (scripts/remind.py, issue 21); ARGS="--dry-run"
+## prints what would be sent and records nothing, ARGS="--now 2026-11-23T10:30" runs at that office time.
+remind: setup
+	@$(PY) scripts/remind.py $(ARGS)
+
 ## A vulnerability scan of both lock files (Python and npm); says "NOT CHECKED: ... no database"
 ## and fails (exit 3) where a scanner cannot reach its database: never a silent pass.
 audit:
@@ -126,6 +131,7 @@ bench: setup $(MODEL)
 	$(PY) bench/bench_widget.py
 	$(PY) bench/bench_dashboard.py
 	$(PY) bench/bench_limits.py
+	$(PY) bench/bench_reminders.py
 
 ## The cluster against the single process, side by side (1 and 2 replicas, the Redis lock's cost);
 ## writes docs/deploy.md's measurements and deploy/sizes.json.

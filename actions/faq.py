@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.state import reply_language
+from cers.conversation.names import ANNUAL_DUE_DATE_ACTION, CHECK_STATUS_INTENT, OFFICE_TOPIC_ACTION
 from cers.dates import days_left, format_date, format_month_day, next_annual_due, plural_days
 from cers.language import ENGLISH
 from cers.office_answers import office_answer
@@ -55,7 +56,7 @@ def annual_due_date_answer(day, language: str = ENGLISH) -> str:
 
 class ActionAnnualDueDate(Action):
     def name(self) -> Text:
-        return "action_annual_due_date"
+        return ANNUAL_DUE_DATE_ACTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -63,7 +64,7 @@ class ActionAnnualDueDate(Action):
         day = today()
         language = reply_language(tracker)
         buttons = (
-            [{"title": say("status_button", language), "payload": "/check_facility_status"}]
+            [{"title": say("status_button", language), "payload": f"/{CHECK_STATUS_INTENT}"}]
             if in_late_period(day)
             else None
         )
@@ -76,7 +77,7 @@ class ActionOfficeTopic(Action):
     program instead, then the office's own page and local rules for it."""
 
     def name(self) -> Text:
-        return "action_office_topic"
+        return OFFICE_TOPIC_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""

@@ -49,22 +49,29 @@ from cers.contact import (
     say,
     when_open,
 )
+from cers.conversation.names import (
+    AFFIRM_INTENT,
+    ASK_CALLBACK_NAME_RESPONSE,
+    ASK_FOR_PERSON_RESPONSE,
+    CALLBACK_FORM,
+    CONTACT_OFFICE_ACTION,
+    CONTINUE_WALKTHROUGH_INTENT,
+    DENY_INTENT,
+    HANDOFF_TIMED_OUT_ACTION,
+    NONE_OF_THESE_ACTION,
+    NONE_OF_THESE_INTENT,
+    NONE_OF_THESE_RESPONSE,
+    SLOT_REQUESTED,
+    START_HANDOFF_ACTION,
+    STOP_CALLBACK_ACTION,
+    SUBMIT_CALLBACK_ACTION,
+    VALIDATE_CALLBACK_FORM_ACTION,
+)
 from cers.guides.loader import load_guides
 from cers.handoffs import FAILED
 from cers.settings import handoff_timeout_seconds, load_office, now
 from cers.staff_channel import button, with_buttons
 from cers.templates import office_values
-
-ACTION_CONTACT_OFFICE = "action_contact_office"
-ACTION_START_HANDOFF = "action_start_handoff"
-ACTION_NONE_OF_THESE = "action_none_of_these"
-ACTION_HANDOFF_TIMED_OUT = "action_handoff_timed_out"
-ACTION_SUBMIT_CALLBACK = "action_submit_callback"
-ACTION_STOP_CALLBACK = "action_stop_callback"
-CALLBACK_FORM = "callback_form"
-# The form's questions: domain.yml responses that Rasa's form sends by their names (utter_ask_<slot>).
-FORM_QUESTIONS = ("utter_ask_callback_name", "utter_ask_callback_contact", "utter_ask_callback_question")
-REQUESTED_SLOT = "requested_slot"
 
 
 def kind_for(tracker: Tracker) -> str:
@@ -95,10 +102,10 @@ def offer(
         text = say("offer.callback", language, when_open=opens, call_office=call)
     guide_open = guide_progress(tracker).open
     buttons = [
-        {"title": say(f"offer.yes_{kind}", language), "payload": "/affirm"},
+        {"title": say(f"offer.yes_{kind}", language), "payload": f"/{AFFIRM_INTENT}"},
         {
             "title": say("offer.decline_walkthrough" if guide_open else "offer.decline", language),
-            "payload": "/continue_walkthrough" if guide_open else "/deny",
+            "payload": f"/{CONTINUE_WALKTHROUGH_INTENT}" if guide_open else f"/{DENY_INTENT}",
         },
     ]
     dispatcher.utter_message(text=f"{lead} {text}" if lead else text, buttons=buttons, **Offer(contact=kind).metadata())
@@ -121,11 +128,11 @@ class ActionContactOffice(Action):
     """ "Talk to a person": a chat with staff now, or a callback request (staff channels: the office's contact)."""
 
     def name(self) -> Text:
-        return ACTION_CONTACT_OFFICE
+        return CONTACT_OFFICE_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         if is_staff(tracker):
-            dispatcher.utter_message(response="utter_ask_for_human")
+            dispatcher.utter_message(response=ASK_FOR_PERSON_RESPONSE)
             return []
         return offer(dispatcher, tracker)
 
@@ -134,12 +141,12 @@ class ActionNoneOfThese(Action):
     """ "Something else" after "Did you mean": the office's phone; the second time, the offer to reach staff."""
 
     def name(self) -> Text:
-        return ACTION_NONE_OF_THESE
+        return NONE_OF_THESE_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        if not is_staff(tracker) and times_said(tracker, "none_of_these") >= 2:
+        if not is_staff(tracker) and times_said(tracker, NONE_OF_THESE_INTENT) >= 2:
             return offer(dispatcher, tracker, lead=say("offer.after_none_of_these", reply_language(tracker)))
-        dispatcher.utter_message(response="utter_none_of_these")
+        dispatcher.utter_message(response=NONE_OF_THESE_RESPONSE)
         return []
 
 
@@ -157,7 +164,7 @@ class ActionStartHandoff(Action):
     post), contact_request becomes "callback" and the callback request's form starts instead."""
 
     def name(self) -> Text:
-        return ACTION_START_HANDOFF
+        return START_HANDOFF_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         office = load_office()
@@ -209,7 +216,7 @@ class ActionHandoffTimedOut(Action):
     staff had answered and went quiet: the person is back with the bot and may leave a request."""
 
     def name(self) -> Text:
-        return ACTION_HANDOFF_TIMED_OUT
+        return HANDOFF_TIMED_OUT_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         store = services().handoffs
@@ -240,11 +247,11 @@ class ActionHandoffTimedOut(Action):
                 pass  # the database is down: the form still asks, and its end stores the request (or says it can't)
         language = reply_language(tracker)
         dispatcher.utter_message(text=f"{say('timed_out_unanswered', language)} {say('timed_out_callback', language)}")
-        dispatcher.utter_message(response=FORM_QUESTIONS[0])
+        dispatcher.utter_message(response=ASK_CALLBACK_NAME_RESPONSE)
         return (
             [SlotSet(name, value) for name, value in known.items()]
             + contact_request_events(CALLBACK)
-            + [ActiveLoop(CALLBACK_FORM), SlotSet(REQUESTED_SLOT, SLOT_CALLBACK_NAME)]
+            + [ActiveLoop(CALLBACK_FORM), SlotSet(SLOT_REQUESTED, SLOT_CALLBACK_NAME)]
         )
 
 
@@ -255,7 +262,7 @@ class ValidateCallbackForm(FormValidationAction):
     """Checks each answer of the callback request (cers/contact.py); a wrong one is asked again, saying why."""
 
     def name(self) -> Text:
-        return "validate_callback_form"
+        return VALIDATE_CALLBACK_FORM_ACTION
 
     @staticmethod
     def _checked(
@@ -309,7 +316,7 @@ class ActionSubmitCallback(Action):
     """The callback request is complete: store it, post it to the staff channel, tell the person when the office opens."""
 
     def name(self) -> Text:
-        return ACTION_SUBMIT_CALLBACK
+        return SUBMIT_CALLBACK_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         office = load_office()
@@ -336,11 +343,11 @@ class ActionStopCallback(Action):
     """ "stop" during the callback request: nothing is stored, and the office's phone is given."""
 
     def name(self) -> Text:
-        return ACTION_STOP_CALLBACK
+        return STOP_CALLBACK_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         office = load_office()
         language = reply_language(tracker)
         call = office_values(office, language)["call_office"]
         dispatcher.utter_message(text=say("callback_stopped", language, call_office=call))
-        return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)] + callback_cleared()
+        return [ActiveLoop(None), SlotSet(SLOT_REQUESTED, None)] + callback_cleared()

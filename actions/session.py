@@ -13,12 +13,22 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.state import CALLBACK_SLOTS, SLOT_CONTACT_REQUEST
+from cers.conversation.names import (
+    LISTEN_ACTION,
+    OFFICE_SLOT_PREFIX,
+    SESSION_START_ACTION,
+    SLOT_OFFICE_CONTACT,
+    SLOT_OFFICE_DUE_DATE,
+    SLOT_OFFICE_NAME,
+    SLOT_OFFICE_PHONE,
+    SLOT_REQUESTED,
+)
 from cers.dates import describe_hours, format_month_day
 from cers.language import ENGLISH, LANGUAGES
 from cers.settings import Office, load_office
 from cers.templates import render
 
-NOT_CARRIED_OVER = frozenset({SLOT_CONTACT_REQUEST, "requested_slot", *CALLBACK_SLOTS})
+NOT_CARRIED_OVER = frozenset({SLOT_CONTACT_REQUEST, SLOT_REQUESTED, *CALLBACK_SLOTS})
 
 
 def contact_text(office: Office, language: str = ENGLISH) -> str:
@@ -43,25 +53,27 @@ def contact_text(office: Office, language: str = ENGLISH) -> str:
 def office_slots(office: Office) -> Dict[Text, Any]:
     """The office's details the responses say; the due date and the contact card once per language
     (Spanish responses say {office_due_date_es}, {office_contact_es})."""
-    slots: Dict[Text, Any] = {"office_name": office.name, "office_phone": office.phone}
+    slots: Dict[Text, Any] = {SLOT_OFFICE_NAME: office.name, SLOT_OFFICE_PHONE: office.phone}
     for language in LANGUAGES:
         suffix = "" if language == ENGLISH else f"_{language}"
-        slots[f"office_due_date{suffix}"] = format_month_day(office.annual_due_month, office.annual_due_day, language)
-        slots[f"office_contact{suffix}"] = contact_text(office, language)
+        slots[f"{SLOT_OFFICE_DUE_DATE}{suffix}"] = format_month_day(
+            office.annual_due_month, office.annual_due_day, language
+        )
+        slots[f"{SLOT_OFFICE_CONTACT}{suffix}"] = contact_text(office, language)
     return slots
 
 
 class ActionSessionStart(Action):
     def name(self) -> Text:
-        return "action_session_start"
+        return SESSION_START_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = [SessionStarted()]
         # Carry over what the conversation already knew (e.g. an open walkthrough), but not a callback
         # request left half-way: its form does not carry over, so its answers must not either.
         for key, value in tracker.current_slot_values().items():
-            if value is not None and not key.startswith("office_") and key not in NOT_CARRIED_OVER:
+            if value is not None and not key.startswith(OFFICE_SLOT_PREFIX) and key not in NOT_CARRIED_OVER:
                 events.append(SlotSet(key, value))
         events += [SlotSet(key, value) for key, value in office_slots(load_office()).items()]
-        events.append(ActionExecuted("action_listen"))
+        events.append(ActionExecuted(LISTEN_ACTION))
         return events

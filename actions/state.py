@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from cers.conversation.channels import is_staff_channel
+from cers.conversation.events import (
+    BOT,
+    SLOT,
+    USER,
+    StoredEvent,
+    after_user_message,
+    bot_messages,
+    current_session,
+    read_events,
+)
 from cers.conversation.names import (  # noqa: F401 (the names the actions use, re-exported)
+    AFFIRM_INTENT,
+    ASK_CAPABILITIES_INTENT,
+    ASK_FOR_PERSON_INTENT,
     ASKS,
     BLOCKED,
+    BOT_CHALLENGE_INTENT,
+    CONTINUE_WALKTHROUGH_INTENT,
+    DENY_INTENT,
+    GOODBYE_INTENT,
+    GREET_INTENT,
     HANDOFF_ID,
     LOCKED,
+    NEXT_STEP_INTENT,
+    NONE_OF_THESE_INTENT,
     NOT_FOUND,
     OFFERS_CONTACT,
     OFFERS_GUIDE,
+    PREVIOUS_STEP_INTENT,
+    REPEAT_STEP_INTENT,
+    RESTART_WALKTHROUGH_INTENT,
     RESUMES_GUIDE,
+    SHOW_ALL_STEPS_INTENT,
     SHOWN,
     SHOWS_STEP,
     SLOT_CALLBACK_CONTACT,
@@ -38,6 +62,9 @@ from cers.conversation.names import (  # noqa: F401 (the names the actions use, 
     STATUS_FACILITY_ID,
     STATUS_FACILITY_NAME,
     STATUS_OUTCOME,
+    STOP_INTENT,
+    STUCK_INTENT,
+    THANK_YOU_INTENT,
     UNAVAILABLE,
 )
 from cers.guides.engine import State as GuideProgress
@@ -94,9 +121,9 @@ class Offer:
         return {key: value for key, value in fields.items() if value}
 
     @classmethod
-    def of_message(cls, event: Dict[Text, Any]) -> "Offer":
+    def of_message(cls, event: StoredEvent) -> "Offer":
         """The offer recorded on a bot event: ours in its metadata, or its topic's guide."""
-        metadata = event.get("metadata") or {}
+        metadata = event.metadata
         offer = cls(
             metadata.get(OFFERS_GUIDE),
             metadata.get(RESUMES_GUIDE),
@@ -110,30 +137,24 @@ class Offer:
         return offer
 
 
-def _bot_messages(events: Iterable[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
-    return [event for event in events if event.get("event") == "bot"]
+def _events(tracker: Tracker) -> List[StoredEvent]:
+    return read_events(tracker.events or [])
 
 
-def _since_user_messages(tracker: Tracker, back: int) -> List[Dict[Text, Any]]:
-    """The events after the `back`-th latest user message (1: the latest) up to the next one."""
-    events = tracker.events or []
-    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
-    if len(users) < back:
-        return []
-    start = users[-back] + 1
-    end = users[-back + 1] if back > 1 else len(events)
-    return events[start:end]
+def _session_events(tracker: Tracker) -> Sequence[StoredEvent]:
+    """The events of the current session (after the latest session_started)."""
+    return current_session(_events(tracker))
 
 
 def previous_offer(tracker: Tracker) -> Offer:
     """What the bot's last message before the person's latest one offered (what "yes" answers)."""
-    messages = _bot_messages(_since_user_messages(tracker, 2))
+    messages = bot_messages(after_user_message(_events(tracker), 2))
     return Offer.of_message(messages[-1]) if messages else Offer()
 
 
 def offer_this_turn(tracker: Tracker) -> Offer:
     """What the answer given so far in this turn offered (an action that follows it reads this)."""
-    messages = _bot_messages(_since_user_messages(tracker, 1))
+    messages = bot_messages(after_user_message(_events(tracker), 1))
     return Offer.of_message(messages[-1]) if messages else Offer()
 
 
@@ -144,7 +165,7 @@ def guide_offered_earlier(tracker: Tracker) -> Optional[str]:
     sent by a rule, and a response cannot set a slot (an action per answer would cost each FAQ
     answer a call to the action server). Each message names its response, and the topic table
     names the response's guide (Offer.of_message)."""
-    for event in reversed(_bot_messages(_session_events(tracker))):
+    for event in reversed(bot_messages(_session_events(tracker))):
         guide = Offer.of_message(event).guide
         if guide:
             return guide
@@ -262,23 +283,23 @@ def text_of(tracker: Tracker) -> str:
 # the latest message that is none of these).
 NOT_A_QUESTION = frozenset(
     {
-        "ask_for_human",
-        "affirm",
-        "deny",
-        "greet",
-        "goodbye",
-        "thank_you",
-        "none_of_these",
-        "stuck",
-        "stop",
-        "next_step",
-        "previous_step",
-        "repeat_step",
-        "restart_walkthrough",
-        "show_all_steps",
-        "continue_walkthrough",
-        "bot_challenge",
-        "ask_capabilities",
+        ASK_FOR_PERSON_INTENT,
+        AFFIRM_INTENT,
+        DENY_INTENT,
+        GREET_INTENT,
+        GOODBYE_INTENT,
+        THANK_YOU_INTENT,
+        NONE_OF_THESE_INTENT,
+        STUCK_INTENT,
+        STOP_INTENT,
+        NEXT_STEP_INTENT,
+        PREVIOUS_STEP_INTENT,
+        REPEAT_STEP_INTENT,
+        RESTART_WALKTHROUGH_INTENT,
+        SHOW_ALL_STEPS_INTENT,
+        CONTINUE_WALKTHROUGH_INTENT,
+        BOT_CHALLENGE_INTENT,
+        ASK_CAPABILITIES_INTENT,
     }
 )
 
@@ -297,20 +318,9 @@ def callback_answers(tracker: Tracker) -> Dict[str, Optional[str]]:
     return {name: tracker.get_slot(name) for name in CALLBACK_SLOTS}
 
 
-def _session_events(tracker: Tracker) -> List[Dict[Text, Any]]:
-    """The events of the current session (after the latest session_started)."""
-    events = list(tracker.events or [])
-    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
-    return events[starts[-1] + 1 :] if starts else events
-
-
-def _intent_of_event(event: Dict[Text, Any]) -> Optional[str]:
-    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-
-
 def times_said(tracker: Tracker, intent: str) -> int:
     """How many of the person's messages in this session had this intent (the latest one included)."""
-    return sum(1 for e in _session_events(tracker) if e.get("event") == "user" and _intent_of_event(e) == intent)
+    return sum(1 for event in _session_events(tracker) if event.kind == USER and event.intent == intent)
 
 
 def times_stuck_in_guide(tracker: Tracker) -> int:
@@ -318,9 +328,9 @@ def times_stuck_in_guide(tracker: Tracker) -> int:
     guide = tracker.get_slot(SLOT_GUIDE_ID)
     count = 0
     for event in reversed(_session_events(tracker)):
-        if event.get("event") == "slot" and event.get("name") == SLOT_GUIDE_ID and event.get("value") != guide:
+        if event.kind == SLOT and event.name == SLOT_GUIDE_ID and event.value != guide:
             break  # before this, another guide (or none) was open
-        if event.get("event") == "user" and _intent_of_event(event) == "stuck":
+        if event.kind == USER and event.intent == STUCK_INTENT:
             count += 1
     return count
 
@@ -328,8 +338,8 @@ def times_stuck_in_guide(tracker: Tracker) -> int:
 def verified_facility(tracker: Tracker) -> Optional[tuple]:
     """(name, CERS ID) of the latest facility whose status was shown in this session (the person gave
     its CERS ID and ZIP: public channels show nothing else); None if there is none."""
-    for event in reversed(_session_events(tracker)):
-        metadata = (event.get("metadata") or {}) if event.get("event") == "bot" else {}
+    for event in reversed(bot_messages(_session_events(tracker))):
+        metadata = event.metadata
         if metadata.get(STATUS_OUTCOME) == SHOWN and metadata.get(STATUS_FACILITY_ID):
             return str(metadata.get(STATUS_FACILITY_NAME) or ""), str(metadata[STATUS_FACILITY_ID])
     return None
@@ -337,26 +347,19 @@ def verified_facility(tracker: Tracker) -> Optional[tuple]:
 
 def recent_turns(tracker: Tracker) -> List[tuple]:
     """The conversation so far as ("person" | "bot", text), button payloads left out."""
-    turns = []
-    for event in _session_events(tracker):
-        text = (event.get("text") or "").strip()
-        if not text or text.startswith("/"):
-            continue
-        if event.get("event") == "user":
-            turns.append(("person", text))
-        elif event.get("event") == "bot":
-            turns.append(("bot", text))
-    return turns
+    speakers = {USER: "person", BOT: "bot"}
+    return [
+        (speakers[event.kind], event.text.strip())
+        for event in _session_events(tracker)
+        if event.kind in speakers and event.text.strip() and not event.is_payload
+    ]
 
 
 def latest_question(tracker: Tracker) -> Optional[str]:
     """The person's latest message that asks something (not "yes", "talk to a person", "I'm stuck", a button)."""
     for event in reversed(_session_events(tracker)):
-        if event.get("event") != "user":
-            continue
-        text = (event.get("text") or "").strip()
-        if text and not text.startswith("/") and _intent_of_event(event) not in NOT_A_QUESTION:
-            return text
+        if event.kind == USER and event.text.strip() and not event.is_payload and event.intent not in NOT_A_QUESTION:
+            return event.text.strip()
     return None
 
 

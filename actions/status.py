@@ -38,7 +38,21 @@ from actions.state import (
 )
 from actions.triage import caution_if_hazard
 from actions.walkthrough import run_command
-from cers.conversation.names import MAX_STATUS_FAILURES, STATUS_ACTION, UPDATE_GUIDE
+from cers.conversation.names import (
+    AFFIRM_INTENT,
+    CLIENT,
+    CLOSE_STATUS_ACTION,
+    DEFAULT_RESPONSE,
+    DENY_INTENT,
+    LIST_DUE_SOON_ACTION,
+    LIST_OVERDUE_ACTION,
+    MAX_STATUS_FAILURES,
+    STATUS_ACTION,
+    STOP_STATUS_ACTION,
+    STUCK_INTENT,
+    UNSURE_INTENT,
+    UPDATE_GUIDE,
+)
 from cers.dates import format_clock
 from cers.facilities.store import Match
 from cers.language import ENGLISH
@@ -60,8 +74,6 @@ from cers.verification import CERS_ID, Lock
 CHOICE_LIMIT = 5  # staff: the most facilities in a "which one?" list
 LIST_LIMIT = 10  # staff: facilities shown in the overdue / due-soon lists
 ASKING = Offer(asks=STATUS_QUESTION)
-# Set by the REST and widget channels from the connection (never from what the client sends).
-CLIENT_KEY = "client"
 UNLOCK = re.compile(r"^\s*unlock\b", re.IGNORECASE)
 
 
@@ -79,15 +91,15 @@ def say(template: str, office: Office | None = None, language: str = ENGLISH, **
 
 def offer_buttons(language: str = ENGLISH) -> List[Dict[Text, str]]:
     return [
-        {"title": say("offer_yes", language=language), "payload": "/affirm"},
-        {"title": say("offer_no", language=language), "payload": "/deny"},
+        {"title": say("offer_yes", language=language), "payload": f"/{AFFIRM_INTENT}"},
+        {"title": say("offer_no", language=language), "payload": f"/{DENY_INTENT}"},
     ]
 
 
 def client_of(tracker: Tracker) -> str:
     """Who is checking, for the limits across conversations: the address the channel saw (REST, widget),
     else the conversation's sender (on SMS, the phone number)."""
-    return str((tracker.latest_message.get("metadata") or {}).get(CLIENT_KEY) or tracker.sender_id or "")
+    return str((tracker.latest_message.get("metadata") or {}).get(CLIENT) or tracker.sender_id or "")
 
 
 def local_time(moment: dt.datetime, office: Office) -> str:
@@ -131,10 +143,10 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     text = text_of(tracker)
     numbers = find_numbers(text)
     tried = looks_like_a_try(text, numbers)
-    if intent_of(tracker) == "nlu_fallback" and not (numbers.found or tried or asked_last_turn(tracker)):
+    if intent_of(tracker) == UNSURE_INTENT and not (numbers.found or tried or asked_last_turn(tracker)):
         # Not understood, and not an answer to our question: they have moved on.
         caution_if_hazard(dispatcher, tracker)
-        dispatcher.utter_message(response="utter_default")
+        dispatcher.utter_message(response=DEFAULT_RESPONSE)
         return events + status_closed()
 
     cers_id = numbers.cers_id or check.cers_id
@@ -194,7 +206,7 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
 
     if numbers.found:
         return ask("ask_zip" if cers_id else "ask_id", cers_id, zip_code)
-    if check.open and (asked_last_turn(tracker) or intent_of(tracker) == "stuck"):
+    if check.open and (asked_last_turn(tracker) or intent_of(tracker) == STUCK_INTENT):
         # "hmm, hold on", "I can't find it": no answer yet.
         return ask("still_waiting_zip" if cers_id else "still_waiting_id", cers_id, zip_code)
     if cers_id or zip_code:
@@ -266,8 +278,8 @@ async def staff_lookup(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
             return await show(numbers.cers_id)
         query = staff_query(text)
         if not query:
-            if intent_of(tracker) == "nlu_fallback" and not asked_last_turn(tracker):
-                dispatcher.utter_message(response="utter_default")
+            if intent_of(tracker) == UNSURE_INTENT and not asked_last_turn(tracker):
+                dispatcher.utter_message(response=DEFAULT_RESPONSE)
                 return events + status_closed()
             dispatcher.utter_message(text=say("staff_which"), **ASKING.metadata())
             return events + status_waiting()
@@ -310,7 +322,7 @@ class ActionStopFacilityStatus(Action):
     """ "stop" while a status check waits: end the check, or the walkthrough if one started since."""
 
     def name(self) -> Text:
-        return "action_stop_facility_status"
+        return STOP_STATUS_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         if guide_progress(tracker).open and not asked_last_turn(tracker):
@@ -326,7 +338,7 @@ class ActionCloseFacilityStatus(Action):
     """Silently drop a waiting status check (a walkthrough is starting instead)."""
 
     def name(self) -> Text:
-        return "action_close_facility_status"
+        return CLOSE_STATUS_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         return status_closed()
@@ -336,7 +348,7 @@ class ActionListOverdueFacilities(Action):
     """Staff: "which facilities are overdue?"; politely refused on public channels."""
 
     def name(self) -> Text:
-        return "action_list_overdue_facilities"
+        return LIST_OVERDUE_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         if not is_staff(tracker):
@@ -358,7 +370,7 @@ class ActionListDueSoonFacilities(Action):
     """Staff: "which are due in the next 30 days?"; politely refused on public channels."""
 
     def name(self) -> Text:
-        return "action_list_due_soon_facilities"
+        return LIST_DUE_SOON_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         if not is_staff(tracker):

@@ -8,7 +8,27 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.state import reply_language
-from cers.conversation.names import NONE_OF_THESE_INTENT, UNSURE_INTENT
+from cers.conversation.names import (
+    DEFAULT_RESPONSE,
+    DID_YOU_MEAN_ACTION,
+    DID_YOU_MEAN_RESPONSE,
+    ELEMENT_FACILITY_INFORMATION_RESPONSE,
+    ELEMENT_FOLLOW_UP_ACTION,
+    ELEMENT_INVENTORY_RESPONSE,
+    ELEMENT_PLANS_RESPONSE,
+    EMERGENCY_ACTION,
+    EMERGENCY_BILINGUAL_RESPONSE,
+    EMERGENCY_RESPONSE,
+    HAZARD_CAUTION_RESPONSE,
+    NONE_OF_THESE_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    OUT_OF_SCOPE_RESPONSE,
+    SITE_MAP_RESPONSE,
+    SLOT_STATUS_OPEN,
+    STATUS_CHECK_RESUME_RESPONSE,
+    SUBMITTAL_ELEMENTS_RESPONSE,
+    UNSURE_INTENT,
+)
 from cers.emergency import mentions_hazard
 from cers.language import answer_in_both, mentions_spanish_hazard
 from cers.templates import render
@@ -21,7 +41,7 @@ def caution_if_hazard(dispatcher: CollectingDispatcher, tracker: Tracker) -> Non
     """Before a "not sure" reply: "call 911 if it is happening now" when the message names a hazard."""
     text = tracker.latest_message.get("text") or ""
     if mentions_hazard(text) or mentions_spanish_hazard(text):
-        dispatcher.utter_message(response="utter_hazard_caution")
+        dispatcher.utter_message(response=HAZARD_CAUTION_RESPONSE)
 
 
 class ActionReportEmergency(Action):
@@ -29,16 +49,16 @@ class ActionReportEmergency(Action):
     names it in Spanish), then where to report the release."""
 
     def name(self) -> Text:
-        return "action_report_emergency"
+        return EMERGENCY_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         if answer_in_both(tracker.latest_message.get("text") or "", reply_language(tracker)):
-            dispatcher.utter_message(response="utter_report_emergency_bilingual")
+            dispatcher.utter_message(response=EMERGENCY_BILINGUAL_RESPONSE)
         else:
-            dispatcher.utter_message(response="utter_report_emergency")
-        if tracker.get_slot("status_open"):
+            dispatcher.utter_message(response=EMERGENCY_RESPONSE)
+        if tracker.get_slot(SLOT_STATUS_OPEN):
             # The status check waits; say how to pick it up again once people are safe.
-            dispatcher.utter_message(response="utter_status_check_resume")
+            dispatcher.utter_message(response=STATUS_CHECK_RESUME_RESPONSE)
         return []
 
 
@@ -49,7 +69,7 @@ class ActionDidYouMean(Action):
     bare "not sure": "if it is happening now, call 911" comes first."""
 
     def name(self) -> Text:
-        return "action_did_you_mean"
+        return DID_YOU_MEAN_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         caution_if_hazard(dispatcher, tracker)
@@ -58,19 +78,19 @@ class ActionDidYouMean(Action):
             for guess in tracker.latest_message.get("intent_ranking") or []
             if guess.get("name") and guess.get("name") != UNSURE_INTENT
         ]
-        if ranking and max(ranking, key=lambda pair: pair[1])[0] == "out_of_scope":
-            dispatcher.utter_message(response="utter_out_of_scope")
+        if ranking and max(ranking, key=lambda pair: pair[1])[0] == OUT_OF_SCOPE_INTENT:
+            dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSE)
             return []
         guesses = best_guesses(ranking)
         if not guesses:
-            dispatcher.utter_message(response="utter_default")
+            dispatcher.utter_message(response=DEFAULT_RESPONSE)
             return []
         language = reply_language(tracker)
         titles = topic_titles(language)
         buttons = [{"title": titles[intent], "payload": f"/{intent}"} for intent in guesses]
         none = render("answers", "did_you_mean_none", language=language)
         buttons.append({"title": none, "payload": NONE_OF_THESE_PAYLOAD})
-        dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
+        dispatcher.utter_message(response=DID_YOU_MEAN_RESPONSE, buttons=buttons)
         return []
 
 
@@ -78,13 +98,13 @@ class ActionDidYouMean(Action):
 # inventory?"): the NLU reads it as the elements question again, so the part is read from the
 # words, and the answer is that part's (domain.yml, utter_element_*).
 ELEMENT_WORDS = (
-    ("utter_element_inventory", ("inventor", "chemical", "material", "químic", "quimic")),
-    ("utter_element_plans", ("plan", "training", "emergency response", "capacitaci", "respuesta")),
+    (ELEMENT_INVENTORY_RESPONSE, ("inventor", "chemical", "material", "químic", "quimic")),
+    (ELEMENT_PLANS_RESPONSE, ("plan", "training", "emergency response", "capacitaci", "respuesta")),
     (
-        "utter_element_facility_information",
+        ELEMENT_FACILITY_INFORMATION_RESPONSE,
         ("facility info", "business activit", "owner", "operator", "dueño", "dueno", "información de la inst"),
     ),
-    ("utter_site_map", ("map",)),
+    (SITE_MAP_RESPONSE, ("map",)),
 )
 
 
@@ -92,7 +112,7 @@ class ActionElementFollowUp(Action):
     """Right after the elements answer, a question about one part of it gets that part's answer."""
 
     def name(self) -> Text:
-        return "action_element_follow_up"
+        return ELEMENT_FOLLOW_UP_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         text = (tracker.latest_message.get("text") or "").lower()
@@ -100,5 +120,5 @@ class ActionElementFollowUp(Action):
             if any(word in text for word in words):
                 dispatcher.utter_message(response=response)
                 return []
-        dispatcher.utter_message(response="utter_submittal_elements")
+        dispatcher.utter_message(response=SUBMITTAL_ELEMENTS_RESPONSE)
         return []

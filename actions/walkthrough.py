@@ -21,6 +21,21 @@ from actions.state import (
     reply_language,
     text_of,
 )
+from cers.conversation.names import (
+    AFFIRM_ACTION,
+    CONTINUE_WALKTHROUGH_INTENT,
+    GUIDE_ENTITY,
+    NEXT_STEP_INTENT,
+    OFFER_CONTINUE_ACTION,
+    PREVIOUS_STEP_INTENT,
+    REPEAT_STEP_INTENT,
+    RESTART_WALKTHROUGH_INTENT,
+    SHOW_ALL_STEPS_INTENT,
+    START_WALKTHROUGH_ACTION,
+    STOP_INTENT,
+    STUCK_INTENT,
+    WALKTHROUGH_COMMAND_ACTION,
+)
 from cers.guides.engine import Reply, Walkthrough, capabilities
 from cers.guides.loader import GUIDES_ROOT, Guide, load_guides
 from cers.guides.matching import find_guide, match_guide
@@ -32,16 +47,16 @@ from cers.templates import render
 for _language in LANGUAGES:
     load_guides(GUIDES_ROOT / _language)
 
-ENTITY_GUIDE = "guide"
+# Each walkthrough intent's command of the engine (cers/guides/engine.py, COMMANDS).
 INTENT_COMMANDS = {
-    "next_step": "next",
-    "previous_step": "back",
-    "repeat_step": "repeat",
-    "stop": "stop",
-    "restart_walkthrough": "restart",
-    "stuck": "stuck",
-    "show_all_steps": "all_steps",
-    "continue_walkthrough": "resume",
+    NEXT_STEP_INTENT: "next",
+    PREVIOUS_STEP_INTENT: "back",
+    REPEAT_STEP_INTENT: "repeat",
+    STOP_INTENT: "stop",
+    RESTART_WALKTHROUGH_INTENT: "restart",
+    STUCK_INTENT: "stuck",
+    SHOW_ALL_STEPS_INTENT: "all_steps",
+    CONTINUE_WALKTHROUGH_INTENT: "resume",
 }
 
 
@@ -62,7 +77,7 @@ def send(dispatcher: CollectingDispatcher, reply: Reply, offer: Optional[Offer] 
 
 def guide_from_message(tracker: Tracker, guides: Dict[str, Guide]) -> Optional[Guide]:
     """The guide the person named: the `guide` entity (button payloads) first, then their words."""
-    for value in tracker.get_latest_entity_values(ENTITY_GUIDE):
+    for value in tracker.get_latest_entity_values(GUIDE_ENTITY):
         guide = find_guide(value, guides)
         if guide:
             return guide
@@ -95,7 +110,7 @@ class ActionStartWalkthrough(Action):
     """Start (or switch to) a guide at step 1; ask which one when the message does not say."""
 
     def name(self) -> Text:
-        return "action_start_walkthrough"
+        return START_WALKTHROUGH_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         engine = Walkthrough(language=reply_language(tracker))
@@ -112,7 +127,7 @@ class ActionWalkthroughCommand(Action):
     """next, back, repeat, stop, start over, I'm stuck, all steps, continue."""
 
     def name(self) -> Text:
-        return "action_walkthrough_command"
+        return WALKTHROUGH_COMMAND_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         command = INTENT_COMMANDS.get(intent_of(tracker) or "", "repeat")
@@ -127,7 +142,7 @@ class ActionAffirm(Action):
     """ "Yes": start the guide just offered, resume a paused one, go on with an open one, or just OK."""
 
     def name(self) -> Text:
-        return "action_affirm"
+        return AFFIRM_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         offer = previous_offer(tracker)
@@ -162,7 +177,7 @@ class ActionOfferContinue(Action):
     """After an answer to something else while a guide is open: pause it and offer to continue."""
 
     def name(self) -> Text:
-        return "action_offer_continue"
+        return OFFER_CONTINUE_ACTION
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         progress = guide_progress(tracker)

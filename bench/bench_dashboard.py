@@ -227,10 +227,14 @@ def serve(port: int, tracker_url: str) -> None:
     """The dashboard's routes alone on a Sanic server (what WebsiteInput adds to the Rasa server)."""
     from sanic import Sanic
 
+    from cers.dashboard.accounts import AccountStore
+    from cers.dashboard.queue import staff_queue
     from channels.dashboard import Dashboard, DashboardBlueprint
 
     app = Sanic("bench_dashboard")
-    app.blueprint(DashboardBlueprint(Dashboard(SECRET, tracker_url=tracker_url), "bench_dashboard_routes"))
+    dashboard = Dashboard(SECRET, accounts=AccountStore(), queue=staff_queue(), tracker_url=tracker_url)
+    app.blueprint(DashboardBlueprint(dashboard, "bench_dashboard_routes"))
+    app.register_listener(lambda app, _loop: dashboard.start(app), "after_server_start")
     app.run(host="127.0.0.1", port=port, access_log=False, workers=1)
 
 

@@ -5,20 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
+from cers.conversation.names import (
+    APSA_PROGRAM_INTENT,
+    CALARP_PROGRAM_INTENT,
+    CLOSE_SELL_MOVE_BUSINESS_INTENT,
+    FEES_AND_INVOICES_INTENT,
+    HAZARDOUS_WASTE_GENERATOR_INTENT,
+    UST_PROGRAM_INTENT,
+)
 from cers.settings import Office
 from cers.templates import DEFAULT_LANGUAGE, office_values, render
 
 # The topics whose answer depends on the office (cers/topics.yml names action_office_topic for
 # them): the program each belongs to, if any, and the office page it points to, if any.
 PROGRAM_OF_TOPIC: Dict[str, str] = {
-    "ust_program": "underground_tanks",
-    "apsa_program": "aboveground_petroleum",
-    "hazardous_waste_generator": "hazardous_waste",
-    "calarp_program": "calarp",
+    UST_PROGRAM_INTENT: "underground_tanks",
+    APSA_PROGRAM_INTENT: "aboveground_petroleum",
+    HAZARDOUS_WASTE_GENERATOR_INTENT: "hazardous_waste",
+    CALARP_PROGRAM_INTENT: "calarp",
 }
 # The office's fee page after the fees answer; its forms page after a program's answer.
-LINK_OF_TOPIC: Dict[str, str] = {"fees_and_invoices": "fees", **{topic: "forms" for topic in PROGRAM_OF_TOPIC}}
-OFFICE_TOPICS = frozenset(PROGRAM_OF_TOPIC) | frozenset(LINK_OF_TOPIC) | {"close_sell_move_business"}
+LINK_OF_TOPIC: Dict[str, str] = {FEES_AND_INVOICES_INTENT: "fees", **{topic: "forms" for topic in PROGRAM_OF_TOPIC}}
+OFFICE_TOPICS = frozenset(PROGRAM_OF_TOPIC) | frozenset(LINK_OF_TOPIC) | {CLOSE_SELL_MOVE_BUSINESS_INTENT}
 
 
 @dataclass(frozen=True)

@@ -129,8 +129,12 @@ LINKS = ("fees", "forms")
 LOCAL_RULE_MAX_CHARS = 300
 OFFICE_KEYS = frozenset(
     """name short_name short_name_es phone city address email hours annual_due_month annual_due_day
-    programs links local_rules""".split()
+    programs links local_rules reminder_days""".split()
 )
+# Days before a deadline the reminders by text go out (office.yml's `reminder_days`); one more goes
+# once the deadline has passed. At most a year ahead: the annual due date is never further.
+DEFAULT_REMINDER_DAYS = (30, 7, 1)
+REMINDER_DAYS_MAX = 365
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,8 @@ class Office:
     local_rules: Tuple[LocalRule, ...] = ()
     # How the bot refers to the office in other languages, by language ("es": office.yml's short_name_es).
     short_names: Dict[str, str] = field(default_factory=dict)
+    # Days before a deadline a reminder is texted, largest first (office.yml's reminder_days).
+    reminder_days: Tuple[int, ...] = DEFAULT_REMINDER_DAYS
 
     def runs(self, program: str) -> bool:
         return program not in self.elsewhere
@@ -249,6 +255,29 @@ def parse_local_rules(raw, path: str) -> Tuple[LocalRule, ...]:
     return tuple(rules)
 
 
+def parse_reminder_days(raw, path: str) -> Tuple[int, ...]:
+    """office.yml's `reminder_days`: whole numbers of days before a deadline (0: on the day), largest
+    first; unset: 30, 7 and 1. An empty list leaves only the reminder sent once a deadline has passed."""
+    if raw is None:
+        return DEFAULT_REMINDER_DAYS
+    example = ", ".join(str(day) for day in DEFAULT_REMINDER_DAYS)
+    if not isinstance(raw, list):
+        raise SettingsError(
+            f"{path}: reminder_days: expected a list of days before a deadline like [{example}], not {raw!r}"
+        )
+    days = []
+    for value in raw:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= REMINDER_DAYS_MAX:
+            raise SettingsError(
+                f"{path}: reminder_days: {value!r} is not a whole number of days from 0 to {REMINDER_DAYS_MAX} "
+                f"(a list like [{example}])"
+            )
+        if value in days:
+            raise SettingsError(f"{path}: reminder_days: {value} is listed twice")
+        days.append(value)
+    return tuple(sorted(days, reverse=True))
+
+
 def env(name: str, default: str = "") -> str:
     """An environment variable, stripped; `default` when it is not set or blank.
 
@@ -292,6 +321,7 @@ def _load_office(path: str, mtime: float) -> Office:
         links=parse_links(raw.get("links"), path),
         local_rules=parse_local_rules(raw.get("local_rules"), path),
         short_names={"es": str(raw["short_name_es"]).strip()} if raw.get("short_name_es") else {},
+        reminder_days=parse_reminder_days(raw.get("reminder_days"), path),
     )
 
 
@@ -306,14 +336,20 @@ def now() -> dt.datetime:
 
     It decides whether the office is open; how long something took (a handoff's timeout) is always
     measured on the real clock."""
-    zone = ZoneInfo(load_office().hours.time_zone)
     value = env("CERS_NOW")
     if not value:
-        return dt.datetime.now(zone)
+        return dt.datetime.now(ZoneInfo(load_office().hours.time_zone))
+    return office_moment(value, "CERS_NOW")
+
+
+def office_moment(value: str, name: str) -> dt.datetime:
+    """A time like 2026-11-23T10:30 (office time, unless it says its offset) in the office's time
+    zone: CERS_NOW's format, also for command-line options (`name` says which, in the error)."""
+    zone = ZoneInfo(load_office().hours.time_zone)
     try:
-        moment = dt.datetime.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value.strip())
     except ValueError as error:
-        raise SettingsError(f"CERS_NOW={value!r} is not a time like 2026-11-23T10:30") from error
+        raise SettingsError(f"{name}={value!r} is not a time like 2026-11-23T10:30") from error
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
 
 
@@ -333,6 +369,20 @@ def today() -> dt.date:
 def tracker_store_url() -> str:
     """Where Rasa keeps conversations (TRACKER_STORE_URL; the Makefile's default otherwise)."""
     return env("TRACKER_STORE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}"
+
+
+TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER")
+
+
+def twilio_settings() -> Tuple[str, str, str, str]:
+    """The reminder job's Twilio account: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER (the SMS
+    channel's own) and TWILIO_API_BASE (empty: Twilio itself; a fake provider's address in tests).
+    SettingsError names each one missing."""
+    missing = [name for name in TWILIO_SETTINGS if not env(name)]
+    if missing:
+        raise SettingsError(f"{', '.join(missing)} not set: the reminder job needs Twilio's account to send texts")
+    sid, token, number = (env(name) for name in TWILIO_SETTINGS)
+    return sid, token, number, env("TWILIO_API_BASE")
 
 
 def database_url() -> str:
@@ -393,6 +443,19 @@ def rate_limit_per_sender() -> int:
 def rate_limit_per_ip() -> int:
     """Messages a minute one client address may send on the REST and widget channels (RATE_LIMIT_PER_IP; 300, 0: off)."""
     return whole_number_setting("RATE_LIMIT_PER_IP", 300)
+
+
+def reminder_send_interval() -> float:
+    """Seconds between two reminder texts of one job (REMINDER_SEND_INTERVAL_SECONDS; 1, about a long code's
+    rate; 0: no pause, for benchmarks)."""
+    value = env("REMINDER_SEND_INTERVAL_SECONDS", "1")
+    try:
+        seconds = float(value)
+    except ValueError as error:
+        raise SettingsError(f"REMINDER_SEND_INTERVAL_SECONDS={value!r} is not a number of seconds") from error
+    if not 0 <= seconds <= 60:
+        raise SettingsError(f"REMINDER_SEND_INTERVAL_SECONDS={value!r} must be from 0 to 60 seconds")
+    return seconds
 
 
 def widget_allowed_origins() -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
+from cers.conversation.events import StoredEvent, latest_buttons
 from cers.conversation.names import ENGLISH
 from cers.templates import render
 
@@ -107,16 +108,8 @@ def _pack(text: str, room: int, level: int = 0) -> List[str]:
     return parts
 
 
-def choice_payload(events: List[Dict[str, Any]], number: int) -> Optional[str]:
-    """The payload of choice `number` in the last bot message with buttons since the person's
-    last message (events as in a tracker's dump), or None."""
-    for event in reversed(events):
-        if event.get("event") == "user":
-            return None
-        if event.get("event") == "bot":
-            buttons = (event.get("data") or {}).get("buttons") or []
-            if buttons:
-                if 1 <= number <= len(buttons):
-                    return buttons[number - 1].get("payload")
-                return None
-    return None
+def choice_payload(events: Sequence[StoredEvent], number: int) -> Optional[str]:
+    """The payload of choice `number` among the buttons of the bot's latest message with buttons
+    since the person's latest message, or None."""
+    buttons = latest_buttons(events)
+    return buttons[number - 1].payload if 1 <= number <= len(buttons) else None

@@ -9,7 +9,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
-from cers.conversation.names import ENGLISH, OFFICE_TOPIC_ACTION
+from cers.conversation.names import ENGLISH, OFFER_CONTINUE_ACTION, OFFICE_TOPIC_ACTION, SLOT_GUIDE_OPEN
 from cers.templates import templates
 
 TOPICS_FILE = Path(__file__).with_name("topics.yml")
@@ -17,9 +17,6 @@ KEYS = {"title", "answer", "guide", "interrupts", "own_rules"}
 # Guesses below this confidence are not worth a button.
 MIN_GUESS_CONFIDENCE = 0.08
 MAX_GUESSES = 3
-# The slot that is true while a walkthrough is open, and the action that offers to continue it.
-GUIDE_OPEN_SLOT = "guide_open"
-OFFER_CONTINUE_ACTION = "action_offer_continue"
 
 
 class TopicError(ValueError):
@@ -110,12 +107,12 @@ def topic_rules() -> List[dict]:
             rules.append(
                 {
                     "rule": f"topic {topic.intent} during a walkthrough",
-                    "condition": [{"slot_was_set": [{GUIDE_OPEN_SLOT: True}]}],
+                    "condition": [{"slot_was_set": [{SLOT_GUIDE_OPEN: True}]}],
                     "steps": [
                         {"intent": topic.intent},
                         {"action": topic.answer},
                         {"action": OFFER_CONTINUE_ACTION},
-                        {"slot_was_set": [{GUIDE_OPEN_SLOT: False}]},
+                        {"slot_was_set": [{SLOT_GUIDE_OPEN: False}]},
                     ],
                 }
             )

@@ -9,33 +9,23 @@ variables are missing still loads, but registers no webhook: it answers 404.
 from __future__ import annotations
 
 import sys
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import yaml
 
+from cers.conversation.channels import CHANNELS, REST, SLACK, SMS, STAFF_WEBHOOK, WIDGET, by_class_path
 from cers.settings import env
 
-# Class path in credentials.yml -> (short name, variables it needs to be on).
-CHANNELS: Dict[str, tuple] = {
-    "channels.rest.RestInput": ("rest", []),
-    "channels.web.WidgetInput": ("widget", []),
-    "channels.sms.SmsInput": (
-        "sms",
-        ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "PUBLIC_BASE_URL"],
-    ),
-    "channels.slack.StaffSlackInput": ("slack", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]),
-    "channels.staff.StaffInput": ("staff", ["STAFF_API_TOKEN"]),
-    # The widget's channel plus the office's dashboard (reported on its own line, below).
-    "channels.dashboard.WebsiteInput": ("widget", []),
-}
 # Channels that also bring the dashboard at /staff/, and what it needs.
 DASHBOARD_CARRIERS = ("channels.dashboard.WebsiteInput",)
 DASHBOARD_VARIABLES = ["SESSION_SECRET"]
+DASHBOARD_LABEL = "Staff dashboard"
 
 
 def missing(class_path: str) -> List[str]:
-    """The variables a channel still needs; [] when it is on."""
-    return [name for name in CHANNELS.get(class_path, ("", []))[1] if not env(name)]
+    """The variables a channel still needs (its settings in the registry, cers/conversation/channels.py); [] when it is on."""
+    channel = by_class_path(class_path)
+    return [name for name in (channel.settings if channel else ()) if not env(name)]
 
 
 def off_blueprint(name: str):
@@ -57,13 +47,14 @@ def report(credentials_file: str, rasa_url: str = "", demo_url: str = "") -> str
         listed = list((yaml.safe_load(handle) or {}).keys())
     lines = ["Channels:"]
     for class_path in listed:
-        name = CHANNELS.get(class_path, (class_path, []))[0]
+        channel = by_class_path(class_path)
+        label = channel.display_name if channel else class_path
         needs = missing(class_path)
         if needs:
-            lines.append(f"  {name:<7} off  (set {', '.join(needs)})")
+            lines.append(f"  {label:<15} off  (set {', '.join(needs)})")
             continue
-        where = _where(name, rasa_url, demo_url)
-        lines.append(f"  {name:<7} on   {where}".rstrip())
+        where = _where(channel.name if channel else "", rasa_url, demo_url)
+        lines.append(f"  {label:<15} on   {where}".rstrip())
     if any(class_path in DASHBOARD_CARRIERS for class_path in listed):
         lines.append(dashboard_line(rasa_url))
     lines.append("  (how to set each one up: docs/channels.md)")
@@ -79,13 +70,13 @@ def dashboard_line(rasa_url: str = "") -> str:
     """The office's dashboard: on (where), or off and what it needs (SESSION_SECRET, a staff account)."""
     needs = [name for name in DASHBOARD_VARIABLES if not env(name)]
     if needs:
-        return f"  dashboard off (set {', '.join(needs)})"
+        return f"  {DASHBOARD_LABEL:<15} off  (set {', '.join(needs)})"
     accounts = _staff_accounts_exist()
     if not accounts:
         why = "no staff account yet" if accounts is False else "cannot read the staff accounts: make migrate?"
-        return f"  dashboard off ({why}; make staff-user NAME=your.name)"
+        return f"  {DASHBOARD_LABEL:<15} off  ({why}; make staff-user NAME=your.name)"
     base = env("PUBLIC_BASE_URL").rstrip("/") or rasa_url
-    return f"  dashboard on  {base}/staff/ (staff sign-in)".rstrip() if base else "  dashboard on"
+    return f"  {DASHBOARD_LABEL:<15} on   " + (f"{base}/staff/ (staff sign-in)" if base else "/staff/")
 
 
 def _staff_accounts_exist() -> Optional[bool]:
@@ -106,13 +97,18 @@ def _where(name: str, rasa_url: str, demo_url: str) -> str:
     if not rasa_url:
         return ""
     base = env("PUBLIC_BASE_URL").rstrip("/") or rasa_url
+    channel = CHANNELS.get(name)
+    webhook = channel.webhook if channel else None
+    if name == WIDGET:
+        return f"{rasa_url}/widget.js" + (f"  (demo page: {demo_url})" if demo_url else "")
+    if not webhook:
+        return ""
     return {
-        "rest": f"POST {rasa_url}/webhooks/rest/webhook",
-        "widget": f"{rasa_url}/widget.js" + (f"  (demo page: {demo_url})" if demo_url else ""),
-        "sms": f"Twilio webhook: {base}/webhooks/twilio/webhook",
-        "slack": f"Slack request URL: {base}/webhooks/slack/webhook",
-        "staff": f"POST {rasa_url}/webhooks/staff/webhook (Authorization: Bearer $STAFF_API_TOKEN)",
-    }.get(name, "")
+        REST: f"POST {rasa_url}{webhook}",
+        SMS: f"Twilio webhook: {base}{webhook}",
+        SLACK: f"Slack request URL: {base}{webhook}",
+        STAFF_WEBHOOK: f"POST {rasa_url}{webhook} (Authorization: Bearer $STAFF_API_TOKEN)",
+    }.get(name, f"{base}{webhook}")
 
 
 def main(argv: Optional[List[str]] = None) -> None:

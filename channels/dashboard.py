@@ -29,7 +29,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -39,17 +39,20 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
+from sqlalchemy.engine import Engine
 
 from cers.conversation.names import LANGUAGE_NAMES
 from cers.dashboard import exports, passwords
 from cers.dashboard.accounts import SESSION_LIFETIME, AccountError, AccountStore, StaffUser
 from cers.dashboard.masking import mask
-from cers.dashboard.queue import describe_seconds, response_times, staff_queue
+from cers.dashboard.queue import StaffQueue, describe_seconds, response_times, staff_queue
 from cers.dashboard.settings import retention_days, session_secret
 from cers.dashboard.summary import SummaryStore, channel_name
+from cers.handoffs import HandoffStore
 from cers.settings import load_office, tracker_store_url
 from cers.topics import topic_titles
-from channels.handoff import relay
+from channels.extensions import server
+from channels.handoff import Relay
 from channels.web import WidgetInput
 
 logger = logging.getLogger(__name__)
@@ -96,7 +99,11 @@ class WebsiteInput(WidgetInput):
         secret = session_secret()
         if not secret:
             return widget
-        return Blueprint.group(widget, DashboardBlueprint(Dashboard(secret), "cers_staff_dashboard"))
+        dashboard = server().dashboard
+        if dashboard is None:
+            return widget
+        # A group, which Rasa registers as it does a blueprint (rasa.core.channels.channel.register).
+        return Blueprint.group(widget, DashboardBlueprint(dashboard, "cers_staff_dashboard"))  # type: ignore[return-value]
 
 
 class DashboardBlueprint(Blueprint):
@@ -116,20 +123,26 @@ def _in_dashboard(request: Request) -> bool:
 
 
 class Dashboard:
-    """The routes and the stores they use (one per server process)."""
+    """The routes and the stores they use (one per server process: channels/extensions.py makes it).
+
+    Its summary of the conversations (cers/dashboard/summary.py) is made when the server starts
+    (start()), through the tracker store's own engine when there is one."""
 
     def __init__(
         self,
         secret: str,
         *,
-        accounts: Optional[AccountStore] = None,
-        summary: Optional[SummaryStore] = None,
+        accounts: AccountStore,
+        queue: StaffQueue,
+        relay: Optional[Relay] = None,
         tracker_url: Optional[str] = None,
     ) -> None:
         self.secret = secret
-        self._accounts = accounts
-        self._summary = summary
+        self.accounts = accounts
+        self.queue = queue
+        self.relay = relay  # tells the person when staff mark a callback done (none: bench/bench_dashboard.py)
         self._tracker_url = tracker_url
+        self._summary: Optional[SummaryStore] = None
         self.app: Optional[Sanic] = None
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard")
         self.templates = Environment(
@@ -162,7 +175,7 @@ class Dashboard:
                     reply.headers.setdefault(name, value)
                 reply.headers.setdefault("Cache-Control", "no-store")
 
-        routes = [
+        routes: List[Tuple[Callable[..., Any], str, List[str]]] = [
             (self.to_dashboard, PREFIX, ["GET"]),
             (self.page, PREFIX + "/", ["GET"]),
             (self.login_form, PREFIX + "/login", ["GET"]),
@@ -182,15 +195,29 @@ class Dashboard:
                 strict_slashes=True,
                 name=f"cers_dashboard_{handler.__name__}_{methods[0].lower()}",
             )
-        app.register_listener(self._start_refresher, "after_server_start")
-        app.register_listener(self._stop_refresher, "before_server_stop")
 
-    async def _start_refresher(self, app: Sanic, _loop: Any = None) -> None:
-        self._refresher = asyncio.ensure_future(self._refresh_forever())
+    @classmethod
+    def for_server(cls, secret: str, database: Engine, relay: Relay) -> "Dashboard":
+        """The Rasa server's dashboard: staff accounts and the staff queue in DATABASE_URL, through its one engine."""
+        return cls(
+            secret, accounts=AccountStore(engine=database), queue=staff_queue(HandoffStore(database)), relay=relay
+        )
 
-    async def _stop_refresher(self, app: Sanic, _loop: Any = None) -> None:
-        if self._refresher:
+    def start(self, app: Sanic, tracker_engine: Optional[Engine] = None) -> None:
+        """The server started: read the conversations through the tracker store's engine (or TRACKER_STORE_URL's), fold in new ones."""
+        self.app = self.app or app
+        if self._summary is None:
+            url = tracker_engine.url.render_as_string(hide_password=False) if tracker_engine is not None else None
+            self._summary = SummaryStore(
+                url or self._tracker_url or tracker_store_url(), load_office().hours, engine=tracker_engine
+            )
+        if self._refresher is None:
+            self._refresher = asyncio.ensure_future(self._refresh_forever())
+
+    def stop(self) -> None:
+        if self._refresher is not None:
             self._refresher.cancel()
+            self._refresher = None
 
     async def _refresh_forever(self) -> None:
         while True:
@@ -205,26 +232,10 @@ class Dashboard:
     async def run(self, function: Callable, *args: Any, **kwargs: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, partial(function, *args, **kwargs))
 
-    def accounts(self) -> AccountStore:
-        if self._accounts is None:
-            self._accounts = AccountStore()
-        return self._accounts
-
     def summary(self) -> SummaryStore:
         if self._summary is None:
-            self._summary = SummaryStore(
-                self._tracker_url or self._agent_tracker_url() or tracker_store_url(), load_office().hours
-            )
+            raise RuntimeError("the dashboard's summary is made when the server starts (Dashboard.start)")
         return self._summary
-
-    def _agent_tracker_url(self) -> Optional[str]:
-        """The database the bot itself writes conversations to (endpoints.yml), when it is an SQL store."""
-        store = getattr(getattr(getattr(self.app, "ctx", None), "agent", None), "tracker_store", None)
-        for _ in range(3):
-            if getattr(store, "engine", None) is not None:
-                return store.engine.url.render_as_string(hide_password=False)
-            store = getattr(store, "_tracker_store", None)
-        return None
 
     # ------------------------------------------------------------ sessions and forms
 
@@ -232,7 +243,7 @@ class Dashboard:
         token = passwords.unsign(self.secret, request.cookies.get(SESSION_COOKIE))
         if not token:
             return None
-        return await self.run(self.accounts().user_for, token)
+        return await self.run(self.accounts.user_for, token)
 
     def session_token(self, request: Request) -> Optional[str]:
         return passwords.unsign(self.secret, request.cookies.get(SESSION_COOKIE))
@@ -261,7 +272,7 @@ class Dashboard:
     async def _signed_in(self, request: Request, page: bool = True):
         """(user, None) when signed in (and done with the one-time password); else (None, the reply to send)."""
         try:
-            if not await self.run(self.accounts().has_accounts):
+            if not await self.run(self.accounts.has_accounts):
                 return None, self.render(
                     "message.html",
                     status=404,
@@ -292,7 +303,7 @@ class Dashboard:
         return response.redirect(PREFIX + "/", status=301)
 
     async def login_form(self, request: Request, error: str = "", status: int = 200, name: str = "") -> HTTPResponse:
-        if not await self.run(self.accounts().has_accounts):
+        if not await self.run(self.accounts.has_accounts):
             return self.render(
                 "message.html",
                 status=404,
@@ -317,7 +328,7 @@ class Dashboard:
             return self.forbidden()
         name = (_form(request, "name") or "").strip()
         address = request.remote_addr or request.ip or "unknown"
-        result = await self.run(self.accounts().sign_in, name, _form(request, "password") or "", address)
+        result = await self.run(self.accounts.sign_in, name, _form(request, "password") or "", address)
         if result.limited:
             logger.warning("dashboard: sign-in refused for %r from %s: too many failed attempts", name, address)
             return await self.login_form(
@@ -342,7 +353,7 @@ class Dashboard:
     async def logout(self, request: Request) -> HTTPResponse:
         if not self.csrf_valid(request):
             return self.forbidden()
-        await self.run(self.accounts().end_session, self.session_token(request))
+        await self.run(self.accounts.end_session, self.session_token(request))
         reply = response.redirect(PREFIX + "/login", status=303)
         self._cookie(reply, SESSION_COOKIE, "", PREFIX, 0)
         return reply
@@ -379,10 +390,10 @@ class Dashboard:
         if new != again:
             return await self.password_form(request, "The two new passwords are not the same.", 400)
         try:
-            await self.run(self.accounts().change_password, user, _form(request, "current_password") or "", new)
+            await self.run(self.accounts.change_password, user, _form(request, "current_password") or "", new)
         except AccountError as error:
             return await self.password_form(request, str(error), 400)
-        await self.run(self.accounts().end_other_sessions, user, self.session_token(request))
+        await self.run(self.accounts.end_other_sessions, user, self.session_token(request))
         logger.info("dashboard: %s changed their password", user.name)
         return response.redirect(PREFIX + "/", status=303)
 
@@ -413,7 +424,7 @@ class Dashboard:
         start, end, problem = self._range(request)
         before = _int(request.args.get("before"))
         summary = self.summary()
-        queue = staff_queue()
+        queue = self.queue
         titles = topic_titles()
         try:
             progress = await self.run(summary.refresh, PAGE_REFRESH_BUDGET, False)
@@ -516,7 +527,7 @@ class Dashboard:
             return refusal
         if not self.csrf_valid(request):
             return self.forbidden()
-        if not await self.run(staff_queue().mark_done, callback_id, user.name):
+        if not await self.run(self.queue.mark_done, callback_id, user.name):
             return self.render(
                 "message.html",
                 status=404,
@@ -525,7 +536,8 @@ class Dashboard:
             )
         logger.info("dashboard: %s marked callback %s done", user.name, callback_id)
         try:
-            await relay().announce_callback_done(callback_id, user.name)
+            if self.relay is not None:
+                await self.relay.announce_callback_done(callback_id, user.name)
         except Exception as error:  # done is stored; Slack only hears of it
             logger.warning(
                 "dashboard: could not tell the staff channel that callback %s is done: %s", callback_id, error
@@ -558,7 +570,7 @@ def _form(request: Request, name: str) -> Optional[str]:
 
 def _int(value: Optional[str]) -> Optional[int]:
     try:
-        return int(value) if value not in (None, "") else None
+        return int(value) if value else None
     except ValueError:
         return None
 

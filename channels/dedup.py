@@ -28,37 +28,26 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import UserMessage
-from rasa.shared.core.events import BotUttered, UserUttered
-from sanic import Blueprint
 
+from cers.conversation.events import message_id_of, read_events, turn_of
+from cers.conversation.names import TEXT_CUT
 from cers.language import ENGLISH, message_language
-from cers.settings import load_office, redis_url
+from cers.settings import load_office
 from cers.templates import office_values, render
-from channels.text import TEXT_CUT
+from channels.extensions import server
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_ID = "message_id"
 KEEP_SECONDS = 600  # how long a repeat gets the reply already given
-_VALID_ID = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable ASCII, no spaces, at most 128 characters
 REPLY_KEY = "cers:reply:"
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 Sent = List[Dict[Text, Any]]  # the messages sent to the output channel, as Rasa sends them
-
-
-def message_id_of(metadata: Any) -> Optional[Text]:
-    """The message_id in a message's metadata, if it is a usable one."""
-    value = metadata.get(MESSAGE_ID) if isinstance(metadata, dict) else None
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    return value if isinstance(value, str) and _VALID_ID.match(value) else None
 
 
 def trouble_text(text: Optional[str] = None) -> Text:
@@ -98,16 +87,10 @@ def replies_in_tracker(tracker: Any, message_id: Text, now: Optional[float] = No
     if tracker is None:
         return None
     now = time.time() if now is None else now
-    replies: Optional[Sent] = None
-    for event in tracker.events:
-        if isinstance(event, UserUttered):
-            if replies is not None:
-                break
-            if message_id_of(event.metadata) == message_id and (event.timestamp or 0) >= now - KEEP_SECONDS:
-                replies = []
-        elif replies is not None and isinstance(event, BotUttered):
-            replies.append(event.message())
-    return replies
+    turn = turn_of(read_events(tracker.events), message_id)
+    if turn is None or turn.message.timestamp < now - KEEP_SECONDS:
+        return None
+    return [reply.sent() for reply in turn.replies]
 
 
 class LocalReplies:
@@ -197,35 +180,11 @@ class Guard:
     """Wraps a channel's on_new_message: message_id de-duplication, and the "having trouble" reply.
 
     Usage, in a channel's blueprint(): `guard = Guard(on_new_message)`, build the blueprint with
-    `guard` as its on_new_message, then `guard.attach(blueprint)` (it learns the app, and so the
-    agent, when the server starts)."""
+    `guard` as its on_new_message, and `server().attach(blueprint)` (channels/extensions.py: the
+    process's replies are made when the server starts, once the agent and its lock store are known)."""
 
     def __init__(self, on_new_message: Handler) -> None:
         self.on_new_message = on_new_message
-        self.app: Any = None
-        self._local: Optional[LocalReplies] = None
-
-    def attach(self, blueprint: Blueprint) -> Blueprint:
-        @blueprint.listener("before_server_start")
-        async def remember_app(app: Any, _loop: Any) -> None:
-            self.app = app
-
-        return blueprint
-
-    def _replies(self, agent: Any) -> Any:
-        """The process's replies (one for all channels, kept on the app)."""
-        ctx = getattr(self.app, "ctx", None)
-        replies = getattr(ctx, "cers_replies", None)
-        if replies is None:
-            if redis_url() and getattr(getattr(agent, "lock_store", None), "reentrant", False):
-                replies = SharedReplies(redis_url())
-            elif ctx is not None:
-                replies = LocalReplies()
-            else:
-                replies = self._local = self._local or LocalReplies()
-                return replies
-            ctx.cers_replies = replies
-        return replies
 
     async def _told_if_cut(self, message: UserMessage) -> None:
         """Handles the message; one whose text the channel cut (TEXT_CUT) is answered with a note first."""
@@ -237,9 +196,11 @@ class Guard:
         await self.on_new_message(message)
 
     async def __call__(self, message: UserMessage) -> None:
-        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        extensions = server()
         try:
-            await self._replies(agent).handle(message, self._told_if_cut, agent)
+            if extensions.replies is None:
+                raise RuntimeError("a message came before the server started")
+            await extensions.replies.handle(message, self._told_if_cut, extensions.agent)
         except asyncio.CancelledError:
             raise
         except Exception as error:

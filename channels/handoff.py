@@ -7,7 +7,7 @@ in one process's memory): timeouts are checked from the stored times when the pe
 staff reply, and every few seconds by whichever replica looks first (ending is one conditional
 UPDATE, so exactly one of them acts).
 
-- Channels: the widget (channels/web.py) and SMS (channels/sms.py) ask `relay().intercept(message)`
+- Channels: the widget (channels/web.py) and SMS (channels/sms.py) ask `server().relay.intercept(message)`
   before a message goes to the bot, and register how to reach their people (an output channel).
   An emergency (channels/triage.py's rules) is relayed and answered by the bot too: 911 first.
 - Slack (channels/slack.py): thread replies in SLACK_HANDOFF_CHANNEL and the posts' buttons come
@@ -44,19 +44,22 @@ from cers.contact import (
     shorten,
     timed_out,
 )
-from cers.conversation.names import EMERGENCY_INTENT, SLOT_LANGUAGE
+from cers.conversation.events import StoredEvent, message_id_of, read_events
+from cers.conversation.names import (
+    EMERGENCY_INTENT,
+    HANDOFF_ID,
+    HANDOFF_TIMED_OUT_ACTION,
+    MESSAGE_ID,
+    SLOT_LANGUAGE,
+    STAFF_NAME,
+)
 from cers.handoffs import ENDED, CallbackRequest, Handoff, HandoffStore, utc_now
 from cers.language import ENGLISH, LANGUAGES, triage_intent
 from cers.settings import handoff_timeout_seconds
 from cers.staff_channel import StaffChannel
-from channels.dedup import MESSAGE_ID, message_id_of
 
 logger = logging.getLogger(__name__)
 
-# Names shared with actions/state.py (a test ties them): what the stored messages carry.
-HANDOFF_ID = "handoff_id"
-STAFF_NAME = "staff_name"
-TIMED_OUT_ACTION = "action_handoff_timed_out"
 MAX_SWEEP_SECONDS = 30.0
 # What the widget gets for a message that went to staff: no text (nothing to show), so it stops
 # its "typing" indicator and does not wait for an answer from the bot.
@@ -80,11 +83,11 @@ def plain_slack_text(text: str) -> str:
 
 
 class Relay:
-    """One per Rasa server process (relay()); the state is in the database, this holds only connections."""
+    """One per Rasa server process (channels/extensions.py); the state is in the database, this holds only connections."""
 
     def __init__(
         self,
-        store: Optional[HandoffStore] = None,
+        store: HandoffStore,
         staff: Optional[StaffChannel] = None,
         timeout_seconds: Optional[float] = None,
     ) -> None:
@@ -105,10 +108,6 @@ class Relay:
         return self.staff.on
 
     def store(self) -> HandoffStore:
-        if self._store is None:
-            from cers.facilities.store import FacilityStore
-
-            self._store = HandoffStore(FacilityStore().engine)
         return self._store
 
     async def run(self, function: Callable, *args: Any) -> Any:
@@ -120,25 +119,16 @@ class Relay:
         """How to reach a person of this input channel (its name: roles.WIDGET, roles.SMS)."""
         self.outputs[channel] = make
 
-    def attach(self, blueprint: Any) -> Any:
-        """Learns the app (and so the agent) when the server starts, and starts the timeout sweep."""
+    def start(self, app: Any) -> None:
+        """The server started (channels/extensions.py): learn the app (and so the agent), start the timeout sweep."""
+        self.app = app
+        if self.on and self._sweeper is None:
+            self._sweeper = asyncio.ensure_future(self._sweep_forever())
 
-        @blueprint.listener("before_server_start")
-        async def remember_app(app: Any, _loop: Any) -> None:
-            self.app = app
-
-        @blueprint.listener("after_server_start")
-        async def start_sweeping(app: Any, _loop: Any) -> None:
-            if self.on and self._sweeper is None:
-                self._sweeper = asyncio.ensure_future(self._sweep_forever())
-
-        @blueprint.listener("before_server_stop")
-        async def stop_sweeping(app: Any, _loop: Any) -> None:
-            if self._sweeper is not None:
-                self._sweeper.cancel()
-                self._sweeper = None
-
-        return blueprint
+    def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
 
     def _agent(self) -> Any:
         return self.agent or getattr(getattr(self.app, "ctx", None), "agent", None)
@@ -215,13 +205,13 @@ class Relay:
                 tracker.update(event)
             await agent.processor.save_tracker(tracker)
 
-    async def stored_events(self, sender_id: str) -> List[Dict[str, Any]]:
-        """The person's conversation as stored (events as dicts), read without its lock; [] before the server is up."""
+    async def stored_events(self, sender_id: str) -> List[StoredEvent]:
+        """The person's conversation as stored, read without its lock; [] before the server is up."""
         agent = self._agent()
         if agent is None or agent.tracker_store is None:
             return []
         tracker = await agent.tracker_store.retrieve(sender_id)
-        return [event.as_dict() for event in tracker.events] if tracker is not None else []
+        return read_events(tracker.events) if tracker is not None else []
 
     async def person_language(self, sender_id: str) -> str:
         """The language of the person's conversation (its slot): staff's words go through as typed,
@@ -363,7 +353,7 @@ class Relay:
             return
         output = self.output_for(handoff.channel) or CollectingOutputChannel()
         async with agent.lock_store.lock(handoff.sender_id):
-            tracker = await agent.execute_action(handoff.sender_id, TIMED_OUT_ACTION, output, None, None)
+            tracker = await agent.execute_action(handoff.sender_id, HANDOFF_TIMED_OUT_ACTION, output, None, None)
             if tracker is not None:
                 # As after any bot turn: the bot now listens (the rules read the next message after it).
                 tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
@@ -390,14 +380,3 @@ class Relay:
                 raise
             except Exception as error:  # the database may be down now and up later
                 logger.warning("handoff timeout sweep failed: %s", error)
-
-
-_relay: Optional[Relay] = None
-
-
-def relay() -> Relay:
-    """This process's relay (made on first use, from the environment)."""
-    global _relay
-    if _relay is None:
-        _relay = Relay()
-    return _relay

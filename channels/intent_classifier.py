@@ -14,10 +14,11 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, METADATA, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from cers.conversation.names import EXAMPLE_LANGUAGE
 from cers.intent_model import BilingualIntentModel, IntentModelSettings
 from cers.language import ENGLISH, message_language
 
@@ -40,7 +41,7 @@ def _encoder(enabled: bool):
 def example_language(example: Message) -> str:
     """A training example's language: its intent block's `metadata: {language: ...}`, else English."""
     metadata = example.get(METADATA) or {}
-    return str((metadata.get("intent") or {}).get("language") or ENGLISH)
+    return str((metadata.get(METADATA_INTENT) or {}).get(EXAMPLE_LANGUAGE) or ENGLISH)
 
 
 def _words(message: Message) -> List[str]:

@@ -26,29 +26,20 @@ from sanic.response import HTTPResponse
 
 from cers import roles
 from cers.language import ENGLISH, message_language
-from cers.rate_limits import RateLimiter, Verdict, limiter_from_settings
+from cers.rate_limits import Verdict
 from cers.templates import render
 from channels.clients import client_of_request
+from channels.extensions import server
 from channels.text import MAX_SENDER_ID_CHARS, valid_sender_id
 
 RETRY_AFTER = "Retry-After"
 SLACK_NO_RETRY = {"X-Slack-No-Retry": "1"}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
-_limiter: Optional[RateLimiter] = None
-
-
-def limiter() -> RateLimiter:
-    """The process's rate limiter, made from the settings on first use."""
-    global _limiter
-    if _limiter is None:
-        _limiter = limiter_from_settings()
-    return _limiter
-
 
 async def check(channel: str, sender: str, client: str = "") -> Verdict:
-    """Counts one message; whether it may go on (see cers/rate_limits.py)."""
-    return await limiter().check(channel, sender, client)
+    """Counts one message against the process's rate limiter (channels/extensions.py); whether it may go on (see cers/rate_limits.py)."""
+    return await server().limiter.check(channel, sender, client)
 
 
 def notice(name: str, text: Optional[str] = None) -> str:

@@ -144,7 +144,9 @@ class _StatesSoFar:
 
     def __init__(self, domain: Domain, omit_unset_slots: bool) -> None:
         self.domain, self.omit_unset_slots = domain, omit_unset_slots
-        self.events_seen, self.last_event, self.loop_names = 0, None, set()
+        self.events_seen: int = 0
+        self.last_event: Any = None
+        self.loop_names: Set[str] = set()
         self.states: List[State] = []  # one per ActionExecuted replayed so far
         self.replay: Any = None
 
@@ -198,6 +200,7 @@ class _TrackerStates:
             so_far.loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
             new_events = tracker.applied_events()
             self._remember(tracker, so_far)
+        assert so_far is not None and new_events is not None
         so_far.add(new_events)
         so_far.events_seen, so_far.last_event = len(events), events[-1] if len(events) else None
         # New dicts each time, as Rasa's: callers edit the states they get.

@@ -1,12 +1,13 @@
 """Speed fixes to Rasa 3.6.21 that no supported hook can carry: patches, refusing any other Rasa version and undoable, that the launcher (channels/serve.py) applies for the server.
 
 The fixes with a supported hook are a registered policy instead (channels/policies.py, named in
-config.yml), so `rasa test`, `rasa shell` and the server run them alike. These four replace Rasa's
-own functions, where Rasa offers no way in: actions on an action server always go through
+config.yml), so `rasa test`, `rasa shell` and the server run them alike; freezing the loaded model
+for the garbage collector is a server-start listener (channels/extensions.py). These four replace
+Rasa's own functions, where Rasa offers no way in: actions on an action server always go through
 RemoteAction, events are always read through Event.resolve_by_type, the agent always builds a
-DaskGraphRunner (rasa/core/processor.py), and `rasa run` loads the model in a listener of its own
-(rasa.core.run.load_agent_on_start). None changes what Rasa computes; tests/rasa/test_speed_*.py and tests/model
-compare each with Rasa's own code, applying them through a fixture (tests/conftest.py).
+DaskGraphRunner (rasa/core/processor.py), and the processor's parse is where the conversation and
+the parsed message meet. None changes what Rasa computes; tests/rasa/test_speed_*.py and
+tests/model compare each with Rasa's own code, applying them through a fixture (tests/conftest.py).
 Costs are per message on this 2-core machine, measured in-process.
 
 - Action server replies: Rasa validates each with jsonschema.validate(), which re-checks the
@@ -16,15 +17,6 @@ Costs are per message on this 2-core machine, measured in-process.
   loads (about 2.5 ms). The classes are all defined at import: a table built once.
 - Graph runs (NLU once, policies twice per message) go through dask's scheduler (~0.4 ms each).
   The nodes are called directly, parents first, with the same inputs.
-- Garbage collection: with the model loaded (~550,000 objects), each full collection scans
-  them all (~1.8 ms per message on average, in pauses of 100+ ms). gc.freeze() once the model
-  is loaded leaves them out of collections; they live as long as the server anyway (a model
-  replaced later through Rasa's HTTP API, which this project does not enable, would stay in
-  memory). A component's load step could freeze too, but it would then freeze in every process
-  that loads a model (the NLU evaluation loads three, the unit tests several), where a
-  discarded model's cyclic garbage would never be collected; and it changes no prediction, so
-  the test stories lose nothing by running without it.
-
 - The conversation's language (issue 20): channels/triage.py names each clear message's
   language with an entity that fills the `language` slot, and Rasa's slot extraction then adds a
   SlotSet event on every turn, also when the language is the one the conversation already has
@@ -43,7 +35,7 @@ from __future__ import annotations
 
 import weakref
 from functools import lru_cache
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 RASA_VERSION = "3.6.21"  # the only Rasa these patches were compared with
 
@@ -90,7 +82,9 @@ def _event_classes() -> Dict[Text, Any]:
     return table
 
 
-def _run_graph_in_order(self, inputs: Dict[Text, Any] = None, targets: List[Text] = None) -> Dict[Text, Any]:
+def _run_graph_in_order(
+    self, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None
+) -> Dict[Text, Any]:
     """DaskGraphRunner.run without dask: the same nodes called with the same inputs, parents
     first, in one fixed order (dask's synchronous scheduler also runs one node at a time)."""
     from rasa.engine.exceptions import GraphRunError
@@ -99,7 +93,8 @@ def _run_graph_in_order(self, inputs: Dict[Text, Any] = None, targets: List[Text
     plans = _plans.setdefault(self, {})
     plan = plans.get(tuple(run_targets))
     if plan is None:  # the nodes the targets need, each after the nodes it needs
-        nodes, plan, seen = self._graph_schema.minimal_graph_schema(run_targets).nodes, [], set()
+        nodes, seen = self._graph_schema.minimal_graph_schema(run_targets).nodes, set()
+        order: List[Tuple[Text, Any, List[Text]]] = []
 
         def visit(name: Text) -> None:
             if name in seen or name not in nodes:
@@ -107,11 +102,11 @@ def _run_graph_in_order(self, inputs: Dict[Text, Any] = None, targets: List[Text
             seen.add(name)
             for parent in nodes[name].needs.values():
                 visit(parent)
-            plan.append((name, self._instantiated_nodes[name], list(nodes[name].needs.values())))
+            order.append((name, self._instantiated_nodes[name], list(nodes[name].needs.values())))
 
         for target in run_targets:
             visit(target)
-        plan = plans[tuple(run_targets)] = (plan, set(nodes))
+        plan = plans[tuple(run_targets)] = (order, set(nodes))
     steps, node_names = plan
     results: Dict[Text, Any] = {}
     for name, value in (inputs or {}).items():
@@ -128,18 +123,6 @@ def _run_graph_in_order(self, inputs: Dict[Text, Any] = None, targets: List[Text
         return dict(results[target] for target in run_targets)
     except RuntimeError as e:
         raise GraphRunError("Error running runner.") from e
-
-
-def _freeze_after_loading(load_agent_on_start):
-    async def load_and_freeze(*args: Any, **kwargs: Any) -> Any:
-        agent = await load_agent_on_start(*args, **kwargs)
-        import gc
-
-        gc.collect()
-        gc.freeze()
-        return agent
-
-    return load_and_freeze
 
 
 # The order in which the graph runner calls each runner's nodes, per set of targets. Kept here,
@@ -192,7 +175,6 @@ def apply() -> None:
         )
     if _replaced:
         return
-    import rasa.core.run
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
     from rasa.engine.runner.dask import DaskGraphRunner
@@ -218,9 +200,6 @@ def apply() -> None:
         "_parse_message_with_graph",
         _parse_without_repeated_language(MessageProcessor._parse_message_with_graph),
     )
-
-    # The loaded model is kept for the server's life: the garbage collector stops re-scanning it.
-    _replace(rasa.core.run, "load_agent_on_start", _freeze_after_loading(rasa.core.run.load_agent_on_start))
 
 
 def undo() -> None:

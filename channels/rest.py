@@ -24,14 +24,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from cers import roles
+from cers.conversation.events import message_id_of
+from cers.conversation.names import CLIENT, MESSAGE_ID
 from channels.clients import client_of_request
-from channels.dedup import MESSAGE_ID, Guard, message_id_of
+from channels.dedup import Guard
+from channels.extensions import server
 from channels.limits import screen_rest
 from channels.security import secured
 from channels.text import clean_user_text, cut_metadata
 
 # The metadata key for the client's address; actions/status.py counts failed checks per client with it.
-CLIENT = "client"
 
 
 class RestInput(RasaRestInput):
@@ -57,7 +59,7 @@ class RestInput(RasaRestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         guard = Guard(on_new_message)
-        blueprint = secured(guard.attach(super().blueprint(guard)))
+        blueprint = secured(server().attach(super().blueprint(guard)))
         public = self.name() in roles.PUBLIC_CHANNELS
 
         @blueprint.middleware("request")

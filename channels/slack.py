@@ -45,7 +45,7 @@ from cers import roles
 from cers.settings import redis_url
 from channels.config import env, missing, off_blueprint
 from channels.dedup import Guard
-from channels.handoff import relay
+from channels.extensions import server
 from channels.limits import SLACK_NO_RETRY, check, notice
 from channels.text import clean_user_text, cut_metadata, valid_sender_id
 
@@ -223,7 +223,7 @@ class StaffSlackInput(SlackInput):
             return off_blueprint("slack_webhook")
 
         guard = Guard(on_new_message)
-        webhook = guard.attach(super().blueprint(guard))
+        webhook = server().attach(super().blueprint(guard))
 
         # Slack's URL check (when the request URL is saved) expects the challenge back as
         # text or {"challenge": ...}; Rasa answers a JSON string. The signature is checked first.
@@ -248,7 +248,7 @@ class StaffSlackInput(SlackInput):
         async def handoff_threads(request: Request) -> Optional[HTTPResponse]:
             if request.method != "POST" or not request.path.endswith("/webhook"):
                 return None
-            handoffs = relay()
+            handoffs = server().relay
             if not handoffs.on or not self.is_request_from_slack_authentic(request):
                 return None  # not ours to answer (an unsigned request: Rasa's handler refuses it)
             if self.team_id and _team_id(request) not in (None, self.team_id):

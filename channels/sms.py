@@ -45,6 +45,7 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 
 from cers import roles
+from cers.conversation.events import read_events
 from cers.language import ENGLISH, message_language
 from cers.settings import env
 from cers.sms_text import (
@@ -58,7 +59,7 @@ from cers.sms_text import (
 from cers.templates import office_values, render
 from cers.text import parse_choice
 from channels.config import missing
-from channels.handoff import relay
+from channels.extensions import server
 from channels.limits import EMPTY_TWIML, check, notice
 from channels.text import EMPTY_MESSAGE, clean_user_text, valid_sender_id
 
@@ -257,8 +258,8 @@ class SmsInput(TwilioInput):
         if not self.enabled:
             return webhook
         # Staff replies during a handoff reach the person by text (channels/handoff.py).
-        relay().register_output(roles.SMS, self.get_output_channel)
-        relay().attach(webhook)
+        server().relay.register_output(roles.SMS, self.get_output_channel)
+        server().attach(webhook)
 
         @webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
@@ -299,7 +300,7 @@ class SmsInput(TwilioInput):
             message = UserMessage(
                 text, out_channel, sender, input_channel=self.name(), metadata=self.get_metadata(request)
             )
-            if await relay().intercept(message):
+            if await server().relay.intercept(message):
                 return response.text("", status=204)
         except Exception as error:  # noqa: BLE001 (answer Twilio anyway; the error is logged)
             logger.exception(f"SMS webhook: could not pass a message to staff: {error}")
@@ -322,4 +323,4 @@ class SmsInput(TwilioInput):
         tracker = await agent.tracker_store.retrieve(sender) if agent and agent.tracker_store else None
         if tracker is None:
             return None
-        return choice_payload([event.as_dict() for event in tracker.events], number)
+        return choice_payload(read_events(tracker.events), number)

@@ -69,6 +69,6 @@ class StaffInput(RestInput):
 
         @blueprint.middleware("request")
         async def authenticate(request: Request) -> Optional[HTTPResponse]:
-            return check_authorization(request.headers.get("Authorization"), self.token)
+            return check_authorization(request.headers.get("Authorization"), self.token or "")
 
         return blueprint

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Tuple, TypeGuard
+
+from cers.conversation.names import TEXT_CUT, UNSURE_INTENT
 
 # Longer messages are cut here (and the person is told: channels/dedup.py): no question needs
 # more, and NLU time grows with length. At least 1,600, so the longest SMS Twilio delivers passes.
 MAX_MESSAGE_CHARS = 2000
 # What an empty message becomes: the "not sure what you mean" answer.
-EMPTY_MESSAGE = "/nlu_fallback"
-# The metadata key a channel sets (never a client) when it cut a message: the length it was cut to.
-TEXT_CUT = "text_cut_to"
+EMPTY_MESSAGE = f"/{UNSURE_INTENT}"
 
 # A sender id (a conversation's name): letters, digits, "+", "-", "_", ":" and ".", at most 128
 # characters. Phone numbers (+15305550100, whatsapp:+1...), Slack user ids and the widget's
@@ -45,6 +45,6 @@ def cut_metadata(text: Optional[str]) -> dict:
     return {TEXT_CUT: MAX_MESSAGE_CHARS} if read_user_text(text)[1] else {}
 
 
-def valid_sender_id(value: Any) -> bool:
+def valid_sender_id(value: Any) -> TypeGuard[str]:
     """Whether a sender id is one the bot accepts: 1 to 128 letters, digits, "+", "-", "_", ":" or "."."""
     return isinstance(value, str) and _SENDER_ID.fullmatch(value) is not None

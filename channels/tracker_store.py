@@ -59,6 +59,8 @@ from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from cers.dashboard.summary import begin_when_asked
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -101,6 +103,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that remembers conversations (checked against the database) and keeps
     database work off the event loop. See the module docstring."""
 
+    engine: sa.engine.Engine  # SQLTrackerStore's, replaced below for SQLite and PostgreSQL
+
     def __init__(self, *args: Any, cache_size: int = 200, db_threads: Optional[int] = None, **kwargs: Any) -> None:
         """Takes SQLTrackerStore's arguments, and (both optional, in endpoints.yml):
 
@@ -120,7 +124,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             # WAL database checkpoints it, an fsync each time.
             url = self.engine.url
             self.engine.dispose()
-            self.engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+            # One connection per thread: the store's own threads and, in the Rasa server, the
+            # dashboard's (it reads its summary through this engine: channels/extensions.py).
+            self.engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool, pool_size=16)
+            begin_when_asked(self.engine)  # the summary's writers begin IMMEDIATE; others as before
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
             with self.engine.connect() as connection:
                 mode = connection.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
@@ -305,7 +312,7 @@ def fail_loudly() -> None:
         return wrapped
 
     create_tracker_store.cers_fails_loudly = True  # type: ignore[attr-defined]
-    create_tracker_store.original = original  # type: ignore[attr-defined]  (to undo: put it back)
+    create_tracker_store.original = original  # type: ignore[attr-defined]  # to undo: put it back
     Agent._create_tracker_store = staticmethod(create_tracker_store)
 
 

@@ -23,7 +23,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from cers.conversation.names import EMERGENCY_INTENT, LANGUAGE_ENTITY, PAGE_LANGUAGE
+from cers.conversation.names import EMERGENCY_INTENT, LANGUAGE_ENTITY, PAGE_LANGUAGE, PROVIDE_IDS_INTENT, UNSURE_INTENT
 from cers.emergency import explicitly_not_now, mentions_hazard
 from cers.emergency_es import rules_out_spanish_emergency
 from cers.language import (
@@ -36,8 +36,6 @@ from cers.language import (
 )
 from cers.text import offers_facility_ids
 
-FALLBACK_INTENT = "nlu_fallback"
-IDS_INTENT = "provide_facility_ids"
 # When the classifier's "emergency" is overruled (a past leak, a question about leak detection),
 # its next guess is answered only if it is at least this likely; otherwise "Did you mean".
 MIN_NEXT_GUESS = 0.25
@@ -67,9 +65,9 @@ class TriageOverride(GraphComponent):
                 override(message, intent)
             elif guessed(message) == EMERGENCY_INTENT and not plausible_emergency(text):
                 demote(message, EMERGENCY_INTENT)
-            elif guessed(message) == IDS_INTENT and not offers_facility_ids(text):
+            elif guessed(message) == PROVIDE_IDS_INTENT and not offers_facility_ids(text):
                 # Digits that are no ID or ZIP offered ("something about users, 530-555-0142").
-                demote(message, IDS_INTENT)
+                demote(message, PROVIDE_IDS_INTENT)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -119,11 +117,11 @@ def demote(message: Message, intent: Text) -> None:
     ranking = [
         guess
         for guess in message.get(INTENT_RANKING_KEY) or []
-        if guess.get(INTENT_NAME_KEY) not in (intent, FALLBACK_INTENT)
+        if guess.get(INTENT_NAME_KEY) not in (intent, UNSURE_INTENT)
     ]
     if ranking and ranking[0].get("confidence", 0.0) >= MIN_NEXT_GUESS:
         message.set(INTENT, dict(ranking[0]), add_to_output=True)
     else:
-        message.set(INTENT, {INTENT_NAME_KEY: FALLBACK_INTENT, "confidence": 1.0}, add_to_output=True)
-        ranking = [{INTENT_NAME_KEY: FALLBACK_INTENT, "confidence": 1.0}] + ranking
+        message.set(INTENT, {INTENT_NAME_KEY: UNSURE_INTENT, "confidence": 1.0}, add_to_output=True)
+        ranking = [{INTENT_NAME_KEY: UNSURE_INTENT, "confidence": 1.0}] + ranking
     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -44,7 +44,7 @@ import re
 import uuid
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text, TypeGuard
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -55,16 +55,16 @@ from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncRedisManager, AsyncServer
 
 from cers import roles
-from cers.conversation.names import PAGE_LANGUAGE
+from cers.conversation.events import StoredEvent, message_id_of, turn_of
+from cers.conversation.names import CLIENT, MESSAGE_ID, PAGE_LANGUAGE
 from cers.language import LANGUAGES
 from cers.settings import redis_url
 from cers.templates import templates
 from channels.clients import client_address
 from channels.config import env
-from channels.dedup import MESSAGE_ID, Guard, message_id_of
-from channels.handoff import relay
+from channels.dedup import Guard
+from channels.extensions import server
 from channels.limits import check, slow_down_reply
-from channels.rest import CLIENT
 from channels.security import REQUEST_MAX_BYTES, install
 from channels.text import clean_user_text, cut_metadata
 
@@ -197,11 +197,10 @@ class WidgetInput(SocketIOInput):
         webhook = WidgetBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         # While a handoff to staff is open, the person's messages go to staff (channels/handoff.py).
-        handoffs = relay()
+        handoffs = server().relay
         handoffs.register_output(roles.WIDGET, lambda: SocketIOOutput(sio, self.bot_message_evt))
-        handoffs.attach(webhook)
+        server().attach(webhook)
         guard = Guard(handoffs.wrap(on_new_message))
-        guard.attach(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -276,7 +275,7 @@ def shared_client_manager() -> Optional[AsyncRedisManager]:
     return AsyncRedisManager(url, channel="cers-socketio", redis_options={"socket_connect_timeout": 1.0})
 
 
-def missed_replies(events: List[Dict[str, Any]], after: Any, shown: Any) -> List[Dict[str, Any]]:
+def missed_replies(events: Sequence[StoredEvent], after: Any, shown: Any) -> List[Dict[str, Any]]:
     """The bot's messages a widget has not shown: those after its latest message (`after`, that
     message's message_id) less the `shown` it has, as bot_uttered payloads (at most MAX_MISSED).
 
@@ -287,26 +286,16 @@ def missed_replies(events: List[Dict[str, Any]], after: Any, shown: Any) -> List
     after = message_id_of({MESSAGE_ID: after})
     if after is None or not isinstance(shown, int) or isinstance(shown, bool) or shown < 0:
         return []
-    start = None
-    for index, event in enumerate(events):
-        if event.get("event") == "user" and (event.get("metadata") or {}).get(MESSAGE_ID) == after:
-            start = index + 1
-    if start is None or any(event.get("event") == "user" for event in events[start:]):
+    turn = turn_of(events, after)
+    if turn is None or not turn.latest:
         return []
-    replies = []
-    for event in events[start:]:
-        if event.get("event") != "bot":
-            continue
-        text = event.get("text") or ""
-        buttons = [
-            {"title": b["title"], "payload": b["payload"]}
-            for b in (event.get("data") or {}).get("buttons") or []
-            if isinstance(b, dict) and isinstance(b.get("title"), str) and isinstance(b.get("payload"), str)
-        ]
-        if text or buttons:  # what the widget shows (web/src/widget.js)
-            replies.append({"text": text, "buttons": buttons})
-    return replies[shown:][-MAX_MISSED:]
+    replies = [
+        {"text": reply.text, "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons]}
+        for reply in turn.replies
+    ]
+    # what the widget shows (web/src/widget.js): a message with a text or buttons
+    return [reply for reply in replies if reply["text"] or reply["buttons"]][shown:][-MAX_MISSED:]
 
 
-def _valid_session_id(value: Any) -> bool:
+def _valid_session_id(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and bool(SESSION_ID.match(value))

@@ -5,6 +5,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import create_engine
 
+import cers.reminders.store  # noqa: F401,E402 (so are the reminders')
 import cers.verification  # noqa: F401,E402 (its tables are on the same metadata)
 from cers.facilities.store import Base, database_url
 

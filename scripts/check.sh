@@ -17,7 +17,7 @@ $BIN/ruff check .
 step "ruff: format"
 $BIN/ruff format --check --quiet . || { echo "FAIL: run '.venv/bin/ruff format .' and commit"; exit 1; }
 
-step "mypy (cers/, actions/), pytest tests/rasa tests/store, pytest tests/unit: side by side"
+step "mypy (cers/, actions/, channels/), pytest tests/rasa tests/store, pytest tests/unit: side by side"
 mkdir -p var
 $BIN/mypy --no-error-summary --cache-dir var/mypy-cache >var/check-mypy.log 2>&1 &
 mypy_pid=$!

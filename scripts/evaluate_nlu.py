@@ -25,10 +25,9 @@ from sklearn.metrics import accuracy_score, f1_score
 
 # The model names components of this project (channels.triage...): import them from here.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from cers.conversation.names import EMERGENCY_INTENT, UNSURE_INTENT  # noqa: E402
 
 FLOORS_FILE = Path("tests/nlu/floors.yml")
-EMERGENCY = "report_emergency"
-FALLBACK = "nlu_fallback"
 
 
 def normalise(text: str) -> str:
@@ -77,7 +76,7 @@ def score_heldout(name: str, examples, predicted, training_texts, training_ngram
         "intents": len(set(truth)),
         "accuracy": accuracy_score(truth, predicted),
         "macro_f1": f1_score(truth, predicted, average="macro", labels=sorted(set(truth)), zero_division=0),
-        "did_you_mean_rate": sum(p == FALLBACK for p in predicted) / max(len(predicted), 1),
+        "did_you_mean_rate": sum(p == UNSURE_INTENT for p in predicted) / max(len(predicted), 1),
         "errors": [(t, y, p) for t, y, p in zip(texts, truth, predicted) if y != p],
         "equal_to_training": [t for t in texts if normalise(t) in training_texts],
         "sharing_5_words": sum(shared_run(t, training_ngrams) for t in texts),
@@ -146,8 +145,8 @@ def evaluate(
 
     for path in floors["emergency_sets"] if emergencies else []:
         urgent, other = load_emergency_set(Path(path))
-        missed = [t for t, p in zip(urgent, asyncio.run(predict(agent, urgent))) if p != EMERGENCY]
-        false_alarms = [t for t, p in zip(other, asyncio.run(predict(agent, other))) if p == EMERGENCY]
+        missed = [t for t, p in zip(urgent, asyncio.run(predict(agent, urgent))) if p != EMERGENCY_INTENT]
+        false_alarms = [t for t, p in zip(other, asyncio.run(predict(agent, other))) if p == EMERGENCY_INTENT]
         show(
             f"\n--- emergency set {path}: {len(urgent) - len(missed)}/{len(urgent)} emergencies get 911 "
             f"first; {len(false_alarms)}/{len(other)} other messages wrongly do"

@@ -14,11 +14,10 @@ $PY scripts/deploy_check.py
 step "rasa data validate"
 $RASA data validate --fail-on-warnings 2>&1 | tee results/validate.log
 # Rasa reports unused intents/responses as warnings without failing: clean means none. A
-# response that only a custom action sends (dispatcher.utter_message(response="utter_...")) is
-# used, though no story names it: those warnings are dropped, for the names quoted in actions/.
-# action_office_topic sends the response of each topic the topic table gives it (cers/topics.yml).
-sent_by_actions=$( { grep -ohE '"utter_[a-z0-9_]+"' actions/*.py | grep -oE 'utter_[a-z0-9_]+';
-  grep -oE '^[a-z_]+: \{.*answer: action_office_topic' cers/topics.yml | cut -d: -f1 | sed 's/^/utter_/'; } | sort -u | paste -sd'|' -)
+# response that code sends though no story names it (an action's *_RESPONSE from the vocabulary,
+# a form's utter_ask_<slot>, a topic answered by action_office_topic) is used: those warnings are
+# dropped, for the names scripts/responses_sent_by_code.py lists.
+sent_by_actions=$($PY scripts/responses_sent_by_code.py | paste -sd'|' -)
 if grep -E "UserWarning|MissingResponse" results/validate.log \
     | grep -vE "The utterance '(${sent_by_actions:-none})' is not used in any story or rule"; then
   echo "FAIL: rasa data validate printed the warnings above"; exit 1

@@ -53,6 +53,20 @@ def demo_database(folder: Path) -> str:
     return url
 
 
+@pytest.fixture
+def server_extensions(tmp_path, monkeypatch):
+    """The Rasa server's extensions (channels/extensions.py) as the launcher makes them, for a
+    test that builds channels without a server: a facility database of its own, no dashboard."""
+    import sqlalchemy as sa
+
+    from channels import extensions
+
+    monkeypatch.setattr(extensions, "_server", None)  # put back after the test
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'extensions.db'}", future=True)
+    yield extensions.start(database=engine, secret="")
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live(tmp_path_factory):
     """The bot's two servers, started once for the whole test session."""

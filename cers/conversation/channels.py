@@ -1,9 +1,9 @@
-"""The channels the bot answers on, in one registry: each one's name (InputChannel.name(), what the tracker records), who talks on it, how it is shown, and what it can display."""
+"""The channels the bot answers on, in one registry: each one's name (InputChannel.name(), what the tracker records), who talks on it, how it is shown, what it can display, its class in credentials.yml, the settings it needs and its webhook."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,11 @@ class Channel:
     live_chat: bool = False  # True: staff replies can reach the person while they wait
     plain_text: bool = False  # True: no buttons or links (numbered choices instead)
     webhook: Optional[str] = None  # its address on the bot's server, if it has one
+    # Its input channel classes, as credentials.yml names them (the widget's comes in two: alone,
+    # and with the staff dashboard).
+    class_paths: Tuple[str, ...] = ()
+    # The environment variables it needs to be on (without them it loads, but has no webhook).
+    settings: Tuple[str, ...] = ()
 
 
 # The names the input channels give themselves. A conversation is a staff conversation when its
@@ -27,11 +32,38 @@ SLACK = "slack"
 CHANNELS: Dict[str, Channel] = {
     channel.name: channel
     for channel in (
-        Channel(REST, "REST", webhook="/webhooks/rest/webhook"),
-        Channel(WIDGET, "Website widget", live_chat=True),
-        Channel(SMS, "SMS", live_chat=True, plain_text=True, webhook="/webhooks/twilio/webhook"),
-        Channel(STAFF_WEBHOOK, "Staff webhook", staff=True, webhook="/webhooks/staff/webhook"),
-        Channel(SLACK, "Slack (staff)", staff=True, webhook="/webhooks/slack/webhook"),
+        Channel(REST, "REST", webhook="/webhooks/rest/webhook", class_paths=("channels.rest.RestInput",)),
+        Channel(
+            WIDGET,
+            "Website widget",
+            live_chat=True,
+            class_paths=("channels.web.WidgetInput", "channels.dashboard.WebsiteInput"),
+        ),
+        Channel(
+            SMS,
+            "SMS",
+            live_chat=True,
+            plain_text=True,
+            webhook="/webhooks/twilio/webhook",
+            class_paths=("channels.sms.SmsInput",),
+            settings=("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "PUBLIC_BASE_URL"),
+        ),
+        Channel(
+            STAFF_WEBHOOK,
+            "Staff webhook",
+            staff=True,
+            webhook="/webhooks/staff/webhook",
+            class_paths=("channels.staff.StaffInput",),
+            settings=("STAFF_API_TOKEN",),
+        ),
+        Channel(
+            SLACK,
+            "Slack (staff)",
+            staff=True,
+            webhook="/webhooks/slack/webhook",
+            class_paths=("channels.slack.StaffSlackInput",),
+            settings=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
+        ),
     )
 }
 # The built-in channels by role (a channel added with register() is asked with is_staff_channel).
@@ -45,6 +77,11 @@ def register(channel: Channel) -> None:
     if channel.name in CHANNELS and CHANNELS[channel.name] != channel:
         raise ValueError(f"a channel named {channel.name!r} is already registered")
     CHANNELS[channel.name] = channel
+
+
+def by_class_path(class_path: str) -> Optional[Channel]:
+    """The channel whose input channel class credentials.yml names so."""
+    return next((channel for channel in CHANNELS.values() if class_path in channel.class_paths), None)
 
 
 def display_name(name: Optional[str]) -> str:

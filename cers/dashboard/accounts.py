@@ -33,7 +33,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from cers.dashboard import passwords
@@ -130,18 +130,32 @@ def normalise_name(name: str) -> str:
 class AccountStore:
     """Staff accounts and sessions in DATABASE_URL: one engine and session factory per instance."""
 
-    def __init__(self, url: Optional[str] = None, *, migrate: bool = False, clock: Callable[[], dt.datetime] = utcnow):
-        self.url = url or database_url()
-        parsed = make_url(self.url)
-        sqlite = parsed.get_backend_name() == "sqlite"
-        if sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(
-            self.url,
-            future=True,
-            pool_pre_ping=True,
-            connect_args={"timeout": 10, "check_same_thread": False} if sqlite else {"connect_timeout": 5},
-        )
+    def __init__(
+        self,
+        url: Optional[str] = None,
+        *,
+        engine: Optional[Engine] = None,
+        migrate: bool = False,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ):
+        """DATABASE_URL's (or `url`'s) accounts, through an engine of its own, or through `engine`
+        (the Rasa server's one engine for that database, channels/extensions.py: not disposed here)."""
+        self.owns_engine = engine is None
+        if engine is None:
+            self.url = url or database_url()
+            parsed = make_url(self.url)
+            sqlite = parsed.get_backend_name() == "sqlite"
+            if sqlite and parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(
+                self.url,
+                future=True,
+                pool_pre_ping=True,
+                connect_args={"timeout": 10, "check_same_thread": False} if sqlite else {"connect_timeout": 5},
+            )
+        else:
+            self.url = engine.url.render_as_string(hide_password=False)
+        self.engine = engine
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self.clock = clock
         self._schema_ready = False
@@ -165,7 +179,8 @@ class AccountStore:
         self._schema_ready = True
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        if self.owns_engine:
+            self.engine.dispose()
 
     def _db(self) -> Session:
         self.ensure_schema()

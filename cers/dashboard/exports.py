@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from cers.conversation.names import ENGLISH
+from cers.conversation.names import ENGLISH, EXAMPLE_LANGUAGE
 from cers.dashboard.masking import mask
 from cers.dashboard.summary import UnsureMessage, channel_name
 
@@ -81,7 +81,7 @@ def training_yaml(
     for (intent, language), texts in groups.items():
         lines.append(f"- intent: {intent}")
         if language != ENGLISH:
-            lines.append(f"  metadata: {{language: {language}}}")
+            lines.append(f"  metadata: {{{EXAMPLE_LANGUAGE}: {language}}}")
         lines.append("  examples: |")
         lines += [f"    - {text}" for text in texts]
     return "\n".join(lines) + "\n"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, List, Optional, Protocol, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
@@ -116,19 +115,17 @@ class NotRecordedYet:
         return False
 
 
-@lru_cache(maxsize=2)
-def _stored_queue(url: str, time_zone: str) -> StoredQueue:
-    from cers.facilities.store import FacilityStore
-    from cers.handoffs import HandoffStore
+def staff_queue(store: Optional[Any] = None) -> StoredQueue:
+    """The handoffs and callback requests as the bot stores them (a HandoffStore; DATABASE_URL's
+    when none is given), days in the office's time zone."""
+    from cers.settings import load_office
 
-    return StoredQueue(HandoffStore(FacilityStore(url).engine), time_zone)
+    if store is None:
+        from cers.facilities.store import FacilityStore
+        from cers.handoffs import HandoffStore
 
-
-def staff_queue() -> StaffQueue:
-    """The handoffs and callback requests in DATABASE_URL (one engine per process)."""
-    from cers.settings import database_url, load_office
-
-    return _stored_queue(database_url(), load_office().hours.time_zone)
+        store = HandoffStore(FacilityStore().engine)
+    return StoredQueue(store, load_office().hours.time_zone)
 
 
 def response_times(seconds: Sequence[Optional[float]]) -> Tuple[int, Optional[float], Optional[float]]:

@@ -26,14 +26,17 @@ logger = logging.getLogger("cers.purge")
 
 def purge_handoffs(cutoff: float) -> int:
     """Handoffs and callback requests (facility database) older than the cutoff; 0 if they cannot be reached."""
-    from cers.dashboard.queue import staff_queue
+    from cers.facilities.store import FacilityStore
+    from cers.handoffs import HandoffStore
 
-    queue = staff_queue()
+    facilities = FacilityStore()
     try:
-        return int(queue.store.purge(dt.datetime.fromtimestamp(cutoff, dt.timezone.utc)))  # type: ignore[attr-defined]
+        return int(HandoffStore(facilities.engine).purge(dt.datetime.fromtimestamp(cutoff, dt.timezone.utc)))
     except Exception as error:  # the conversations are purged anyway; the next run tries again
         logger.warning("could not purge old handoffs and callback requests: %s", error)
         return 0
+    finally:
+        facilities.dispose()
 
 
 def purge(store: SummaryStore, days: int, now: Optional[float] = None) -> dict:

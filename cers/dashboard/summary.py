@@ -45,7 +45,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 import sys
 import threading
 import time
@@ -58,11 +57,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from cers.conversation.channels import display_name, is_staff_channel
+from cers.conversation.events import ACTION, BOT, SESSION_STARTED, SLOT, USER, StoredEvent
 from cers.conversation.names import (
     ASK_FOR_PERSON_INTENT,
     BLOCKED,
     ENGLISH,
-    LANGUAGE_ENTITY,
     LOCKED,
     MAX_STATUS_FAILURES,
     NOT_FOUND,
@@ -91,14 +90,17 @@ OUTCOMES = (  # key, label
     ("handed_off", "Handed off to staff"),
     ("unanswered", "Left unanswered"),
 )
+# The dashboard's own outcomes of a status check, read from the failure count beside what the
+# action recorded (SHOWN, NOT_FOUND, LOCKED, BLOCKED, UNAVAILABLE in the vocabulary).
+NOT_AN_ID, LOCKED_OUT, REFUSED_LOCKED = "not_an_id", "locked_out", "refused_locked"
 STATUS_OUTCOMES = (
-    ("shown", "Status shown"),
-    ("not_found", "Wrong pair or unknown ID"),
-    ("locked", "Refused: that CERS ID or client is locked"),
-    ("not_an_id", "Not a CERS ID or ZIP code"),
-    ("locked_out", "Locked out (third failed try)"),
-    ("refused_locked", "Asked again after a lock-out"),
-    ("unavailable", "Records unavailable (database down)"),
+    (SHOWN, "Status shown"),
+    (NOT_FOUND, "Wrong pair or unknown ID"),
+    (LOCKED, "Refused: that CERS ID or client is locked"),
+    (NOT_AN_ID, "Not a CERS ID or ZIP code"),
+    (LOCKED_OUT, "Locked out (third failed try)"),
+    (REFUSED_LOCKED, "Asked again after a lock-out"),
+    (UNAVAILABLE, "Records unavailable (database down)"),
 )
 BATCH_EVENTS = 5000  # new events read per refresh step
 SENDERS_PER_QUERY = 200
@@ -200,7 +202,6 @@ MAX_CACHED_DAYS = 2000
 # ---------------------------------------------------------------- summarising one sender
 
 Row = Tuple[int, str, Optional[float], Optional[str], Optional[str], Optional[str]]
-_CHANNEL = re.compile(r'"input_channel":\s*"([^"\\]*)"')
 
 
 @dataclass
@@ -235,52 +236,22 @@ class Conversation:
         return "bot"
 
 
-def _language_of(data: Optional[str]) -> Optional[str]:
-    """The language a user message made clear (the "language" entity channels/triage.py puts on
-    it), or None."""
-    if not data or f'"{LANGUAGE_ENTITY}"' not in data:
-        return None
-    try:
-        entities = (json.loads(data).get("parse_data") or {}).get("entities") or []
-    except (ValueError, AttributeError):
-        return None
-    values = [str(e.get("value")) for e in entities if isinstance(e, dict) and e.get("entity") == LANGUAGE_ENTITY]
-    return values[-1][:8] if values else None
-
-
-def _channel_of(data: Optional[str]) -> str:
-    match = _CHANNEL.search(data or "")
-    if match:
-        return match.group(1)
-    try:
-        return str(json.loads(data or "{}").get("input_channel") or "")
-    except ValueError:
-        return ""
-
-
-def status_outcome(failures: Optional[float], bots: Sequence[dict]) -> Optional[str]:
+def status_outcome(failures: Optional[float], bots: Sequence[StoredEvent]) -> Optional[str]:
     """The outcome of one run of action_facility_status (public channels), from what it wrote; None for a prompt.
 
     A wrong CERS ID / ZIP pair and an unknown CERS ID get the same reply and the same events by
     design (nobody can probe which IDs exist), so they are one outcome here too."""
-    recorded = next(
-        (
-            str((bot.get("metadata") or {}).get(STATUS_OUTCOME))
-            for bot in bots
-            if (bot.get("metadata") or {}).get(STATUS_OUTCOME)
-        ),
-        None,
-    )
+    recorded = next((str(bot.metadata[STATUS_OUTCOME]) for bot in bots if bot.metadata.get(STATUS_OUTCOME)), None)
     locked_out = failures is not None and failures >= MAX_STATUS_FAILURES
     if recorded == BLOCKED:
-        return "locked_out" if failures is not None else "refused_locked"
+        return LOCKED_OUT if failures is not None else REFUSED_LOCKED
     if recorded in (NOT_FOUND, LOCKED):
-        return "locked_out" if locked_out else recorded
+        return LOCKED_OUT if locked_out else recorded
     if recorded in (SHOWN, UNAVAILABLE):
         return recorded
     if failures is not None:
         # A failed try the action did not mark (a malformed ID or ZIP, asked again).
-        return "locked_out" if locked_out else "not_an_id"
+        return LOCKED_OUT if locked_out else NOT_AN_ID
     return None
 
 
@@ -294,7 +265,7 @@ def summarise(sender_id: str, rows: Iterable[Row]) -> List[Conversation]:
     current: Optional[Conversation] = None
     status: Optional[Tuple[int, float]] = None  # the status action being read: (event id, time)
     failures: Optional[float] = None
-    bots: List[dict] = []
+    bots: List[StoredEvent] = []
 
     def close_status() -> None:
         nonlocal status, failures, bots
@@ -305,47 +276,44 @@ def summarise(sender_id: str, rows: Iterable[Row]) -> List[Conversation]:
         status, failures, bots = None, None, []
 
     just_started = False  # the last event was action_session_start: its session_started follows
-    for event_id, type_name, timestamp, intent, action, data in rows:
-        timestamp = float(timestamp or 0.0)
-        if type_name in ("user", "action", "session_started"):
+    for event_id, type_name, timestamp, intent, name, data in rows:
+        event = StoredEvent.from_row(type_name, timestamp, intent, name, data)
+        if event.kind in (USER, ACTION, SESSION_STARTED):
             close_status()
-        session_start = type_name == "action" and action == SESSION_START_ACTION
-        if current is None or session_start or (type_name == "session_started" and not just_started):
+        session_start = event.kind == ACTION and event.name == SESSION_START_ACTION
+        if current is None or session_start or (event.kind == SESSION_STARTED and not just_started):
             current = Conversation(sender_id, event_id)
             result.append(current)
         just_started = session_start
         current.last_event_id = event_id
-        current.ended_at = max(current.ended_at, timestamp)
-        if type_name == "user":
+        current.ended_at = max(current.ended_at, event.timestamp)
+        if event.kind == USER:
             if current.started_at is None:
-                current.started_at = timestamp
-                current.channel = _channel_of(data)
+                current.started_at = event.timestamp
+                current.channel = event.input_channel
             current.user_messages += 1
-            current.language = _language_of(data) or current.language
-            current.last_intent = intent
-            if intent:
-                current.intents[intent] = current.intents.get(intent, 0) + 1
-            if intent == UNSURE_INTENT:
+            current.language = event.language or current.language
+            current.last_intent = event.intent
+            if event.intent:
+                current.intents[event.intent] = current.intents.get(event.intent, 0) + 1
+            if event.intent == UNSURE_INTENT:
                 current.unsure_messages += 1
-                current.unsure_events.append((event_id, timestamp))
+                current.unsure_events.append((event_id, event.timestamp))
                 current.unsure_languages.append(current.language)
-            if intent == ASK_FOR_PERSON_INTENT:
+            if event.intent == ASK_FOR_PERSON_INTENT:
                 current.asked_for_person = True
-        elif type_name == "action":
-            if action == STATUS_ACTION:
-                status = (event_id, timestamp)
-            if action in HANDOFF_ACTIONS:
+        elif event.kind == ACTION:
+            if event.name == STATUS_ACTION:
+                status = (event_id, event.timestamp)
+            if event.name in HANDOFF_ACTIONS:
                 current.handed_off = True
-        elif status is not None and type_name == "slot" and action == SLOT_STATUS_FAILURES:
+        elif status is not None and event.kind == SLOT and event.name == SLOT_STATUS_FAILURES:
             try:
-                failures = float((json.loads(data or "{}") or {}).get("value") or 0)
+                failures = float(event.value or 0)
             except (TypeError, ValueError):
                 failures = None
-        elif status is not None and type_name == "bot":
-            try:
-                bots.append(json.loads(data or "{}") or {})
-            except ValueError:
-                pass
+        elif status is not None and event.kind == BOT:
+            bots.append(event)
     close_status()
     return result
 
@@ -894,18 +862,9 @@ class SummaryStore:
         return self._unsure(*row) if row else None
 
     def _unsure(self, event_id: int, timestamp: float, channel: str, data: str, language: str) -> UnsureMessage:
-        try:
-            event = json.loads(data or "{}")
-        except ValueError:
-            event = {}
-        ranking = (event.get("parse_data") or {}).get("intent_ranking") or []
-        guesses = tuple(
-            (str(g.get("name")), float(g.get("confidence") or 0.0))
-            for g in ranking
-            if g.get("name") and g.get("name") != UNSURE_INTENT
-        )
-        text = str(event.get("text") or "")
-        return UnsureMessage(event_id, self._local(timestamp), channel, text, guesses, language or ENGLISH)
+        event = StoredEvent.from_row(USER, timestamp, None, None, data)
+        guesses = tuple((name, confidence) for name, confidence in event.intent_ranking if name != UNSURE_INTENT)
+        return UnsureMessage(event_id, self._local(timestamp), channel, event.text, guesses, language or ENGLISH)
 
 
 class _WriteTransaction:
@@ -945,17 +904,21 @@ def make_engine(url: str) -> Engine:
             connect_args={"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {},
         )
     engine = sa.create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False})
+    begin_when_asked(engine)
+    return engine
 
-    @sa.event.listens_for(engine, "connect")
-    def _no_implicit_transactions(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # pysqlite's own BEGIN is replaced by the one below
+
+def begin_when_asked(engine: Engine) -> None:
+    """SQLite: a connection that asks (execution_options(immediate=True)) begins its transaction
+    IMMEDIATE: the summary's writers take the write lock before they read, so two never both
+    read, then collide. Other transactions are left to pysqlite as before (it begins one before
+    the first write), so the tracker store's own engine, which the Rasa server shares with the
+    summary (channels/tracker_store.py, channels/extensions.py), works as it did."""
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection):
-        immediate = connection.get_execution_options().get("immediate")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
+        if connection.get_execution_options().get("immediate"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def main(argv: Optional[List[str]] = None) -> int:

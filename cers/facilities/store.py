@@ -41,6 +41,14 @@ logger = logging.getLogger(__name__)
 
 # A dead or slow database must fail well inside the bot's 3-second answer budget.
 TIMEOUT_SECONDS = 1.5
+# cers/reminders/store.py's tables (migration 0006), dropped with the rest by drop_schema.
+REMINDER_TABLES = (
+    "reminder_sends",
+    "reminder_codes",
+    "reminder_consents",
+    "reminder_opt_outs",
+    "reminder_subscriptions",
+)
 DATA_VERSION = "data_version"
 
 Base: Any = declarative_base()  # SQLAlchemy 1.4 builds the class at run time
@@ -317,6 +325,8 @@ class FacilityStore:
             conn.execute(text("DROP TABLE IF EXISTS verification_failures"))
             conn.execute(text("DROP TABLE IF EXISTS handoffs"))
             conn.execute(text("DROP TABLE IF EXISTS callback_requests"))
+            for reminders_table in REMINDER_TABLES:
+                conn.execute(text(f"DROP TABLE IF EXISTS {reminders_table}"))
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         self._schema_ready = False
 
@@ -342,6 +352,15 @@ class FacilityStore:
         with self.session() as s:
             row = s.get(FacilityRow, str(cers_id).strip())
             return self._records(s, [row])[0] if row else None
+
+    def get_many(self, cers_ids: Sequence[str]) -> dict[str, deadlines.Records]:
+        """Everything on file for each of these facilities that exists, in three queries (the reminder job's batches)."""
+        ids = sorted({str(i).strip() for i in cers_ids})
+        if not ids:
+            return {}
+        with self.session() as s:
+            rows = s.execute(select(FacilityRow).where(FacilityRow.cers_id.in_(ids))).scalars().all()
+            return {r.facility.cers_id: r for r in self._records(s, rows)}
 
     def verify(self, cers_id: str, zip_code: str) -> Optional[deadlines.Records]:
         """The records when the CERS ID and the site ZIP belong together; None otherwise.

@@ -6,7 +6,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
-from cers.conversation.names import ENGLISH
+from cers.conversation.names import (
+    CONTINUE_WALKTHROUGH_INTENT,
+    ENGLISH,
+    GUIDE_ENTITY,
+    NEXT_STEP_INTENT,
+    PREVIOUS_STEP_INTENT,
+    REPEAT_STEP_INTENT,
+    RESTART_WALKTHROUGH_INTENT,
+    SHOW_ALL_STEPS_INTENT,
+    START_WALKTHROUGH_INTENT,
+    STOP_INTENT,
+    STUCK_INTENT,
+)
 from cers.guides.loader import GUIDES_ROOT, Guide, load_guides
 from cers.settings import Office, load_office
 from cers.templates import office_values, render
@@ -56,16 +68,16 @@ def say(template: str, language: str = ENGLISH, **values) -> str:
     return render("walkthrough", template, language=language, **values)
 
 
-# The quick replies: (button name in cers/templates/<language>/walkthrough.yml, payload).
+# The quick replies: button name in cers/templates/<language>/walkthrough.yml -> the intent its payload sends.
 BUTTONS = {
-    "next": "/next_step",
-    "back": "/previous_step",
-    "repeat": "/repeat_step",
-    "stuck": "/stuck",
-    "all_steps": "/show_all_steps",
-    "stop": "/stop",
-    "continue": "/continue_walkthrough",
-    "start_over": "/restart_walkthrough",
+    "next": f"/{NEXT_STEP_INTENT}",
+    "back": f"/{PREVIOUS_STEP_INTENT}",
+    "repeat": f"/{REPEAT_STEP_INTENT}",
+    "stuck": f"/{STUCK_INTENT}",
+    "all_steps": f"/{SHOW_ALL_STEPS_INTENT}",
+    "stop": f"/{STOP_INTENT}",
+    "continue": f"/{CONTINUE_WALKTHROUGH_INTENT}",
+    "start_over": f"/{RESTART_WALKTHROUGH_INTENT}",
 }
 
 
@@ -74,7 +86,7 @@ def capabilities(language: str = ENGLISH) -> str:
 
 
 def start_payload(guide_id: str) -> str:
-    return "/start_walkthrough" + json.dumps({"guide": guide_id}, separators=(",", ":"))
+    return f"/{START_WALKTHROUGH_INTENT}" + json.dumps({GUIDE_ENTITY: guide_id}, separators=(",", ":"))
 
 
 class Walkthrough:

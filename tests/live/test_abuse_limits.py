@@ -320,7 +320,7 @@ def test_responses_carry_the_security_headers(guarded):
 
     # A staff page (here: "no staff account yet") has the dashboard's own policy.
     staff = requests.get(guarded["url"] + "/staff/login", timeout=10)
-    assert staff.headers["Content-Type"].startswith("text/html")
+    assert staff.headers["Content-Type"].startswith("text/html"), (staff.status_code, staff.text[:300])
     assert "script-src 'self'" in staff.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in staff.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in staff.headers["Content-Security-Policy"]

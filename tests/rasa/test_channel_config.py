@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from channels.config import CHANNELS, missing, report
+from cers.conversation.channels import by_class_path
+from channels.config import missing, report
 from channels.slack import SeenEvents
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -31,16 +32,17 @@ def test_credentials_yml_holds_no_secret_and_no_substitution():
 
 def test_every_listed_channel_is_known():
     listed = yaml.safe_load((ROOT / "credentials.yml").read_text())
-    assert set(listed) <= set(CHANNELS)
+    assert all(by_class_path(class_path) for class_path in listed)
 
 
 def test_channels_without_their_variables_are_off(monkeypatch):
     for name in SECRETS:
         monkeypatch.delenv(name, raising=False)
     text = report(str(ROOT / "credentials.yml"), "http://localhost:5005")
-    assert "rest    on" in text and "widget  on" in text
-    assert "sms     off  (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER, PUBLIC_BASE_URL" in text
-    assert "slack   off  (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in text
+    assert "REST            on   POST http://localhost:5005/webhooks/rest/webhook" in text
+    assert "Website widget  on   http://localhost:5005/widget.js" in text
+    assert "SMS             off  (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER, PUBLIC_BASE_URL" in text
+    assert "Slack (staff)   off  (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in text
 
 
 def test_channels_with_their_variables_are_on(monkeypatch):
@@ -48,8 +50,8 @@ def test_channels_with_their_variables_are_on(monkeypatch):
         monkeypatch.setenv(name, "x" if name != "PUBLIC_BASE_URL" else "https://bot.example")
     assert missing("channels.sms.SmsInput") == []
     text = report(str(ROOT / "credentials.yml"), "http://localhost:5005")
-    assert "sms     on   Twilio webhook: https://bot.example/webhooks/twilio/webhook" in text
-    assert "slack   on   Slack request URL: https://bot.example/webhooks/slack/webhook" in text
+    assert "SMS             on   Twilio webhook: https://bot.example/webhooks/twilio/webhook" in text
+    assert "Slack (staff)   on   Slack request URL: https://bot.example/webhooks/slack/webhook" in text
 
 
 def test_seen_events_answer_true_once_per_id():
@@ -83,7 +85,7 @@ def test_sms_and_slack_without_their_variables_register_no_webhook(monkeypatch):
     assert _routes(StaffSlackInput.from_credentials({}).blueprint(_ignore)) == ["/"]
 
 
-def test_sms_and_slack_with_their_variables_have_a_webhook(monkeypatch):
+def test_sms_and_slack_with_their_variables_have_a_webhook(monkeypatch, server_extensions):
     from channels.slack import StaffSlackInput
     from channels.sms import SmsInput
 

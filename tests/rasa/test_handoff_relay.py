@@ -8,11 +8,8 @@ import json
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from actions import handoff as actions_handoff
-from actions import state
 from cers.contact import CALLBACK_DONE_BUTTON, END_HANDOFF_BUTTON
 from cers.staff_channel import StaffChannel
-from channels import handoff
 from channels.handoff import Relay, plain_slack_text
 
 STAFF = "C0STAFF"
@@ -42,11 +39,6 @@ def event(**fields):
         "type": "event_callback",
         "event": {"type": "message", "channel": STAFF, "user": "U1", "text": "hi", **fields},
     }
-
-
-def test_names_shared_with_the_actions_are_the_same():
-    assert (handoff.HANDOFF_ID, handoff.STAFF_NAME) == (state.HANDOFF_ID, state.STAFF_NAME)
-    assert handoff.TIMED_OUT_ACTION == actions_handoff.ACTION_HANDOFF_TIMED_OUT
 
 
 def test_a_reply_in_a_thread_of_the_staff_channel_is_ours(relay):

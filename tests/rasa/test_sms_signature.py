@@ -144,7 +144,7 @@ class _Recorder:
 
 
 @pytest.fixture
-def channel(monkeypatch):
+def channel(monkeypatch, server_extensions):
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://bot.example")
     monkeypatch.delenv("TWILIO_API_BASE", raising=False)
     sms = SmsInput("AC123", TOKEN, "+15305550100")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import rasa
-import rasa.core.run
 from rasa.core.actions.action import RemoteAction
+from rasa.core.processor import MessageProcessor
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
@@ -23,7 +23,7 @@ PATCHED = [
     (RemoteAction, "_validate_action_result"),
     (Event, "resolve_by_type"),
     (DaskGraphRunner, "run"),
-    (rasa.core.run, "load_agent_on_start"),
+    (MessageProcessor, "_parse_message_with_graph"),
 ]
 
 

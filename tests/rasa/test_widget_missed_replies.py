@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from channels.web import MAX_MISSED, missed_replies
+from cers.conversation.events import read_events
+from channels.web import MAX_MISSED
+from channels.web import missed_replies as missed_from_events
+
+
+def missed_replies(events, after, shown):
+    return missed_from_events(read_events(events), after, shown)
+
 
 FIRST, LATEST = "a" * 32, "b" * 32
 

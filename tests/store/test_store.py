@@ -259,11 +259,13 @@ def test_warm_search_index_then_search(demo_store):
 
 
 def test_the_migrations_build_exactly_the_models_schema(store):
-    """Every table of the facility database: the store's, the status-check limits' and the staff accounts'."""
+    """Every table of the facility database: the store's, the status-check limits', the handoffs', the reminders' and the staff accounts'."""
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import MetaData
 
+    import cers.handoffs  # noqa: F401 (so are the handoffs')
+    import cers.reminders.store  # noqa: F401 (and the reminders')
     import cers.verification  # noqa: F401 (its tables are on the store's metadata)
     from cers.dashboard import accounts
     from cers.facilities.store import Base

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from cers.conversation.events import read_events
 from cers.dashboard.summary import SummaryStore, status_outcome
 from cers.settings import parse_hours
 from tests.unit.dashboard_events import Conversation, at, create_events, write
@@ -183,9 +184,13 @@ def test_status_checks_by_outcome_public_only(store):
     }
 
 
+def bot_events(messages):
+    return read_events([{"event": "bot", **message} for message in messages])
+
+
 def test_status_outcome_recorded_by_the_action_wins():
     def said(outcome):
-        return [{"text": "any words", "metadata": {"status_outcome": outcome}}]
+        return read_events([{"event": "bot", "text": "any words", "metadata": {"status_outcome": outcome}}])
 
     assert status_outcome(None, said("shown")) == "shown"
     assert status_outcome(1.0, said("not_found")) == "not_found"
@@ -199,11 +204,13 @@ def test_status_outcome_recorded_by_the_action_wins():
 def test_status_outcome_is_read_from_the_action_alone_never_from_its_words():
     # Words alone (no recorded outcome) are a prompt, whatever they say; a failed try the action
     # did not mark (a malformed ID, asked again) is "not a CERS ID".
-    assert status_outcome(None, [{"text": "x", "metadata": {"offers_guide": "update_business_info"}}]) is None
-    assert status_outcome(None, [{"text": "Sorry, I can't look up facility records right now."}]) is None
-    assert status_outcome(1.0, [{"text": NOT_FOUND}]) == "not_an_id"
-    assert status_outcome(3.0, [{"text": "That doesn't look like a ZIP code"}]) == "locked_out"
-    assert status_outcome(None, [{"text": "Thanks. Now the ZIP code?"}]) is None
+    assert (
+        status_outcome(None, bot_events([{"text": "x", "metadata": {"offers_guide": "update_business_info"}}])) is None
+    )
+    assert status_outcome(None, bot_events([{"text": "Sorry, I can't look up facility records right now."}])) is None
+    assert status_outcome(1.0, bot_events([{"text": NOT_FOUND}])) == "not_an_id"
+    assert status_outcome(3.0, bot_events([{"text": "That doesn't look like a ZIP code"}])) == "locked_out"
+    assert status_outcome(None, bot_events([{"text": "Thanks. Now the ZIP code?"}])) is None
 
 
 def test_unsure_messages_newest_first_with_guesses(store):

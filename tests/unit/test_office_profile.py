@@ -41,6 +41,10 @@ def office_file(tmp_path, monkeypatch):
         ("local_rules: {topic: x}\n", "local_rules: expected a list"),
         ("phon: '(555) 010-0111'\n", "phon: unknown setting"),
         ("annual_due_month: 2\nannual_due_day: 30\n", "office.yml"),
+        ("reminder_days: 30\n", "reminder_days: expected a list"),
+        ("reminder_days: [30, seven]\n", "reminder_days: 'seven' is not a whole number"),
+        ("reminder_days: [400]\n", "reminder_days: 400 is not a whole number of days from 0 to 365"),
+        ("reminder_days: [7, 7]\n", "reminder_days: 7 is listed twice"),
     ],
 )
 def test_a_bad_setting_stops_with_the_setting_named(office_file, text, named):
@@ -99,6 +103,15 @@ def test_the_shipped_profiles_load(monkeypatch, profile):
     monkeypatch.setenv("OFFICE_FILE", str(ROOT / profile))
     office = load_office()
     assert office.name and office.phone and check_local_rules(office) == []
+
+
+def test_reminder_days_default_to_30_7_and_1_and_are_kept_largest_first(office_file):
+    office_file("")
+    assert load_office().reminder_days == (30, 7, 1)
+    office_file("reminder_days: [1, 14, 0]\n")
+    assert load_office().reminder_days == (14, 1, 0)
+    office_file("reminder_days: []\n")  # only the reminder once a deadline has passed
+    assert load_office().reminder_days == ()
 
 
 def test_spanish_answers_say_the_office_and_its_rules_in_spanish(office_file):

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cers.conversation.names import TEXT_CUT
 from channels.limits import request_problem
 from channels.security import cors_arguments, public_origin_warning
-from channels.text import MAX_MESSAGE_CHARS, TEXT_CUT, cut_metadata, read_user_text, valid_sender_id
+from channels.text import MAX_MESSAGE_CHARS, cut_metadata, read_user_text, valid_sender_id
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cers.conversation.events import read_events
 from cers.sms_text import (
     DEFAULT_MAX_CHARS,
     choice_payload,
@@ -88,9 +89,9 @@ def test_choice_payload_reads_the_last_buttons_since_the_person_spoke():
         {"event": "bot", "text": "To add a user...", "data": {"buttons": BUTTONS}},
         {"event": "action", "name": "action_listen"},
     ]
-    assert choice_payload(events, 1) == "/affirm"
-    assert choice_payload(events, 2) == "/deny"
-    assert choice_payload(events, 3) is None
+    assert choice_payload(read_events(events), 1) == "/affirm"
+    assert choice_payload(read_events(events), 2) == "/deny"
+    assert choice_payload(read_events(events), 3) is None
 
 
 def test_choice_payload_ignores_buttons_the_person_already_answered():
@@ -99,4 +100,4 @@ def test_choice_payload_ignores_buttons_the_person_already_answered():
         {"event": "user", "text": "something else"},
         {"event": "bot", "text": "An answer without buttons", "data": {}},
     ]
-    assert choice_payload(events, 1) is None
+    assert choice_payload(read_events(events), 1) is None

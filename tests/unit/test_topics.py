@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cers.conversation.names import OFFER_CONTINUE_ACTION
 from cers.guides.loader import load_guides
-from cers.topics import OFFER_CONTINUE_ACTION, topic_rules, topics
+from cers.topics import topic_rules, topics
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from pathlib import Path
 
 import pytest
 
-from cers.settings import office_file
+from cers.settings import load_office, office_file
 from tests.unit.answer_texts import ROOT, all_texts
 
 SHARED = ROOT.parent / "shared/domain" if (ROOT.parent / "shared/domain").exists() else Path("/work/shared/domain")
@@ -30,6 +31,9 @@ def step_numbers(text: str) -> str:
 def sources() -> str:
     texts = [path.read_text(encoding="utf-8") for path in sorted(SHARED.glob("*.md")) + sorted(SHARED.glob("*.txt"))]
     texts.append(office_file().read_text(encoding="utf-8"))  # the office in use (office.yml or OFFICE_FILE)
+    # Its annual due date, which the profile gives as numbers (annual_due_month: 4), as answers write it.
+    office = load_office()
+    texts.append(f"{calendar.month_name[office.annual_due_month]} {office.annual_due_day}")
     return "\n".join(texts)
 
 

@@ -1,0 +1,78 @@
+"""The Rasa server's one setup point (channels/extensions.py): what the channels share is made once, handed to each, and started once when the server starts, however many channels attach; the facility database has one engine in the process."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from sanic import Blueprint
+
+from cers.staff_channel import StaffChannel
+from channels import extensions
+from channels.dedup import LocalReplies
+
+
+class Listeners:
+    """A blueprint's listeners, called as Sanic would."""
+
+    def __init__(self, *blueprints: Blueprint) -> None:
+        self.blueprints = blueprints
+
+    def run(self, event: str, app) -> None:
+        for blueprint in self.blueprints:
+            for future in blueprint._future_listeners:
+                if future.event == event:
+                    asyncio.run(future.listener(app, None))
+
+
+@pytest.fixture
+def made(tmp_path, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(extensions, "_server", None)  # put back after the test
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'facilities.db'}", future=True)
+    server = extensions.start(database=engine, staff=StaffChannel("", ""), secret="s" * 40)
+    yield server
+    gc.unfreeze()
+    engine.dispose()
+
+
+def test_channels_are_handed_the_same_parts(made):
+    assert extensions.server() is made
+    assert made.relay.store().engine is made.database  # handoffs
+    assert made.dashboard is not None
+    assert made.dashboard.accounts.engine is made.database  # staff accounts
+    assert made.dashboard.queue.store.engine is made.database  # the staff queue
+    assert made.dashboard.relay is made.relay
+
+
+def test_the_server_start_runs_once_for_every_channel(made, monkeypatch):
+    started = []
+    monkeypatch.setattr(made.dashboard, "start", lambda app, engine: started.append(("dashboard", app, engine)))
+    monkeypatch.setattr(made.relay, "start", lambda app: started.append(("relay", app)))
+    rest, widget = made.attach(Blueprint("rest_test")), made.attach(Blueprint("widget_test"))
+    assert made.attach(rest) is rest  # attaching twice adds nothing
+    app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=None, lock_store=None)))
+    gc.unfreeze()
+    assert made.replies is None  # nothing is made before the server starts
+    Listeners(rest, widget).run("after_server_start", app)
+    assert started == [("dashboard", app, None), ("relay", app)]
+    assert isinstance(made.replies, LocalReplies)  # no Redis: replies kept in the process
+    assert made.agent is app.ctx.agent
+    assert gc.get_freeze_count() > 0  # the loaded model is left out of garbage collections
+
+
+def test_the_dashboard_reads_through_the_tracker_stores_engine(tmp_path):
+    tracker = sa.create_engine(f"sqlite:///{tmp_path / 'rasa.db'}")
+    wrapped = SimpleNamespace(_tracker_store=SimpleNamespace(engine=tracker))  # as Rasa's fail-safe store holds it
+    assert extensions.tracker_store_engine(SimpleNamespace(tracker_store=wrapped)) is tracker
+    assert extensions.tracker_store_engine(SimpleNamespace(tracker_store=SimpleNamespace())) is None
+    tracker.dispose()
+
+
+def test_nothing_is_made_on_first_use(monkeypatch):
+    monkeypatch.setattr(extensions, "_server", None)
+    with pytest.raises(RuntimeError, match="channels.serve"):
+        extensions.server()
