@@ -146,9 +146,14 @@ def _session_events(tracker: Tracker) -> Sequence[StoredEvent]:
     return current_session(_events(tracker))
 
 
+def bot_messages_before_latest(tracker: Tracker) -> List[StoredEvent]:
+    """The bot's messages between the person's last two messages (what the latest one answers)."""
+    return bot_messages(after_user_message(_events(tracker), 2))
+
+
 def previous_offer(tracker: Tracker) -> Offer:
     """What the bot's last message before the person's latest one offered (what "yes" answers)."""
-    messages = bot_messages(after_user_message(_events(tracker), 2))
+    messages = bot_messages_before_latest(tracker)
     return Offer.of_message(messages[-1]) if messages else Offer()
 
 

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.reminders import button as reminders_button
+from actions.reminders import continue_signup
 from actions.services import LookupFailed, services
 from actions.state import (
     BLOCKED,
@@ -56,6 +58,7 @@ from cers.conversation.names import (
 from cers.dates import format_clock
 from cers.facilities.store import Match
 from cers.language import ENGLISH
+from cers.reminders.signup import Answer
 from cers.settings import Office, load_office, today
 from cers.status_reply import list_reply, status_reply
 from cers.templates import office_values, render
@@ -193,7 +196,7 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         status = records.evaluate(today(), office.annual_due_month, office.annual_due_day)
         dispatcher.utter_message(
             text=status_reply(status, staff=False, language=language),
-            buttons=offer_buttons(language),
+            buttons=[*offer_buttons(language), reminders_button(language)],
             **Offer(guide=UPDATE_GUIDE).metadata(),
             **{
                 STATUS_OUTCOME: SHOWN,
@@ -315,6 +318,9 @@ class ActionFacilityStatus(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         if is_staff(tracker):
             return await staff_lookup(dispatcher, tracker)
+        signup = await continue_signup(dispatcher, tracker, Answer.OTHER)  # a phone number or a code it asked for
+        if signup is not None:
+            return signup
         return await public_check(dispatcher, tracker)
 
 

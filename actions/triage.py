@@ -7,6 +7,7 @@ from typing import Any, Dict, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.reminders import continue_signup
 from actions.state import reply_language
 from cers.conversation.names import (
     DEFAULT_RESPONSE,
@@ -31,6 +32,7 @@ from cers.conversation.names import (
 )
 from cers.emergency import mentions_hazard
 from cers.language import answer_in_both, mentions_spanish_hazard
+from cers.reminders.signup import Answer
 from cers.templates import render
 from cers.topics import best_guesses, topic_titles
 
@@ -71,7 +73,10 @@ class ActionDidYouMean(Action):
     def name(self) -> Text:
         return DID_YOU_MEAN_ACTION
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        signup = await continue_signup(dispatcher, tracker, Answer.OTHER)  # a phone number or a code it asked for
+        if signup is not None:
+            return signup
         caution_if_hazard(dispatcher, tracker)
         ranking = [
             (guess.get("name"), float(guess.get("confidence") or 0.0))

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import offer_after_stuck
+from actions.reminders import continue_signup
 from actions.state import (
     SLOT_CONTACT_REQUEST,
     Offer,
@@ -40,6 +41,7 @@ from cers.guides.engine import Reply, Walkthrough, capabilities
 from cers.guides.loader import GUIDES_ROOT, Guide, load_guides
 from cers.guides.matching import find_guide, match_guide
 from cers.language import LANGUAGES
+from cers.reminders.signup import Answer
 from cers.templates import render
 
 # A broken guide file should stop the action server at start-up, naming the file, rather than
@@ -144,7 +146,10 @@ class ActionAffirm(Action):
     def name(self) -> Text:
         return AFFIRM_ACTION
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        signup = await continue_signup(dispatcher, tracker, Answer.YES)
+        if signup is not None:
+            return signup
         offer = previous_offer(tracker)
         if offer.contact:
             # "yes" to a chat with staff or a callback request: data/rules/contact.yml goes on from the slot.

@@ -53,14 +53,13 @@ class ServerExtensions:
         limiter: Optional[RateLimiter] = None,
         secret: Optional[str] = None,
     ) -> None:
+        from cers.facilities.store import FacilityStore
         from channels.dashboard import Dashboard
         from channels.handoff import Relay
 
-        if database is None:
-            from cers.facilities.store import FacilityStore
-
-            database = FacilityStore().engine  # made, not connected: the database may come up later
-        self.database = database
+        # Made, not connected: the database may come up later. The SMS channel reads facilities (STATUS).
+        self.facilities = FacilityStore(engine=database) if database is not None else FacilityStore()
+        self.database = self.facilities.engine
         self.relay: Relay = Relay(HandoffStore(database), staff)
         self.limiter = limiter or limiter_from_settings()
         secret = session_secret() if secret is None else secret

@@ -23,8 +23,14 @@
   gets one short notice (it says to call 911 in an emergency), then nothing until the minute
   passes; Twilio is answered 200 with an empty reply (a 429 would make it give up). Only signed
   requests count, so nobody can silence a number by posting as it.
-- HELP (or INFO) gets a short description and the office's phone, without going to the bot.
-  STOP/START are Twilio's own opt-out keywords: Twilio answers them before they reach us.
+- The reminders' keywords (cers/reminders/inbound.py) are answered without going to the bot:
+  STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, ALTO, PARAR, CANCELAR end every reminder to the
+  number at once (logged, one confirmation); START and UNSTOP turn them back on; HELP, INFO or AYUDA
+  from a number signed up say who sends and how to stop, and STATUS its facilities' status. HELP
+  from any other number gets a short description of the bot and the office's phone; STATUS from
+  one goes to the bot (which asks for the CERS ID and ZIP). Twilio blocks texts to a number that
+  sent STOP until it sends START, so with Twilio's own opt-out replies on, its reply is the one the
+  person gets (docs/reminders.md).
 """
 
 from __future__ import annotations
@@ -47,7 +53,10 @@ from twilio.base.exceptions import TwilioRestException
 from cers import roles
 from cers.conversation.events import read_events
 from cers.language import ENGLISH, message_language
-from cers.settings import env
+from cers.reminders import inbound
+from cers.reminders.keywords import Kind, classify
+from cers.reminders.store import RemindersStore
+from cers.settings import env, load_office, now, today
 from cers.sms_text import (
     DEFAULT_MAX_CHARS,
     TWILIO_MAX_BODY,
@@ -66,8 +75,15 @@ from channels.text import EMPTY_MESSAGE, clean_user_text, valid_sender_id
 logger = logging.getLogger(__name__)
 
 CLASS_PATH = "channels.sms.SmsInput"
-# HELP in each language: answered in that language.
-HELP_WORDS = {"HELP": "en", "INFO": "en", "AYUDA": "es"}
+
+
+def keyword_reply(text: str, sender: str) -> Optional[str]:
+    """The reminders' answer to a keyword from `sender` (blocking: the database), or None for the bot."""
+    shared = server()
+    found = inbound.answer(
+        text, sender, roles.SMS, RemindersStore(shared.database), shared.facilities, load_office(), now(), today()
+    )
+    return found.text if found else None
 
 
 def max_chars() -> int:
@@ -291,10 +307,20 @@ class SmsInput(TwilioInput):
             language = message_language(body) or ENGLISH
             await out_channel.send_plain(sender, sms_text("media_only" if media_count(form) else "empty", language))
             return response.text("", status=204)
-        help_language = HELP_WORDS.get(text.strip().upper().strip(".!¡"))
-        if help_language:
-            await out_channel.send_plain(sender, sms_text("help", help_language))
-            return response.text("", status=204)
+        keyword = classify(text)
+        if keyword.kind is not Kind.NONE:
+            try:
+                reply = await asyncio.get_running_loop().run_in_executor(None, keyword_reply, text, sender)
+            except Exception as error:  # noqa: BLE001 (a STOP must never be lost silently: logged as an error)
+                logger.exception(f"SMS webhook: could not act on the keyword {keyword.word}: {error}")
+                reply = None
+                if keyword.kind is Kind.OPT_OUT:
+                    return response.text("could not record the opt-out", status=500)  # Twilio retries it
+            if reply is None and keyword.kind is Kind.HELP:
+                reply = sms_text("help", keyword.reply_language(None))
+            if reply is not None:
+                await out_channel.send_plain(sender, reply)
+                return response.text("", status=204)
         try:
             # While a handoff to staff is open, the message goes to staff as typed (channels/handoff.py).
             message = UserMessage(

@@ -75,14 +75,17 @@ def live(tmp_path_factory):
     work = tmp_path_factory.mktemp("live")
     # The facility status actions read the demo facilities from their own database.
     database_url = demo_database(work)
-    actions = action_server(base_env(CERS_TODAY=TODAY, DATABASE_URL=database_url)).start()
-    endpoints = write_endpoints(work / "endpoints.yml", actions.url, f"sqlite:///{work}/conversations.db")
     # Twilio's and Slack's APIs are replaced by a local fake that records what would be sent;
-    # the SMS and Slack channels are on, with test secrets (tests/fake_apis.py).
+    # the SMS and Slack channels are on, with test secrets (tests/fake_apis.py). The action
+    # server texts reminders' confirmation codes through the same fake Twilio.
     fakes = FakeApis().start()
-    # --cors "*" as scripts/run.sh does (the widget's demo page is on another origin).
+    twilio = {k: v for k, v in channel_env(fakes.url, public_base_url="").items() if k.startswith("TWILIO_")}
+    actions = action_server(base_env(CERS_TODAY=TODAY, DATABASE_URL=database_url, **twilio)).start()
+    endpoints = write_endpoints(work / "endpoints.yml", actions.url, f"sqlite:///{work}/conversations.db")
+    # --cors "*" as scripts/run.sh does (the widget's demo page is on another origin). Both servers
+    # use the same facility database, as in production (reminders, handoffs).
     rasa = rasa_server(
-        base_env(CERS_TODAY=TODAY, STAFF_API_TOKEN=STAFF_TOKEN),
+        base_env(CERS_TODAY=TODAY, STAFF_API_TOKEN=STAFF_TOKEN, DATABASE_URL=database_url),
         MODEL,
         ROOT / "credentials.yml",
         endpoints,

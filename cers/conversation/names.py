@@ -29,6 +29,7 @@ BOT_CHALLENGE_INTENT = "bot_challenge"  # "am I talking to a bot?"
 ASK_CAPABILITIES_INTENT = "ask_capabilities"  # "what can you do?"
 CHECK_STATUS_INTENT = "check_facility_status"  # "am I up to date?": starts the status check
 PROVIDE_IDS_INTENT = "provide_facility_ids"
+REMINDERS_INTENT = "reminders_subscribe"  # "text me reminders": the status reply's button, or asked in words
 # The walkthrough's intents (actions/walkthrough.py turns each into a command of cers/guides/engine.py).
 START_WALKTHROUGH_INTENT = "start_walkthrough"  # its buttons carry the guide's id (GUIDE_ENTITY)
 NEXT_STEP_INTENT = "next_step"
@@ -53,6 +54,7 @@ LISTEN_ACTION = "action_listen"  # Rasa's own: wait for the person's next messag
 STATUS_ACTION = "action_facility_status"
 STOP_STATUS_ACTION = "action_stop_facility_status"  # "stop" while the status check waits
 CLOSE_STATUS_ACTION = "action_close_facility_status"  # a walkthrough starts while the check waits: drop it
+REMINDERS_SIGNUP_ACTION = "action_reminders_signup"  # signs a number up for reminders (cers/reminders/signup.py)
 LIST_OVERDUE_ACTION = "action_list_overdue_facilities"  # staff only
 LIST_DUE_SOON_ACTION = "action_list_due_soon_facilities"  # staff only
 ANNUAL_DUE_DATE_ACTION = "action_annual_due_date"
@@ -131,6 +133,9 @@ OFFERS_GUIDE = "offers_guide"  # "yes" starts this guide
 RESUMES_GUIDE = "resumes_guide"  # "yes" / "continue" picks up this paused guide
 SHOWS_STEP = "shows_step"  # a step of this guide is on screen: "yes" / "ok" means done, next
 ASKS = "asks"  # the bot asked a question of this kind ("status": the CERS ID, ZIP or which facility)
+REMINDERS_SIGNUP = (
+    "reminders_signup"  # a reminders sign-up waits for the answer to this message (signup.Pending.as_dict)
+)
 STATUS_OUTCOME = "status_outcome"  # how a public status check ended (one of STATUS_RESULTS)
 STATUS_FACILITY_ID = "status_facility_id"
 STATUS_FACILITY_NAME = "status_facility_name"

@@ -246,24 +246,31 @@ def _install_sqlite_pragmas(engine: Engine, timeout: float) -> None:
 class FacilityStore:
     """Facilities, submittals and changes in DATABASE_URL: one engine and session factory per instance."""
 
-    def __init__(self, url: Optional[str] = None, *, timeout: float = TIMEOUT_SECONDS):
-        self.url = url or database_url()
+    def __init__(self, url: Optional[str] = None, *, timeout: float = TIMEOUT_SECONDS, engine: Optional[Engine] = None):
+        """A store on DATABASE_URL (or `url`) with an engine of its own, or on an `engine` another
+        store made for the same database (one engine per database and process)."""
         self.timeout = timeout
-        parsed = make_url(self.url)
-        self.backend = parsed.get_backend_name()
-        if self.backend == "sqlite" and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(
-            self.url,
-            future=True,
-            connect_args=_connect_args(self.url, timeout),
-            pool_pre_ping=True,
-            **({} if self.backend == "sqlite" else {"pool_timeout": timeout}),
-        )
-        if self.backend == "sqlite":
-            _install_sqlite_pragmas(self.engine, timeout)
-        elif self.backend == "postgresql":
-            _install_connect_deadline(self.engine, timeout)
+        if engine is not None:
+            self.engine = engine
+            self.url = engine.url.render_as_string(hide_password=False)
+            self.backend = engine.url.get_backend_name()
+        else:
+            self.url = url or database_url()
+            parsed = make_url(self.url)
+            self.backend = parsed.get_backend_name()
+            if self.backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(
+                self.url,
+                future=True,
+                connect_args=_connect_args(self.url, timeout),
+                pool_pre_ping=True,
+                **({} if self.backend == "sqlite" else {"pool_timeout": timeout}),
+            )
+            if self.backend == "sqlite":
+                _install_sqlite_pragmas(self.engine, timeout)
+            elif self.backend == "postgresql":
+                _install_connect_deadline(self.engine, timeout)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self._schema_ready = False
         self._lock = threading.Lock()

@@ -94,7 +94,7 @@ def test_ids_in_the_first_message_give_the_status_at_once(public):
     assert "- Submit your Hazardous Materials Inventory by March 1, 2027 (14 days left)." in reply
     assert "draft from November 10, 2026 is not submitted" in reply
     assert reply.rstrip().endswith("Want me to walk you through it?")
-    assert [b["payload"] for b in public.messages[-1]["buttons"]] == ["/affirm", "/deny"]
+    assert [b["payload"] for b in public.messages[-1]["buttons"]] == ["/affirm", "/deny", "/reminders_subscribe"]
     assert public.slots["status_open"] is False and public.slots["status_cers_id"] is None
 
 
