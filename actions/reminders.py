@@ -20,7 +20,7 @@ from cers import roles
 from cers.conversation.names import REMINDERS_INTENT, REMINDERS_SIGNUP, REMINDERS_SIGNUP_ACTION
 from cers.reminders.numbers import e164
 from cers.reminders.sender import Sender, TwilioSender
-from cers.reminders.signup import Answer, Pending, Signup, Step, say
+from cers.reminders.signup import Answer, Pending, Signup, Step, say, staff_answer
 from cers.reminders.store import RemindersStore
 from cers.settings import SettingsError, load_office, now
 from cers.templates import office_values
@@ -76,6 +76,28 @@ async def continue_signup(
     return _say(dispatcher, step)
 
 
+async def staff_reminders(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """Staff: a number's reminders, or removing one facility's (logged with the staff member's id)."""
+
+    def answer() -> str:
+        store = services().store
+
+        def name(cers_id: str) -> str:
+            records = store.get(cers_id)
+            return records.facility.name if records else ""
+
+        return staff_answer(
+            text_of(tracker), RemindersStore(store.engine), name, tracker.sender_id, input_channel(tracker) or "", now()
+        )
+
+    try:
+        text = await services().run(answer)
+    except LookupFailed:
+        return _unavailable(dispatcher, reply_language(tracker))
+    dispatcher.utter_message(text=text)
+    return []
+
+
 class ActionRemindersSignup(Action):
     """ "Text me reminders": the disclosure, then YES (SMS) or a number to confirm with a code."""
 
@@ -83,8 +105,10 @@ class ActionRemindersSignup(Action):
         return REMINDERS_SIGNUP_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        if is_staff(tracker):
+            return await staff_reminders(dispatcher, tracker)
         language = reply_language(tracker)
-        found = None if is_staff(tracker) else verified_facility(tracker)
+        found = verified_facility(tracker)
         if found is None:
             dispatcher.utter_message(text=say("consent.need_status", language))
             return []

@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.reminders import button as reminders_button
-from actions.reminders import continue_signup
+from actions.reminders import continue_signup, staff_reminders
 from actions.services import LookupFailed, services
 from actions.state import (
     BLOCKED,
@@ -58,7 +58,7 @@ from cers.conversation.names import (
 from cers.dates import format_clock
 from cers.facilities.store import Match
 from cers.language import ENGLISH
-from cers.reminders.signup import Answer
+from cers.reminders.signup import STAFF_COMMAND, Answer
 from cers.settings import Office, load_office, today
 from cers.status_reply import list_reply, status_reply
 from cers.templates import office_values, render
@@ -274,6 +274,8 @@ async def staff_lookup(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     try:
         if choice is not None and 1 <= choice <= len(choices):
             return await show(str(choices[choice - 1]))
+        if STAFF_COMMAND.match(text):  # "reminders 530-555-0123", "remove reminders 10234567 530-555-0123"
+            return await staff_reminders(dispatcher, tracker) + events + status_closed()
         numbers = find_numbers(text)
         if numbers.cers_id and UNLOCK.match(text):
             return await unlock(numbers.cers_id)

@@ -49,6 +49,7 @@ from cers.dashboard.queue import StaffQueue, describe_seconds, response_times, s
 from cers.dashboard.settings import retention_days, session_secret
 from cers.dashboard.summary import SummaryStore, channel_name
 from cers.handoffs import HandoffStore
+from cers.reminders.store import ReminderFigures, RemindersStore
 from cers.settings import load_office, tracker_store_url
 from cers.topics import topic_titles
 from channels.extensions import server
@@ -136,8 +137,10 @@ class Dashboard:
         queue: StaffQueue,
         relay: Optional[Relay] = None,
         tracker_url: Optional[str] = None,
+        reminders: Optional[RemindersStore] = None,
     ) -> None:
         self.secret = secret
+        self.reminders = reminders  # the reminders' figures (none: bench/bench_dashboard.py)
         self.accounts = accounts
         self.queue = queue
         self.relay = relay  # tells the person when staff mark a callback done (none: bench/bench_dashboard.py)
@@ -200,7 +203,11 @@ class Dashboard:
     def for_server(cls, secret: str, database: Engine, relay: Relay) -> "Dashboard":
         """The Rasa server's dashboard: staff accounts and the staff queue in DATABASE_URL, through its one engine."""
         return cls(
-            secret, accounts=AccountStore(engine=database), queue=staff_queue(HandoffStore(database)), relay=relay
+            secret,
+            accounts=AccountStore(engine=database),
+            queue=staff_queue(HandoffStore(database)),
+            relay=relay,
+            reminders=RemindersStore(database),
         )
 
     def start(self, app: Sanic, tracker_engine: Optional[Engine] = None) -> None:
@@ -442,6 +449,7 @@ class Dashboard:
         handoffs = await self.run(queue.handoffs, start, end)
         callbacks = await self.run(queue.callbacks, start, end)
         open_callbacks = await self.run(queue.open_callbacks)
+        reminders = await self.run(self.reminder_figures, start, end) if self.reminders else None
         more = len(unsure) > UNSURE_PAGE
         unsure = unsure[:UNSURE_PAGE]
         range_args = {"from": start.isoformat(), "to": end.isoformat()}
@@ -478,9 +486,22 @@ class Dashboard:
             csrf_token=self.csrf_for(request),
             retention_days=_retention(),
             last_purge=last_purge,
+            reminders=reminders,
             hours=load_office().hours,
             mask=mask,
         )
+
+    def reminder_figures(self, start: dt.date, end: dt.date) -> Optional[ReminderFigures]:
+        """The reminders' figures for office days start..end (inclusive); None when their tables cannot be read."""
+        assert self.reminders is not None
+        zone = ZoneInfo(load_office().hours.time_zone)
+        low = dt.datetime.combine(start, dt.time(), zone)
+        high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
+        try:
+            return self.reminders.weekly(low, high, zone)
+        except Exception as error:  # noqa: BLE001 (the rest of the page still shows)
+            logger.error("dashboard: reminders unavailable: %s", error)
+            return None
 
     async def export(self, request: Request) -> HTTPResponse:
         """Unsure messages as training examples: one (?event=ID&intent=...) or all of a range; CSV or YAML."""

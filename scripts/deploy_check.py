@@ -39,7 +39,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 K8S_VERSION = "1.28.0"  # the newest schemas kubernetes-validate 1.28.x ships (requirements.in says why)
 PLACEHOLDER = "CHANGE-ME"
 SERVER_SCRIPT = "/app/scripts/server.sh"
-SUBCOMMANDS = {"rasa", "actions", "migrate", "import", "wait-for-schema"}
+SUBCOMMANDS = {"rasa", "actions", "migrate", "import", "remind", "remind-every", "wait-for-schema"}
 # Secrets the manifests name but never make: the ingress's certificate (cert-manager or by hand).
 EXTERNAL_SECRETS = {"cers-tls"}
 # Variables that hold secrets: only in Secrets, .env files and their examples, never in a ConfigMap.
@@ -126,10 +126,22 @@ def validate_schemas(where: str, docs: List[dict]) -> List[str]:
     return problems
 
 
-def _pod_spec(doc: dict) -> Optional[dict]:
+def _pod_template(doc: dict) -> Optional[dict]:
     if doc.get("kind") in ("Deployment", "StatefulSet", "Job", "DaemonSet"):
-        return doc["spec"]["template"]["spec"]
+        return doc["spec"]["template"]
+    if doc.get("kind") == "CronJob":
+        return doc["spec"]["jobTemplate"]["spec"]["template"]
     return None
+
+
+def _pod_spec(doc: dict) -> Optional[dict]:
+    template = _pod_template(doc)
+    return template["spec"] if template else None
+
+
+def _pod_labels(doc: dict) -> Dict[str, str]:
+    template = _pod_template(doc)
+    return (template or {}).get("metadata", {}).get("labels", {})
 
 
 def _labels_match(selector: Dict[str, str], labels: Dict[str, str]) -> bool:
@@ -154,8 +166,10 @@ def check_k8s(where: str, docs: List[dict], variables: Set[str], sizes: dict) ->
     for doc in workloads:
         spec = _pod_spec(doc)
         assert spec is not None
-        labels = doc["spec"]["template"]["metadata"].get("labels", {})
-        if doc["kind"] != "Job" and not _labels_match(doc["spec"]["selector"].get("matchLabels", {}), labels):
+        labels = _pod_labels(doc)
+        if doc["kind"] not in ("Job", "CronJob") and not _labels_match(
+            doc["spec"]["selector"].get("matchLabels", {}), labels
+        ):
             problem(doc, "its selector does not match its pods' labels")
         for volume in spec.get("volumes", []):
             if "secret" in volume and volume["secret"]["secretName"] not in set(secrets) | EXTERNAL_SECRETS:
@@ -214,7 +228,7 @@ def check_k8s(where: str, docs: List[dict], variables: Set[str], sizes: dict) ->
                     if _mebibytes(limit) < 1.3 * wanted:
                         problem(doc, f"memory limit {limit} leaves under 30% above the measured {wanted:.0f} MiB")
 
-    missing = {"rasa", "actions", "migrate", "wait-for-schema"} - subcommands_used
+    missing = {"rasa", "actions", "migrate", "remind", "wait-for-schema"} - subcommands_used
     if missing:
         problems.append(f"{where}: no container runs scripts/server.sh {', '.join(sorted(missing))}")
     if "Job" not in by_kind:
@@ -222,7 +236,7 @@ def check_k8s(where: str, docs: List[dict], variables: Set[str], sizes: dict) ->
 
     for service in services.values():
         selector = service["spec"].get("selector", {})
-        pods = [w for w in workloads if _labels_match(selector, w["spec"]["template"]["metadata"].get("labels", {}))]
+        pods = [w for w in workloads if _labels_match(selector, _pod_labels(w))]
         if not pods:
             problem(service, f"its selector {selector} matches no pods")
         for port in service["spec"]["ports"]:
@@ -257,7 +271,7 @@ def check_k8s(where: str, docs: List[dict], variables: Set[str], sizes: dict) ->
             problem(deployment, "sets replicas, which every apply would reset under its autoscaler")
     for pdb in by_kind.get("PodDisruptionBudget", {}).values():
         selector = pdb["spec"]["selector"].get("matchLabels", {})
-        if not any(_labels_match(selector, w["spec"]["template"]["metadata"].get("labels", {})) for w in workloads):
+        if not any(_labels_match(selector, _pod_labels(w)) for w in workloads):
             problem(pdb, "its selector matches no pods")
 
     for secret in secrets.values():
@@ -357,7 +371,7 @@ def check_compose(compose: dict, variables: Set[str], folder: Path = COMPOSE.par
                 problems.append(f"{here}: {key} is no variable the bot reads")
             if key in SECRET_VARIABLES and not re.search(r"\$\{", str(value)) and placeholder_problem(key, str(value)):
                 problems.append(f"{here}: {key} is written in the file: it comes from .env")
-    for wanted in ("rasa", "actions", "migrate"):
+    for wanted in ("rasa", "actions", "migrate", "remind-every"):
         if wanted not in subcommands:
             problems.append(f"{where}: no service runs scripts/server.sh {wanted}")
     # Every ${VAR} the file reads is in env.example, so a county's .env starts complete.
@@ -474,7 +488,8 @@ def exercise_server_script() -> List[str]:
     with tempfile.TemporaryDirectory() as folder:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TRACKER_STORE_URL", "REDIS_URL")}
         env.update(DATABASE_URL=f"sqlite:///{folder}/facilities.db", TRACKER_STORE_URL=f"sqlite:///{folder}/c.db")
-        for args in (["migrate"], ["wait-for-schema", "10"]):
+        # The reminder job as the CronJob runs it, on the migrated database: nothing to send, exit 0.
+        for args in (["migrate"], ["wait-for-schema", "10"], ["remind", "--dry-run", "--now", "2027-02-15T10:00"]):
             result = subprocess.run([script, *args], env=env, capture_output=True, text=True, timeout=180)
             if result.returncode:
                 problems.append(f"scripts/server.sh {' '.join(args)} failed:\n{result.stderr[-1500:]}")
@@ -625,7 +640,9 @@ def main() -> int:
     for dockerfile in sorted((DEPLOY / "docker").glob("*.Dockerfile")):
         step(f"{dockerfile.relative_to(ROOT)}: hadolint, files, make targets, command")
         problems.extend(check_dockerfile(dockerfile))
-    step("the same commands as make cluster: scripts/server.sh migrate and wait-for-schema here, on SQLite")
+    step(
+        "the same commands as make cluster: scripts/server.sh migrate, wait-for-schema and remind --dry-run here, on SQLite"
+    )
     problems.extend(check_cluster_runs_the_same_commands())
     problems.extend(exercise_server_script())
     step("the action server's image: actions/ and cers/ import with its packages alone")

@@ -11,6 +11,10 @@
 #                                               the tracker store's table
 #   scripts/server.sh import FOLDER             loads a CERS export (facilities.csv, submittals.csv, changes.csv)
 #                                               into DATABASE_URL, all or nothing (as make import)
+#   scripts/server.sh remind [options]          the deadline reminders due now (scripts/remind.py, as make remind):
+#                                               a Kubernetes CronJob runs it every hour; it sends only 08:00-21:00
+#                                               office time and each reminder once, however often it runs
+#   scripts/server.sh remind-every SECONDS      the same, again every SECONDS (docker compose has no cron)
 #   scripts/server.sh wait-for-schema [SECONDS] waits (600 s at most) until the facility database is at this
 #                                               release's schema: a container's first step, so a new release's
 #                                               servers start only after its migration job
@@ -54,11 +58,23 @@ case $command in
   import)
     exec "$PY" -m cers.facilities.importer "$@"
     ;;
+  remind)
+    exec "$PY" scripts/remind.py "$@"
+    ;;
+  remind-every)
+    every=${1:-}
+    [[ $every =~ ^[0-9]+$ && $every -ge 60 ]] || die "remind-every: give the seconds between runs (60 or more), not '${every}'"
+    shift
+    while true; do
+      "$PY" scripts/remind.py "$@" || echo "server.sh: remind failed (exit $?); trying again in ${every} s" >&2
+      sleep "$every"
+    done
+    ;;
   wait-for-schema)
     exec "$PY" -m cers.facilities.migrations --wait "${1:-600}"
     ;;
   *)
-    echo "usage: $0 rasa|actions|migrate|import|wait-for-schema [options]" >&2
+    echo "usage: $0 rasa|actions|migrate|import|remind|remind-every|wait-for-schema [options]" >&2
     exit 2
     ;;
 esac

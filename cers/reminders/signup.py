@@ -9,15 +9,18 @@ disclosure the person saw (cers/reminders/store.py).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, replace
 from enum import Enum
 from typing import Any, Callable, Optional
 
+from cers.conversation.names import ENGLISH
 from cers.reminders import texts
 from cers.reminders.numbers import e164, masked
 from cers.reminders.sender import PermanentError, Sender, SendError
 from cers.reminders.store import CodeOutcome, RemindersStore
 from cers.templates import office_values, render
+from cers.text import find_numbers
 
 MAX_NUMBER_TRIES = 3  # numbers that are not numbers, or cannot get texts, before the sign-up ends
 
@@ -149,3 +152,45 @@ class Signup:
 def masked_for_people(number: str) -> str:
     """A number as the person can recognise it without showing it whole: "(***) ***-0123"."""
     return f"(***) ***-{number[-4:]}" if number.startswith("+1") else masked(number)
+
+
+# ---------------------------------------------------------------- staff: a number's reminders
+
+_PHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]?)?\(?[2-9]\d{2}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)")
+_REMOVE = re.compile(r"\b(remove|delete|end|cancel|stop|unsubscribe)\b", re.IGNORECASE)
+STAFF_COMMAND = re.compile(r"^\s*(?:(?:remove|delete|end|cancel|stop|unsubscribe)\s+)?reminders?\b", re.IGNORECASE)
+
+
+def staff_answer(
+    text: str, store: RemindersStore, names: Callable[[str], str], by: str, channel: str, now: dt.datetime
+) -> str:
+    """Staff (Slack, the staff webhook): "reminders 530-555-0123" lists the number's subscriptions;
+    "remove reminders 10234567 530-555-0123" ends that one, logged with who did it. `names` gives a
+    facility's name from its CERS ID."""
+    found = _PHONE.search(text or "")
+    number = e164(found.group()) if found else None
+    if number is None:
+        return say("staff.how", ENGLISH)
+    rest = (text[: found.start()] + " " + text[found.end() :]) if found else text
+    cers_id = find_numbers(rest).cers_id
+    if _REMOVE.search(rest) and cers_id:
+        removed = store.remove(cers_id, number, by, channel, now)
+        return say("staff.removed" if removed else "staff.not_removed", ENGLISH, number=number, cers_id=cers_id)
+    subscriptions = store.subscriptions(number)
+    if not subscriptions:
+        return say("staff.none", ENGLISH, number=number)
+    lines = [
+        say(
+            "staff.line",
+            ENGLISH,
+            facility=names(s.cers_id) or s.cers_id,
+            cers_id=s.cers_id,
+            state=say("staff.active", ENGLISH)
+            if s.active
+            else say("staff.ended", ENGLISH, reason=s.ended_reason or ""),
+            since=f"{s.created_at:%Y-%m-%d}",
+            channel=s.channel,
+        )
+        for s in subscriptions
+    ]
+    return say("staff.list", ENGLISH, number=number, lines="\n".join(lines))

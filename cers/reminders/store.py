@@ -688,3 +688,50 @@ class RemindersStore:
         table = SendRow.__table__
         with self.engine.connect() as conn:
             return dict(conn.execute(select(table.c.status, func.count()).group_by(table.c.status)).all())
+
+    # ------------------------------------------------------------ the dashboard
+
+    def weekly(self, start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> "ReminderFigures":
+        """The dashboard's figures between two aware times: active subscriptions now, and by week
+        (its Monday, in `zone`) the sign-ups, the texts sent, skipped and failed, and the opt-outs."""
+        low, high = _naive(start), _naive(end)
+        subscriptions, consents = SubscriptionRow.__table__, ConsentRow.__table__
+        sends, opt_outs = SendRow.__table__, OptOutRow.__table__
+        with self.engine.connect() as conn:
+            active = conn.execute(select(func.count()).where(subscriptions.c.active.is_(True))).scalar_one()
+            numbers = conn.execute(
+                select(func.count(func.distinct(subscriptions.c.number))).where(subscriptions.c.active.is_(True))
+            ).scalar_one()
+            rows = [
+                ("signed_up", at)
+                for (at,) in conn.execute(
+                    select(consents.c.given_at).where(consents.c.given_at >= low, consents.c.given_at < high)
+                )
+            ]
+            rows += [
+                (status, at)
+                for status, at in conn.execute(
+                    select(sends.c.status, sends.c.claimed_at).where(
+                        sends.c.claimed_at >= low, sends.c.claimed_at < high
+                    )
+                )
+            ]
+            rows += [
+                ("opted_out" if not keyword.startswith("staff:") else "removed", at)
+                for keyword, at in conn.execute(
+                    select(opt_outs.c.keyword, opt_outs.c.at).where(opt_outs.c.at >= low, opt_outs.c.at < high)
+                )
+            ]
+        weeks: dict[dt.date, dict[str, int]] = {}
+        for what, at in rows:
+            day = at.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
+            week = weeks.setdefault(day - dt.timedelta(days=day.weekday()), {})
+            week[what] = week.get(what, 0) + 1
+        return ReminderFigures(active, numbers, tuple(sorted(weeks.items())))
+
+
+@dataclass(frozen=True)
+class ReminderFigures:
+    active: int  # active subscriptions now
+    numbers: int  # the numbers they go to
+    weeks: tuple  # (Monday, {"signed_up"|SENT|"skipped"|FAILED|UNCERTAIN|"opted_out"|"removed": count})

@@ -1,4 +1,4 @@
-# The action server's image: only the packages the action server imports (deploy/docker/actions-requirements.txt, at requirements.lock's versions), started by scripts/server.sh as `make cluster` starts it.
+# The action server's image (it also runs the reminder job, scripts/remind.py): only the packages the action server imports (deploy/docker/actions-requirements.txt, at requirements.lock's versions), started by scripts/server.sh as `make cluster` starts it.
 # Build from the repository's root:  docker build -f deploy/docker/actions.Dockerfile -t cers-actions .
 # make deploy-check lints this file (hadolint), checks that its command is the cluster's, and that
 # actions/ and cers/ import with only those packages.
@@ -20,7 +20,7 @@ COPY --from=build /app/.venv /app/.venv
 COPY actions /app/actions
 COPY cers /app/cers
 COPY migrations /app/migrations
-COPY scripts/server.sh /app/scripts/server.sh
+COPY scripts/server.sh scripts/remind.py /app/scripts/
 COPY alembic.ini office.yml /app/
 ENV PYTHONWARNINGS=ignore PYTHONUNBUFFERED=1 HOME=/tmp ACTION_SERVER_HOST=0.0.0.0
 USER 10001

@@ -238,3 +238,23 @@ def test_numbers_are_stored_in_e164():
     for bad in ("555-0123", "(030) 555-0123", "530 155 0123", "hello", "", "+0123456789"):
         assert e164(bad) is None, bad
     assert masked("+15305550123") == "+1530***0123"
+
+
+def test_the_dashboard_figures_count_by_week_in_the_office_zone(reminders):
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("America/Los_Angeles")
+    reminders.subscribe("10234567", NUMBER, "twilio", "en", DISCLOSURE, T0)  # Monday Feb 15, 10:00
+    reminders.subscribe("10234638", OTHER, "socketio", "en", DISCLOSURE, T0 + dt.timedelta(days=7))
+    claim = reminders.claim(annual(7), NUMBER, DAY, "text", "en", T0, None)
+    reminders.mark_sent(claim.send_id, "SM1", 1, T0)
+    # Sunday Feb 21 at 23:30 in California is Monday in UTC: it belongs to the week of Feb 15.
+    reminders.opt_out(NUMBER, "STOP", "twilio", dt.datetime(2027, 2, 22, 7, 30, tzinfo=dt.timezone.utc))
+    reminders.remove("10234638", OTHER, "maria", "slack", T0 + dt.timedelta(days=8))
+    figures = reminders.weekly(T0 - dt.timedelta(days=1), T0 + dt.timedelta(days=30), zone)
+    assert (figures.active, figures.numbers) == (0, 0)
+    assert figures.weeks == (
+        (dt.date(2027, 2, 15), {"signed_up": 1, SENT: 1, "opted_out": 1}),
+        (dt.date(2027, 2, 22), {"signed_up": 1, "removed": 1}),
+    )
+    assert reminders.weekly(T0 + dt.timedelta(days=30), T0 + dt.timedelta(days=60), zone).weeks == ()

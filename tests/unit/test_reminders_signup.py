@@ -11,6 +11,7 @@ from actions.reminders import ActionRemindersSignup
 from actions.triage import ActionDidYouMean
 from actions.walkthrough import ActionAffirm
 from cers.reminders.store import RemindersStore
+from cers.settings import now
 from tests.unit import test_status_actions
 from tests.unit.test_reminders_job import FakeSender
 from tests.unit.test_status_actions import PHONE, Conversation
@@ -152,3 +153,19 @@ def test_in_spanish_the_offer_and_the_confirmation_are_in_spanish(sender, store,
     done = chat.turn("si", "affirm", ActionAffirm())
     assert "recibira recordatorios" in done or "recibirá recordatorios" in done
     assert store.active(NUMBER)[0].language == "es"
+
+
+def test_staff_look_up_a_number_and_remove_one_facility_logged(store, phone):
+    NUMBER, TYPED = phone
+    store.subscribe("10234567", NUMBER, "twilio", "en", "the disclosure shown", now())
+    staff = Conversation("staff")
+    staff.sender_id = "U0MARIA"
+    listed = staff.turn(f"reminders {TYPED}", "reminders_subscribe", ActionRemindersSignup())
+    assert f"Reminders for {NUMBER}" in listed and "Feather River Feed & Supply (10234567): active" in listed
+    removed = staff.turn(f"remove reminders 10234567 {TYPED}", "provide_facility_ids")
+    assert removed.startswith(f"Done: {NUMBER} gets no more reminders for 10234567")
+    assert store.active(NUMBER) == []
+    (logged,) = store.opt_outs(NUMBER)
+    assert logged["keyword"] == "staff:U0MARIA" and logged["cers_id"] == "10234567"
+    assert "nothing to remove" in staff.turn(f"remove reminders 10234567 {TYPED}", "provide_facility_ids")
+    assert "To see a number's reminders" in staff.turn("reminders", "reminders_subscribe", ActionRemindersSignup())
