@@ -18,7 +18,6 @@ from actions.state import (
 )
 from cers import roles
 from cers.conversation.names import REMINDERS_INTENT, REMINDERS_SIGNUP, REMINDERS_SIGNUP_ACTION
-from cers.reminders.numbers import e164
 from cers.reminders.sender import Sender, TwilioSender
 from cers.reminders.signup import Answer, Pending, Signup, Step, say, staff_answer
 from cers.reminders.store import RemindersStore
@@ -114,6 +113,6 @@ class ActionRemindersSignup(Action):
             return []
         facility, cers_id = found
         channel = input_channel(tracker)
-        sms_number = e164(tracker.sender_id) if channel == roles.SMS else None
+        sms_number = tracker.sender_id if channel == roles.SMS else None  # Twilio's From: E.164 already
         step = _signup().start(cers_id, facility, sms_number, language)  # no database work: the offer only
         return _say(dispatcher, step)

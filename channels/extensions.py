@@ -60,10 +60,10 @@ class ServerExtensions:
         # Made, not connected: the database may come up later. The SMS channel reads facilities (STATUS).
         self.facilities = FacilityStore(engine=database) if database is not None else FacilityStore()
         self.database = self.facilities.engine
-        self.relay: Relay = Relay(HandoffStore(database), staff)
+        self.relay: Relay = Relay(HandoffStore(self.database), staff)
         self.limiter = limiter or limiter_from_settings()
         secret = session_secret() if secret is None else secret
-        self.dashboard: Optional[Dashboard] = Dashboard.for_server(secret, database, self.relay) if secret else None
+        self.dashboard: Optional[Dashboard] = Dashboard.for_server(secret, self.database, self.relay) if secret else None
         self.replies: Union[LocalReplies, SharedReplies, None] = None  # known once the agent is (server start)
         self.app: Any = None
         self._attached: set = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 
@@ -10,10 +11,18 @@ import pytest
 from cers.facilities.store import FacilityStore
 from cers.reminders.store import RemindersStore
 from cers.settings import load_office, now
-from tests.live.test_sms import new_number, post_sms, texts
+from tests.live.test_sms import post_sms, texts
+from tests.live.test_widget_channel import talk
 from tests.servers import Chat
 
 PHONE = load_office().phone
+
+
+def new_mobile() -> str:
+    """A random number a person could type as theirs (a North American exchange starts with 2-9)."""
+    return f"+1530{2 + uuid.uuid4().int % 8}{uuid.uuid4().int % 10**6:06d}"
+
+
 FEED, FEED_ZIP = "10234567", "95971"  # demo/facilities: Feather River Feed & Supply
 
 
@@ -29,7 +38,7 @@ def subscribed(reminders, number: str, language: str = "en") -> None:
 
 
 def test_by_sms_a_status_check_then_the_reminders_choice_and_yes(live, reminders):
-    sender = new_number()
+    sender = new_mobile()
     post_sms(live, sender, f"status for {FEED} zip {FEED_ZIP}")
     [status] = texts(live, sender)
     assert status.startswith("Feather River Feed & Supply (10234567)")
@@ -48,7 +57,7 @@ def test_by_sms_a_status_check_then_the_reminders_choice_and_yes(live, reminders
 
 def test_on_rest_the_number_given_gets_a_code_and_only_the_right_code_signs_it_up(live, reminders):
     chat = Chat(live["rasa"].url, sender=f"test-{uuid.uuid4().hex[:12]}")
-    number = new_number()
+    number = new_mobile()
     chat.send(f"status for {FEED} zip {FEED_ZIP}")
     offer = chat.say("/reminders_subscribe")
     assert "What mobile number" in offer and "Msg & data rates may apply" in offer
@@ -67,7 +76,7 @@ def test_on_rest_the_number_given_gets_a_code_and_only_the_right_code_signs_it_u
 
 
 def test_stop_ends_every_reminder_at_once_with_one_confirmation_and_start_brings_them_back(live, reminders):
-    number = new_number()
+    number = new_mobile()
     subscribed(reminders, number)
     reminders.subscribe("10234638", number, "twilio", "en", "the disclosure shown", now())
     post_sms(live, number, "Stop")
@@ -82,7 +91,7 @@ def test_stop_ends_every_reminder_at_once_with_one_confirmation_and_start_brings
 
 
 def test_spanish_alto_and_ayuda_are_answered_in_spanish(live, reminders):
-    number = new_number()
+    number = new_mobile()
     subscribed(reminders, number, "es")
     post_sms(live, number, "ayuda")
     [help_text] = texts(live, number)
@@ -94,7 +103,7 @@ def test_spanish_alto_and_ayuda_are_answered_in_spanish(live, reminders):
 
 
 def test_status_from_a_subscribed_number_answers_its_facility(live, reminders):
-    number = new_number()
+    number = new_mobile()
     subscribed(reminders, number)
     post_sms(live, number, "STATUS")
     [reply] = texts(live, number)
@@ -103,9 +112,31 @@ def test_status_from_a_subscribed_number_answers_its_facility(live, reminders):
 
 
 def test_status_and_stop_from_a_number_never_signed_up(live):
-    number = new_number()
+    number = new_mobile()
     post_sms(live, number, "STATUS")
     [reply] = texts(live, number)
     assert "CERS ID" in reply  # the bot's status check asks for it
     post_sms(live, number, "stop")
     assert "won't get any more reminders" in texts(live, number, count=2)[1]
+
+
+def test_on_the_widget_the_number_is_confirmed_with_the_code_texted_to_it(live, reminders):
+    url, number = live["rasa"].url, new_mobile()
+
+    def said(session, message):
+        _, replies = asyncio.run(talk(url, session, [{"message": message, "session_id": session}]))
+        return replies
+
+    session, replies = asyncio.run(
+        talk(url, None, [lambda s: {"message": f"status for {FEED} zip {FEED_ZIP}", "session_id": s}])
+    )
+    assert "Text me reminders" in [b["title"] for r in replies for b in r.get("quick_replies", [])]
+    offer = " ".join(r.get("text", "") for r in said(session, "/reminders_subscribe"))
+    assert "Msg & data rates may apply" in offer and "What mobile number" in offer
+    asked = " ".join(r.get("text", "") for r in said(session, f"({number[2:5]}) {number[5:8]}-{number[8:]}"))
+    assert f"***-{number[-4:]}" in asked
+    [code_text] = texts(live, number)
+    code = re.search(r"\b(\d{6})\b", code_text).group(1)
+    done = " ".join(r.get("text", "") for r in said(session, code))
+    assert done.startswith(f"Done: (***) ***-{number[-4:]}")
+    assert [(s.cers_id, s.channel) for s in reminders.active(number)] == [(FEED, "socketio")]

@@ -252,7 +252,7 @@ def test_reply_content_for_demo_facilities(public, pair, expected):
     verdict = reply.splitlines()[0]
     assert verdict.endswith(": you're up to date") or " thing" in verdict, verdict
     assert reply.rstrip().endswith("Want me to walk you through it?")
-    assert [b["payload"] for b in replies[-1]["buttons"]] == ["/affirm", "/deny"]
+    assert [b["payload"] for b in replies[-1]["buttons"]] == ["/affirm", "/deny", "/reminders_subscribe"]
 
 
 @MARCH_FIRST

@@ -76,3 +76,19 @@ def test_nothing_is_made_on_first_use(monkeypatch):
     monkeypatch.setattr(extensions, "_server", None)
     with pytest.raises(RuntimeError, match="channels.serve"):
         extensions.server()
+
+
+def test_without_an_engine_handed_in_every_part_uses_database_urls_one_engine(tmp_path, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'facilities.db'}")
+    monkeypatch.setattr(extensions, "_server", None)
+    server = extensions.start(staff=StaffChannel("", ""), secret="s" * 40)
+    try:
+        assert server.database is server.facilities.engine and str(tmp_path) in str(server.database.url)
+        assert server.relay.store().engine is server.database
+        assert (
+            server.dashboard.accounts.engine is server.database and server.dashboard.reminders.engine is server.database
+        )
+    finally:
+        gc.unfreeze()
+        server.database.dispose()
