@@ -63,7 +63,9 @@ class ServerExtensions:
         self.relay: Relay = Relay(HandoffStore(self.database), staff)
         self.limiter = limiter or limiter_from_settings()
         secret = session_secret() if secret is None else secret
-        self.dashboard: Optional[Dashboard] = Dashboard.for_server(secret, self.database, self.relay) if secret else None
+        self.dashboard: Optional[Dashboard] = (
+            Dashboard.for_server(secret, self.database, self.relay) if secret else None
+        )
         self.replies: Union[LocalReplies, SharedReplies, None] = None  # known once the agent is (server start)
         self.app: Any = None
         self._attached: set = set()
