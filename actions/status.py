@@ -99,6 +99,11 @@ def offer_buttons(language: str = ENGLISH) -> List[Dict[Text, str]]:
     ]
 
 
+def status_buttons(language: str = ENGLISH) -> List[Dict[Text, str]]:
+    """The public status reply's buttons: the walkthrough offer's yes and no, and reminders by text."""
+    return [*offer_buttons(language), reminders_button(language)]
+
+
 def client_of(tracker: Tracker) -> str:
     """Who is checking, for the limits across conversations: the address the channel saw (REST, widget),
     else the conversation's sender (on SMS, the phone number)."""
@@ -196,7 +201,7 @@ async def public_check(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         status = records.evaluate(today(), office.annual_due_month, office.annual_due_day)
         dispatcher.utter_message(
             text=status_reply(status, staff=False, language=language),
-            buttons=[*offer_buttons(language), reminders_button(language)],
+            buttons=status_buttons(language),
             **Offer(guide=UPDATE_GUIDE).metadata(),
             **{
                 STATUS_OUTCOME: SHOWN,

@@ -2,7 +2,9 @@
 
 import datetime as dt
 
-from actions.status import offer_buttons
+import pytest
+
+from actions.status import offer_buttons, status_buttons
 from cers.deadlines import (
     ELEMENTS,
     EMERGENCY_PLANS,
@@ -37,9 +39,9 @@ def reply(subs, changes=(), facility=FEED, today=TODAY, staff=False):
     return status_reply(evaluate(facility, subs, changes, today), staff=staff)
 
 
-def sms(text):
+def sms(text, buttons=None):
     """What a phone shows for the public reply: the SMS channel's plain text and numbered buttons."""
-    return f"{plain_text(text)}\n\n{numbered_choices(offer_buttons())}"
+    return f"{plain_text(text)}\n\n{numbered_choices(status_buttons() if buttons is None else buttons)}"
 
 
 # ---------------------------------------------------------------- the verdict line
@@ -214,15 +216,25 @@ def common_cases():
             yield f"correction due {element}", hmbp, current(hmbp, on=after_p, but=(element,)) + fix, (), today
 
 
-def test_common_cases_fit_306_characters_on_sms_for_names_up_to_40_characters():
+@pytest.mark.parametrize(
+    "buttons, limit",
+    [
+        # Two SMS segments (2 x 153) with the walkthrough offer's yes and no.
+        (offer_buttons(), 306),
+        # Three (3 x 153) at most once "Text me reminders" is a third choice (the longest names only).
+        (None, 459),
+    ],
+    ids=["walkthrough offer", "with reminders"],
+)
+def test_common_cases_fit_sms_segments_for_names_up_to_40_characters(buttons, limit):
     longest = {}
     for label, facility, subs, changes, today in common_cases():
         status = evaluate(facility, subs, changes, today)
         assert len(things_to_do(status)) == (0 if label == "current" else 1), (label, today)
-        body = sms(status_reply(status))
+        body = sms(status_reply(status), buttons)
         if len(body) > len(longest.get(label, "")):
             longest[label] = body
-    too_long = {label: body for label, body in longest.items() if len(body) > 306}
+    too_long = {label: body for label, body in longest.items() if len(body) > limit}
     assert not too_long, "\n\n".join(f"{label}: {len(body)} characters\n{body}" for label, body in too_long.items())
     assert len(longest) == 1 + 2 * 7 + 1 + 3  # every case was tried
 
