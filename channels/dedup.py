@@ -20,7 +20,9 @@ TEXT_CUT) is answered with a note saying so first, then the answer to what was r
 
 A turn that raises (the lock store or the tracker store cannot be reached: Redis or PostgreSQL
 down) ends with one message saying the assistant is having trouble, with the office's phone;
-the stores fail fast (about a second or two), so that message comes within 3 seconds.
+the stores fail fast (about a second or two), so that message comes within 3 seconds. So does a
+turn that sent nothing (answered(): an action server that cannot be reached is refused at once).
+Neither is kept as the reply: a retry of the message (its message_id) is answered anew.
 """
 
 from __future__ import annotations
@@ -68,12 +70,34 @@ async def _recorded(message: UserMessage, handle: Handler) -> Sent:
         sent.append(dict(reply))
         await send(recipient_id, reply)
 
+    previous = channel.__dict__.get("send_response")  # a recording around this one (answered() inside a Guard)
     channel.send_response = recording
     try:
         await handle(message)
     finally:
-        del channel.send_response  # back to the class's method
+        if previous is None:
+            del channel.send_response  # back to the class's method
+        else:
+            channel.send_response = previous
     return sent
+
+
+class Unanswered(Exception):
+    """Rasa handled a message and sent nothing: an action it ran could not be reached (Rasa logs
+    the error, drops the action's events and goes on, so the turn ends in silence)."""
+
+
+def answered(on_new_message: Handler) -> Handler:
+    """Rasa's on_new_message, raising Unanswered when the turn sent no reply (every turn of this bot
+    says something): the Guard around it then says the assistant is having trouble, and keeps no
+    reply for a retry to get, so the retry is answered anew. Wrap Rasa's handler itself, inside any
+    interception (an open handoff's message goes to staff and rightly gets no reply from the bot)."""
+
+    async def handle(message: UserMessage) -> None:
+        if not await _recorded(message, on_new_message):
+            raise Unanswered("the turn sent no reply (is the action server up?)")
+
+    return handle
 
 
 async def _replay(message: UserMessage, sent: Sent) -> None:
@@ -83,13 +107,13 @@ async def _replay(message: UserMessage, sent: Sent) -> None:
 
 def replies_in_tracker(tracker: Any, message_id: Text, now: Optional[float] = None) -> Optional[Sent]:
     """The bot messages that followed the user message with this id in the tracker (at most
-    KEEP_SECONDS old), as Rasa sent them; None if the tracker has no such message."""
+    KEEP_SECONDS old), as Rasa sent them; None if the tracker has no such message, or no reply to it."""
     if tracker is None:
         return None
     now = time.time() if now is None else now
     turn = turn_of(read_events(tracker.events), message_id)
-    if turn is None or turn.message.timestamp < now - KEEP_SECONDS:
-        return None
+    if turn is None or turn.message.timestamp < now - KEEP_SECONDS or not turn.replies:
+        return None  # not answered yet, or answered with nothing (Unanswered): handled anew
     return [reply.sent() for reply in turn.replies]
 
 

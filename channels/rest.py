@@ -27,7 +27,7 @@ from cers import roles
 from cers.conversation.events import message_id_of
 from cers.conversation.names import CLIENT, MESSAGE_ID
 from channels.clients import client_of_request
-from channels.dedup import Guard
+from channels.dedup import Guard, answered
 from channels.extensions import server
 from channels.limits import screen_rest
 from channels.security import secured
@@ -58,7 +58,7 @@ class RestInput(RasaRestInput):
         }
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        guard = Guard(on_new_message)
+        guard = Guard(answered(on_new_message))
         blueprint = secured(server().attach(super().blueprint(guard)))
         public = self.name() in roles.PUBLIC_CHANNELS
 

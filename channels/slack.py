@@ -44,7 +44,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from cers import roles
 from cers.settings import redis_url
 from channels.config import env, missing, off_blueprint
-from channels.dedup import Guard
+from channels.dedup import Guard, answered
 from channels.extensions import server
 from channels.limits import SLACK_NO_RETRY, check, notice
 from channels.text import clean_user_text, cut_metadata, valid_sender_id
@@ -222,7 +222,7 @@ class StaffSlackInput(SlackInput):
         if not self.enabled:
             return off_blueprint("slack_webhook")
 
-        guard = Guard(on_new_message)
+        guard = Guard(answered(on_new_message))
         webhook = server().attach(super().blueprint(guard))
 
         # Slack's URL check (when the request URL is saved) expects the challenge back as

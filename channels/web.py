@@ -62,7 +62,7 @@ from cers.settings import redis_url
 from cers.templates import templates
 from channels.clients import client_address
 from channels.config import env
-from channels.dedup import Guard
+from channels.dedup import Guard, answered
 from channels.extensions import server
 from channels.limits import check, slow_down_reply
 from channels.security import REQUEST_MAX_BYTES, install
@@ -200,7 +200,7 @@ class WidgetInput(SocketIOInput):
         handoffs = server().relay
         handoffs.register_output(roles.WIDGET, lambda: SocketIOOutput(sio, self.bot_message_evt))
         server().attach(webhook)
-        guard = Guard(handoffs.wrap(on_new_message))
+        guard = Guard(handoffs.wrap(answered(on_new_message)))
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
