@@ -22,7 +22,8 @@ A turn that raises (the lock store or the tracker store cannot be reached: Redis
 down) ends with one message saying the assistant is having trouble, with the office's phone;
 the stores fail fast (about a second or two), so that message comes within 3 seconds. So does a
 turn that sent nothing (answered(): an action server that cannot be reached is refused at once).
-Neither is kept as the reply: a retry of the message (its message_id) is answered anew.
+Neither is kept as the reply: a retry of the message (its message_id) is answered anew, and a
+silent turn is rewound (Rasa's UserUtteranceReverted), so the conversation holds the message once.
 """
 
 from __future__ import annotations
@@ -95,9 +96,32 @@ def answered(on_new_message: Handler) -> Handler:
 
     async def handle(message: UserMessage) -> None:
         if not await _recorded(message, on_new_message):
+            await _forget_turn(message)
             raise Unanswered("the turn sent no reply (is the action server up?)")
 
     return handle
+
+
+async def _forget_turn(message: UserMessage) -> None:
+    """Rewinds the conversation to before the message (Rasa's UserUtteranceReverted): the turn that
+    failed leaves no user message, slot or half-done step behind, so its retry is its one turn."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted, UserUtteranceReverted
+
+    agent = server().agent
+    if agent is None or agent.tracker_store is None:
+        return
+    try:
+        async with agent.lock_store.lock(message.sender_id):
+            tracker = await agent.tracker_store.retrieve(message.sender_id)
+            if tracker is not None and tracker.latest_message and tracker.latest_message.text == message.text:
+                # The rewind takes back the listen before the message too: listening again, the
+                # retry meets the rules as the first try did.
+                tracker.update(UserUtteranceReverted())
+                tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+                await agent.tracker_store.save(tracker)
+    except Exception as error:  # noqa: BLE001 (the person is told of the trouble anyway)
+        logger.warning(f"Could not rewind the unanswered turn of '{message.sender_id}': {error}")
 
 
 async def _replay(message: UserMessage, sent: Sent) -> None:

@@ -57,3 +57,31 @@ def test_a_replica_killed_under_load_loses_and_repeats_nothing(whole_cluster):
     assert load.longest_wait() < LOCK_LIFETIME + 10
     # Nothing lost, nothing twice, in order.
     check_trackers(cluster, senders)
+
+
+def test_an_action_server_killed_under_load_costs_no_answer(whole_cluster):
+    """Issue 24: while actions-1 is down its replica's turns that need it say "having trouble" (never an
+    empty reply); the clients send them again with the same message_id and get a real answer, once."""
+    cluster = whole_cluster
+    load = Load()
+    marks = {}
+
+    async def kill_an_action_server(load: Load) -> None:
+        while len(load.answers()) < 150:
+            await asyncio.sleep(0.02)
+        marks["killed"] = time.monotonic()
+        cluster.kill("actions-1")  # SIGKILL
+        await asyncio.sleep(3)  # about as long as make cluster's supervisor takes to notice
+        await asyncio.get_running_loop().run_in_executor(None, cluster.start)
+        marks["back"] = time.monotonic()
+
+    senders = asyncio.run(run_load(cluster.url, CONVERSATIONS, load, HANG_LIMIT, during=kill_an_action_server))
+    outcomes = {}
+    for attempt in load.attempts:
+        outcomes[attempt.outcome] = outcomes.get(attempt.outcome, 0) + 1
+    print(
+        f"\nkilled actions-1 after 150 answers, back {marks['back'] - marks['killed']:.1f} s later; attempts {outcomes}"
+    )
+    assert len(load.answers()) == CONVERSATIONS * 10
+    assert "empty" not in outcomes  # never an empty reply
+    check_trackers(cluster, senders)  # every message once (a silent turn is rewound), in order, answered

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from cers.settings import load_office
+from tests.cluster.load import applied
 from tests.conftest import MODEL, TODAY, demo_database
 from tests.servers import action_server, base_env, rasa_server, write_endpoints
 
@@ -29,7 +32,7 @@ def servers(tmp_path_factory):
     rasa = rasa_server(base_env(CERS_TODAY=TODAY, DATABASE_URL=database), MODEL, credentials, endpoints)
     rasa.name = "rasa-server-action-down"
     rasa.start()
-    yield rasa, actions
+    yield rasa, actions, work
     rasa.stop()
     actions.stop()
 
@@ -45,7 +48,7 @@ def post(url: str, sender: str, message: str, message_id: str) -> list:
 
 
 def test_a_turn_that_needs_the_dead_action_server_says_so_and_its_retry_is_answered(servers):
-    rasa, actions = servers
+    rasa, actions, work = servers
     sender = f"down-{uuid.uuid4().hex[:8]}"
     assert post(rasa.url, sender, "hello", "h1")  # a conversation under way (its session started)
     actions.stop()
@@ -57,3 +60,18 @@ def test_a_turn_that_needs_the_dead_action_server_says_so_and_its_retry_is_answe
     answer = " ".join(post(rasa.url, sender, "status for 10234567 zip 95971", "s1"))
     assert answer.startswith("Feather River Feed & Supply (10234567)")
     assert " ".join(post(rasa.url, sender, "status for 10234567 zip 95971", "s1")) == answer  # now remembered
+    # The conversation holds the message once: the silent turn was rewound.
+    events = applied(stored_events(work, sender))
+    assert [message_id for type_name, _, message_id in events if type_name == "user"] == ["h1", "s1"]
+
+
+def stored_events(work, sender: str) -> list:
+    engine = sa.create_engine(f"sqlite:///{work / 'conversations.db'}", future=True)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("select type_name, data from events where sender_id = :s order by id"), {"s": sender}
+            ).all()
+    finally:
+        engine.dispose()
+    return [(t, json.loads(d).get("text"), (json.loads(d).get("metadata") or {}).get("message_id")) for t, d in rows]
