@@ -23,6 +23,7 @@ from cers.templates import office_values, render
 from cers.text import find_numbers
 
 MAX_NUMBER_TRIES = 3  # numbers that are not numbers, or cannot get texts, before the sign-up ends
+MAX_NUMBERS_TEXTED = 3  # numbers one sign-up texts a code to (nobody uses the widget to text strangers)
 
 
 class Answer(Enum):
@@ -44,6 +45,7 @@ class Pending:
     disclosure: str  # what the person was shown before consenting, kept with the consent
     number: str = ""
     tries: int = 0
+    texted: int = 0  # numbers texted a code so far
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -57,6 +59,7 @@ class Pending:
                 **{k: value[k] for k in ("step", "cers_id", "facility", "disclosure")},
                 number=str(value.get("number") or ""),
                 tries=int(value.get("tries") or 0),
+                texted=int(value.get("texted") or 0),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -104,6 +107,8 @@ class Signup:
         number = e164(text)
         if number is None:
             return self.retry(pending, "consent.not_a_number", language)
+        if number != pending.number and pending.texted >= MAX_NUMBERS_TEXTED:
+            return Step(say("consent.gave_up", language))
         sender = self.sender()
         if sender is None:
             return Step(say("consent.unavailable", language, **office_values(self.office, language)))
@@ -117,7 +122,10 @@ class Signup:
         except SendError:
             return Step(say("consent.unavailable", language, **office_values(self.office, language)))
         shown = masked_for_people(number)
-        return Step(say("code.ask", language, number=shown), replace(pending, step="code", number=number))
+        texted = pending.texted + (number != pending.number)
+        return Step(
+            say("code.ask", language, number=shown), replace(pending, step="code", number=number, texted=texted)
+        )
 
     def check(self, pending: Pending, typed: str, channel: str, language: str) -> Step:
         result = self.store.check_code(pending.number, typed, self.now)

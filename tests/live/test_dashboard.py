@@ -389,3 +389,27 @@ def test_handoffs_and_callback_requests_are_listed_and_done_from_the_dashboard(d
         assert staff.post(f"/staff/callbacks/{callback.id}/done", {"csrf_token": staff.csrf()}).status_code == 404
     finally:
         facilities.dispose()
+
+
+def test_reminders_are_counted_by_week_on_the_dashboard(dashboard):
+    """Issue 21: the reminders' sign-ups and opt-outs, by week, and the subscriptions active now."""
+    import datetime as dt
+
+    from cers.facilities.store import FacilityStore
+    from cers.reminders.store import RemindersStore
+    from cers.settings import now
+
+    facilities = FacilityStore(dashboard["database_url"])
+    reminders = RemindersStore(facilities.engine)
+    try:
+        moment = now()
+        reminders.subscribe("10234567", "+15305550142", "twilio", "en", "the disclosure shown", moment)
+        reminders.subscribe("10234638", "+15305550143", "socketio", "es", "the disclosure shown", moment)
+        reminders.opt_out("+15305550142", "STOP", "twilio", moment)
+        page = dashboard["staff"].get("/staff/").text
+        assert "Reminders by text" in page and "1 active subscriptions, to 1 numbers" in page
+        monday = moment.date() - dt.timedelta(days=moment.weekday())
+        row = f'<th scope="row">{monday:%b} {monday.day}, {monday.year}</th><td>2</td><td>0</td><td>0</td><td>0</td><td>1</td>'
+        assert row in page
+    finally:
+        facilities.dispose()

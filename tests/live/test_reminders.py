@@ -100,6 +100,10 @@ def test_spanish_alto_and_ayuda_are_answered_in_spanish(live, reminders):
     stopped = texts(live, number, count=2)[1]
     assert "ya no recibira" in stopped.lower() or "ya no recibirá" in stopped.lower()
     assert reminders.active(number) == []
+    post_sms(live, number, "start")  # the word the Spanish texts give: answered in the number's language
+    started = texts(live, number, count=3)[2]
+    assert "activos de nuevo" in started
+    assert [s.cers_id for s in reminders.active(number)] == [FEED]
 
 
 def test_status_from_a_subscribed_number_answers_its_facility(live, reminders):

@@ -169,3 +169,14 @@ def test_staff_look_up_a_number_and_remove_one_facility_logged(store, phone):
     assert logged["keyword"] == "staff:U0MARIA" and logged["cers_id"] == "10234567"
     assert "nothing to remove" in staff.turn(f"remove reminders 10234567 {TYPED}", "provide_facility_ids")
     assert "To see a number's reminders" in staff.turn("reminders", "reminders_subscribe", ActionRemindersSignup())
+
+
+def test_one_signup_texts_a_code_to_three_numbers_at_most(sender, store, phone):
+    NUMBER, TYPED = phone
+    chat = checked("socketio")
+    ask(chat)
+    others = [f"(530) 555-{9000 + i}" for i in range(3)]
+    for typed in [TYPED, *others[:2]]:
+        assert "I texted a code" in chat.turn(typed, "provide_facility_ids")
+    assert "couldn't sign up a number" in chat.turn(others[2], "provide_facility_ids")
+    assert len(sender.sent) == 3
