@@ -100,19 +100,7 @@ class Cluster:
 
     def events(self, sender: str) -> List[tuple]:
         """The conversation's rows in PostgreSQL: (type_name, text, message_id), in order."""
-        engine = sa.create_engine(self.tracker_store_url, future=True)
-        try:
-            with engine.connect() as connection:
-                rows = connection.execute(
-                    sa.text("select type_name, data from events where sender_id = :s order by id"), {"s": sender}
-                ).all()
-        finally:
-            engine.dispose()
-        out = []
-        for type_name, data in rows:
-            event = json.loads(data)
-            out.append((type_name, event.get("text"), (event.get("metadata") or {}).get("message_id")))
-        return out
+        return stored_events(self.tracker_store_url, sender)
 
     def served(self) -> Dict[str, int]:
         """Requests haproxy has sent to each replica so far (its `rasa` and `socketio` backends)."""
@@ -129,3 +117,20 @@ class Cluster:
             if len(row) > 7 and row[0] in ("rasa", "socketio") and row[1].startswith("rasa-"):
                 served[row[1]] = served.get(row[1], 0) + int(row[7] or 0)
         return served
+
+
+def stored_events(tracker_store_url: str, sender: str) -> List[tuple]:
+    """A conversation's rows in the tracker store: (type_name, text, message_id), in order."""
+    engine = sa.create_engine(tracker_store_url, future=True)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("select type_name, data from events where sender_id = :s order by id"), {"s": sender}
+            ).all()
+    finally:
+        engine.dispose()
+    out = []
+    for type_name, data in rows:
+        event = json.loads(data)
+        out.append((type_name, event.get("text"), (event.get("metadata") or {}).get("message_id")))
+    return out

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
 import requests
-import sqlalchemy as sa
 
 from cers.settings import load_office
+from tests.cluster.cluster import stored_events
 from tests.cluster.load import applied
 from tests.conftest import MODEL, TODAY, demo_database
 from tests.servers import action_server, base_env, rasa_server, write_endpoints
@@ -61,17 +60,5 @@ def test_a_turn_that_needs_the_dead_action_server_says_so_and_its_retry_is_answe
     assert answer.startswith("Feather River Feed & Supply (10234567)")
     assert " ".join(post(rasa.url, sender, "status for 10234567 zip 95971", "s1")) == answer  # now remembered
     # The conversation holds the message once: the silent turn was rewound.
-    events = applied(stored_events(work, sender))
+    events = applied(stored_events(f"sqlite:///{work / 'conversations.db'}", sender))
     assert [message_id for type_name, _, message_id in events if type_name == "user"] == ["h1", "s1"]
-
-
-def stored_events(work, sender: str) -> list:
-    engine = sa.create_engine(f"sqlite:///{work / 'conversations.db'}", future=True)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                sa.text("select type_name, data from events where sender_id = :s order by id"), {"s": sender}
-            ).all()
-    finally:
-        engine.dispose()
-    return [(t, json.loads(d).get("text"), (json.loads(d).get("metadata") or {}).get("message_id")) for t, d in rows]

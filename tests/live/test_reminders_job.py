@@ -11,14 +11,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cers.facilities.store import FacilityStore
 from cers.reminders.store import RemindersStore
-from cers.settings import office_file
 from tests.fake_apis import FakeApis, channel_env
 from tests.store.conftest import BACKENDS, _wipe_postgres
-from tests.unit.test_reminders_job import DISCLOSURE, TODAY, at, late, submitted
+from tests.unit.test_reminders_job import DISCLOSURE, TODAY, at, late, office_file_for_tests, submitted
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "remind.py"
 NOW = f"{TODAY}T10:30"  # office time; the annual due date (March 1) is 14 days away: the 30-day reminder is due
@@ -57,11 +55,7 @@ def database(request, tmp_path) -> str:
 
 @pytest.fixture
 def office(tmp_path) -> str:
-    profile = yaml.safe_load(office_file().read_text())
-    profile.update(annual_due_month=3, annual_due_day=1, reminder_days=[30, 7, 1])
-    path = tmp_path / "office.yml"
-    path.write_text(yaml.safe_dump(profile, allow_unicode=True))
-    return str(path)
+    return office_file_for_tests(tmp_path)
 
 
 def start(

@@ -8,12 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cers.facilities.store import FacilityStore
 from cers.reminders.store import RemindersStore
-from cers.settings import office_file
-from tests.unit.test_reminders_job import DAIRY, DISCLOSURE, FEED, NUMBER, OTHER, TODAY, at
+from tests.unit.test_reminders_job import DAIRY, DISCLOSURE, FEED, NUMBER, OTHER, TODAY, at, office_file_for_tests
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "remind.py"
 
@@ -33,12 +31,7 @@ def database(tmp_path) -> str:
 
 @pytest.fixture
 def office(tmp_path) -> str:
-    """This office's profile with the due date and reminder days the job's tests assume (March 1; 30, 7, 1)."""
-    profile = yaml.safe_load(office_file().read_text())
-    profile.update(annual_due_month=3, annual_due_day=1, reminder_days=[30, 7, 1])
-    path = tmp_path / "office.yml"
-    path.write_text(yaml.safe_dump(profile, allow_unicode=True))
-    return str(path)
+    return office_file_for_tests(tmp_path)
 
 
 def remind(database: str, office: str, *args: str, **env: str) -> subprocess.CompletedProcess:

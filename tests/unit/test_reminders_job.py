@@ -23,6 +23,20 @@ NUMBER, OTHER = "+15305550123", "+15305550199"
 DISCLOSURE = "Reminders of CERS deadlines by text."
 
 
+def office_file_for_tests(folder) -> str:
+    """This office's profile (office.yml or OFFICE_FILE) with OFFICE's due date and reminder days, written
+    in `folder`: for the job run as a process (scripts/remind.py), which reads the profile from a file."""
+    import yaml
+
+    from cers.settings import office_file
+
+    profile = yaml.safe_load(office_file().read_text())
+    profile.update(annual_due_month=3, annual_due_day=1, reminder_days=list(OFFICE.reminder_days))
+    path = folder / "office.yml"
+    path.write_text(yaml.safe_dump(profile, allow_unicode=True))
+    return str(path)
+
+
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), ZONE)
 
