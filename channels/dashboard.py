@@ -48,6 +48,7 @@ from cers.dashboard.masking import mask
 from cers.dashboard.queue import StaffQueue, describe_seconds, response_times, staff_queue
 from cers.dashboard.settings import retention_days, session_secret
 from cers.dashboard.summary import SummaryStore, channel_name
+from cers.dates import describe_hours
 from cers.handoffs import HandoffStore
 from cers.reminders.store import ReminderFigures, RemindersStore
 from cers.settings import load_office, tracker_store_url
@@ -157,6 +158,7 @@ class Dashboard:
         self.templates.filters["channel_name"] = channel_name
         self.templates.filters["language_name"] = lambda code: LANGUAGE_NAMES.get(code, code)
         self.templates.filters["seconds"] = describe_seconds
+        self.templates.filters["office_hours"] = describe_hours  # "Monday to Thursday, 7:30 AM to 3:30 PM"
         self._refresher: Optional[asyncio.Task] = None
         self._static_cache: Dict[str, tuple] = {}
 

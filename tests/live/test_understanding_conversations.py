@@ -68,13 +68,18 @@ def test_unsure_gets_guesses_and_something_else_and_is_listed_later(live):
     assert found and found[0]["text"] == "something about users i think" and found[0]["guesses"]
 
 
+_WASTE_ELSEWHERE = load_office().elsewhere.get("hazardous_waste")
+HAZARDOUS_WASTE_ANSWER = _WASTE_ELSEWHERE.handled_by if _WASTE_ELSEWHERE else "800-618-6942"
+
+
 @pytest.mark.parametrize(
     "question, expected",
     [
         # The UST answer, or who runs the program where the office does not (test_faq_conversations).
         ("do i need to do anything for my underground tank", "tank (UST)"),
         ("what is CalARP", "California Accidental Release Prevention (CalARP)"),
-        ("how do i get an epa id number for our waste", "800-618-6942"),
+        # DTSC's line for EPA ID numbers, or who runs the hazardous waste program where the office does not.
+        ("how do i get an epa id number for our waste", HAZARDOUS_WASTE_ANSWER),
         ("is there a late fee", "Fees are set by each county"),
         ("where do i find my cers id", "Log in to CERS"),
         ("how often do you inspect", "at least every 3 years"),

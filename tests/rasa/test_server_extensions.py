@@ -92,3 +92,48 @@ def test_without_an_engine_handed_in_every_part_uses_database_urls_one_engine(tm
     finally:
         gc.unfreeze()
         server.database.dispose()
+
+
+def test_the_dashboard_page_renders_for_an_office_with_listed_hours(made, tmp_path, monkeypatch):
+    """An office with weekly hours gets "N% started outside office hours (Monday to ...)" (a template
+    once called a method the hours no longer have: every office with listed hours got a 500)."""
+    import datetime as dt
+
+    from cers.dashboard.summary import Figures
+    from cers.settings import load_office
+
+    office = tmp_path / "office.yml"
+    office.write_text(
+        "name: Test County CUPA\nphone: '(555) 010-0111'\n"
+        "hours:\n  time_zone: America/Los_Angeles\n  weekly:\n"
+        "    monday: '08:00-17:00'\n    tuesday: '08:00-17:00'\n"
+    )
+    monkeypatch.setenv("OFFICE_FILE", str(office))
+    day = dt.date(2026, 12, 7)
+    figures = Figures(day, day, conversations=4, outside_hours=1, hours_listed=True)
+    page = made.dashboard.render(
+        "dashboard.html",
+        user=SimpleNamespace(name="maria.lopez"),
+        figures=figures,
+        start=day,
+        end=day,
+        hours=load_office().hours,
+        unsure=[],
+        handoffs=[],
+        callbacks=[],
+        open_callbacks=[],
+        handoff_times=(0, None, None),
+        callback_times=(0, None, None),
+        reminders=None,
+        mask=str,
+        progress=SimpleNamespace(caught_up=True),
+        queue_recorded=True,
+        csrf_token="t",
+        retention_days=365,
+        last_purge=None,
+        range_query="",
+        older_query="",
+        topics={},
+        problem="",
+    ).body.decode()
+    assert "25% started outside office hours (Monday to Tuesday, 8:00 AM to 5:00 PM)" in page
