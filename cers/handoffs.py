@@ -17,7 +17,7 @@ from typing import Any, List, Optional, Union
 from sqlalchemy import Column, DateTime, Index, String, Text, and_, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 
-from cers.facilities.store import Base
+from cers.facilities.store import Base, aware_utc, aware_utc_or_none, naive_utc
 
 OPEN, ENDED, TIMED_OUT, FAILED = "open", "ended", "timed_out", "failed"
 
@@ -109,32 +109,20 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _naive(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.timezone.utc)
-
-
-def _aware(moment: Optional[dt.datetime]) -> Optional[dt.datetime]:
-    return moment.replace(tzinfo=dt.timezone.utc) if moment is not None else None
-
-
 def _handoff(row) -> Handoff:
     return Handoff(
         row.id,
         row.sender_id,
         row.channel,
         row.question,
-        _utc(row.requested_at),
+        aware_utc(row.requested_at),
         row.state,
         row.slack_channel,
         row.thread_ts,
-        _aware(row.answered_at),
+        aware_utc_or_none(row.answered_at),
         row.handled_by,
-        _aware(row.last_staff_at),
-        _aware(row.ended_at),
+        aware_utc_or_none(row.last_staff_at),
+        aware_utc_or_none(row.ended_at),
         row.ended_by,
     )
 
@@ -144,13 +132,13 @@ def _callback(row) -> CallbackRequest:
         row.id,
         row.sender_id,
         row.channel,
-        _utc(row.requested_at),
+        aware_utc(row.requested_at),
         row.name,
         row.contact,
         row.question,
         row.slack_channel,
         row.slack_ts,
-        _aware(row.done_at),
+        aware_utc_or_none(row.done_at),
         row.done_by,
     )
 
@@ -193,7 +181,7 @@ class HandoffStore:
         self, sender_id: str, channel: str, question: Optional[str], now: Optional[dt.datetime] = None
     ) -> Optional[Handoff]:
         """A new open handoff, or None when the conversation already has one (it is not replaced)."""
-        moment = _naive(now or utc_now())
+        moment = naive_utc(now or utc_now())
         handoff_id = uuid.uuid4().hex
         with self.engine.begin() as conn:
             busy = conn.execute(
@@ -240,7 +228,7 @@ class HandoffStore:
 
     def staff_replied(self, handoff_id: str, staff_name: str, now: Optional[dt.datetime] = None) -> bool:
         """Records a staff reply (the first one names who handled it); False if the handoff is no longer open."""
-        moment = _naive(now or utc_now())
+        moment = naive_utc(now or utc_now())
         table = HandoffRow.__table__
         with self.engine.begin() as conn:
             changed = conn.execute(
@@ -256,7 +244,7 @@ class HandoffStore:
 
     def finish(self, handoff_id: str, state: str, by: Optional[str] = None, now: Optional[dt.datetime] = None) -> bool:
         """Ends an open handoff (ENDED by staff, TIMED_OUT, FAILED to post); True for the one caller that ended it."""
-        moment = _naive(now or utc_now())
+        moment = naive_utc(now or utc_now())
         with self.engine.begin() as conn:
             changed = conn.execute(
                 update(HandoffRow)
@@ -267,7 +255,7 @@ class HandoffStore:
 
     def claim_timeout(self, handoff_id: str, timeout_seconds: float, now: Optional[dt.datetime] = None) -> bool:
         """Times the handoff out if it is still open with no staff reply for timeout_seconds; True for the one caller that did."""
-        moment = _naive(now or utc_now())
+        moment = naive_utc(now or utc_now())
         cutoff = moment - dt.timedelta(seconds=timeout_seconds)
         table = HandoffRow.__table__
         with self.engine.begin() as conn:
@@ -285,7 +273,7 @@ class HandoffStore:
 
     def expired(self, timeout_seconds: float, now: Optional[dt.datetime] = None, limit: int = 50) -> List[Handoff]:
         """Open handoffs with no staff reply for timeout_seconds (to be claimed one by one)."""
-        cutoff = _naive(now or utc_now()) - dt.timedelta(seconds=timeout_seconds)
+        cutoff = naive_utc(now or utc_now()) - dt.timedelta(seconds=timeout_seconds)
         table = HandoffRow.__table__
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -305,7 +293,7 @@ class HandoffStore:
         with self.engine.connect() as conn:
             return conn.execute(
                 select(table)
-                .where(table.c.requested_at >= _naive(start), table.c.requested_at < _naive(end), *conditions)
+                .where(table.c.requested_at >= naive_utc(start), table.c.requested_at < naive_utc(end), *conditions)
                 .order_by(table.c.requested_at.desc())
             ).all()
 
@@ -326,7 +314,7 @@ class HandoffStore:
                     id=callback_id,
                     sender_id=sender_id,
                     channel=channel,
-                    requested_at=_naive(now or utc_now()),
+                    requested_at=naive_utc(now or utc_now()),
                     name=name[:100],
                     contact=contact[:254],
                     question=question,
@@ -377,7 +365,7 @@ class HandoffStore:
             changed = conn.execute(
                 update(CallbackRow)
                 .where(CallbackRow.id == callback_id, CallbackRow.done_at.is_(None))
-                .values(done_at=_naive(now or utc_now()), done_by=by[:255])
+                .values(done_at=naive_utc(now or utc_now()), done_by=by[:255])
             ).rowcount
         return changed == 1
 
@@ -396,7 +384,7 @@ class HandoffStore:
 
     def purge(self, before: dt.datetime) -> int:
         """Deletes ended handoffs and callback requests older than `before` (open ones too, once that old)."""
-        moment = _naive(before)
+        moment = naive_utc(before)
         with self.engine.begin() as conn:
             handoffs = conn.execute(delete(HandoffRow).where(and_(HandoffRow.requested_at < moment))).rowcount
             callbacks = conn.execute(delete(CallbackRow).where(CallbackRow.requested_at < moment)).rowcount

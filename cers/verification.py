@@ -11,7 +11,7 @@ from typing import List, Optional, Protocol
 from sqlalchemy import Column, DateTime, Index, Integer, String, delete, func, select
 from sqlalchemy.engine import Engine
 
-from cers.facilities.store import Base
+from cers.facilities.store import Base, aware_utc, naive_utc
 from cers.settings import whole_number_setting
 
 logger = logging.getLogger(__name__)
@@ -83,14 +83,6 @@ class CheckLock(Base):
     failures = Column(Integer, nullable=False)
 
 
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.timezone.utc)
-
-
 class SqlLedger:
     """Failures and locks in the facility database (its migrations create the two tables)."""
 
@@ -99,7 +91,7 @@ class SqlLedger:
         self.limits = limits
 
     def record_failure(self, cers_id: str, client: str, now: dt.datetime) -> List[Lock]:
-        moment = _naive_utc(now)
+        moment = naive_utc(now)
         since = moment - self.limits.window
         locks = []
         with self.engine.begin() as conn:
@@ -120,7 +112,7 @@ class SqlLedger:
                     until = moment + self.limits.lock
                     conn.execute(delete(CheckLock).where(CheckLock.kind == kind, CheckLock.key == key))
                     conn.execute(CheckLock.__table__.insert().values(kind=kind, key=key, until=until, failures=count))
-                    locks.append(Lock(kind, key, _aware(until), count))
+                    locks.append(Lock(kind, key, aware_utc(until), count))
         return locks
 
     @staticmethod
@@ -134,9 +126,9 @@ class SqlLedger:
             row = conn.execute(
                 select(CheckLock.until, CheckLock.failures).where(CheckLock.kind == kind, CheckLock.key == key)
             ).first()
-        if row is None or row.until <= _naive_utc(now):
+        if row is None or row.until <= naive_utc(now):
             return None
-        return Lock(kind, key, _aware(row.until), row.failures)
+        return Lock(kind, key, aware_utc(row.until), row.failures)
 
     def unlock(self, kind: str, key: str) -> bool:
         key = client_key(key) if kind == CLIENT else key

@@ -243,6 +243,20 @@ def _install_sqlite_pragmas(engine: Engine, timeout: float) -> None:
             deadline["at"] = None
 
 
+def naive_utc(moment: dt.datetime) -> dt.datetime:
+    """An aware time as the stores keep times (naive UTC); a naive one is taken to be UTC already."""
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def aware_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time (naive UTC) as an aware one."""
+    return moment.replace(tzinfo=dt.timezone.utc)
+
+
+def aware_utc_or_none(moment: Optional[dt.datetime]) -> Optional[dt.datetime]:
+    return aware_utc(moment) if moment is not None else None
+
+
 class FacilityStore:
     """Facilities, submittals and changes in DATABASE_URL: one engine and session factory per instance."""
 

@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from cers.facilities.store import Base
+from cers.facilities.store import Base, aware_utc, aware_utc_or_none, naive_utc
 from cers.reminders.schedule import Reminder
 
 CODE_DIGITS = 6
@@ -228,14 +228,6 @@ class Send:
     text: str
 
 
-def _naive(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _aware(moment: Optional[dt.datetime]) -> Optional[dt.datetime]:
-    return moment.replace(tzinfo=dt.timezone.utc) if moment is not None else None
-
-
 def _subscription(row) -> Subscription:
     return Subscription(
         row.id,
@@ -243,9 +235,9 @@ def _subscription(row) -> Subscription:
         row.number,
         row.channel,
         row.language,
-        row.created_at.replace(tzinfo=dt.timezone.utc),
+        aware_utc(row.created_at),
         bool(row.active),
-        _aware(row.ended_at),
+        aware_utc_or_none(row.ended_at),
         row.ended_reason,
     )
 
@@ -261,8 +253,8 @@ def _send(row) -> Send:
         row.language,
         row.status,
         row.day,
-        row.claimed_at.replace(tzinfo=dt.timezone.utc),
-        _aware(row.sent_at),
+        aware_utc(row.claimed_at),
+        aware_utc_or_none(row.sent_at),
         row.provider_id,
         row.attempts,
         row.error,
@@ -300,7 +292,7 @@ class RemindersStore:
     ) -> Subscription:
         """Turns on reminders for the facility at the number, with the consent that allows it (kept
         word for word). Subscribing again after an end turns the same subscription back on."""
-        moment = _naive(now)
+        moment = naive_utc(now)
         table = SubscriptionRow.__table__
         values = dict(channel=channel, language=language, active=True, ended_at=None, ended_reason=None)
         where = and_(table.c.cers_id == cers_id, table.c.number == number)
@@ -339,17 +331,12 @@ class RemindersStore:
         table = ConsentRow.__table__
         with self.engine.connect() as conn:
             rows = conn.execute(select(table).where(table.c.number == number).order_by(table.c.id)).all()
-        return [
-            Consent(
-                r.cers_id, r.number, r.given_at.replace(tzinfo=dt.timezone.utc), r.channel, r.language, r.disclosure
-            )
-            for r in rows
-        ]
+        return [Consent(r.cers_id, r.number, aware_utc(r.given_at), r.channel, r.language, r.disclosure) for r in rows]
 
     def opt_out(self, number: str, keyword: str, channel: str, now: dt.datetime) -> int:
         """STOP: ends every active subscription of the number at once, drops its pending code, and
         logs it (the log keeps a STOP even from a number with nothing to end). The count ended."""
-        moment = _naive(now)
+        moment = naive_utc(now)
         table = SubscriptionRow.__table__
         with self.engine.begin() as conn:
             ended = conn.execute(
@@ -364,7 +351,7 @@ class RemindersStore:
     def opt_in(self, number: str, channel: str, disclosure: str, now: dt.datetime) -> List[Subscription]:
         """START: turns back on the number's subscriptions that an opt-out ended (not those staff
         removed or the provider found invalid), each with a consent holding the text the number got."""
-        moment = _naive(now)
+        moment = naive_utc(now)
         table = SubscriptionRow.__table__
         with self.engine.begin() as conn:
             rows = conn.execute(
@@ -401,12 +388,12 @@ class RemindersStore:
             return conn.execute(
                 update(table)
                 .where(table.c.number == number, table.c.active.is_(True))
-                .values(active=False, ended_at=_naive(now), ended_reason=reason)
+                .values(active=False, ended_at=naive_utc(now), ended_reason=reason)
             ).rowcount
 
     def remove(self, cers_id: str, number: str, by: str, channel: str, now: dt.datetime) -> bool:
         """Staff remove one facility's subscription at a number (logged with who did it)."""
-        moment = _naive(now)
+        moment = naive_utc(now)
         table = SubscriptionRow.__table__
         with self.engine.begin() as conn:
             ended = conn.execute(
@@ -433,9 +420,7 @@ class RemindersStore:
         if number is not None:
             query = query.where(table.c.number == number)
         with self.engine.connect() as conn:
-            return [
-                {**row._asdict(), "at": row.at.replace(tzinfo=dt.timezone.utc)} for row in conn.execute(query).all()
-            ]
+            return [{**row._asdict(), "at": aware_utc(row.at)} for row in conn.execute(query).all()]
 
     # ------------------------------------------------------------ confirmation codes
 
@@ -444,7 +429,7 @@ class RemindersStore:
     ) -> Optional[str]:
         """A new code for the number (replacing its old one), or None when one was issued less than
         CODE_RESEND_SECONDS ago. The code itself is returned once, to be texted; only its hash is kept."""
-        moment = _naive(now)
+        moment = naive_utc(now)
         code = code or new_code()
         table = CodeRow.__table__
         with self.engine.begin() as conn:
@@ -477,7 +462,7 @@ class RemindersStore:
     def check_code(self, number: str, typed: str, now: dt.datetime) -> CodeCheck:
         """Whether `typed` is the number's code: CONFIRMED once (the code is then gone), else WRONG
         with the tries left, ENDED after CODE_TRIES wrong tries, EXPIRED, or MISSING."""
-        moment = _naive(now)
+        moment = naive_utc(now)
         table = CodeRow.__table__
         code = "".join(c for c in typed or "" if c.isdigit())
         with self.engine.begin() as conn:
@@ -504,7 +489,9 @@ class RemindersStore:
     def purge_codes(self, now: dt.datetime) -> int:
         """Deletes expired codes (they are refused anyway)."""
         with self.engine.begin() as conn:
-            return conn.execute(delete(CodeRow.__table__).where(CodeRow.__table__.c.expires_at <= _naive(now))).rowcount
+            return conn.execute(
+                delete(CodeRow.__table__).where(CodeRow.__table__.c.expires_at <= naive_utc(now))
+            ).rowcount
 
     # ------------------------------------------------------------ what the job reads
 
@@ -595,7 +582,7 @@ class RemindersStore:
                         language=language,
                         status=CLAIMED,
                         day=day,
-                        claimed_at=_naive(now),
+                        claimed_at=naive_utc(now),
                         attempts=0,
                         text=text,
                     )
@@ -624,7 +611,7 @@ class RemindersStore:
 
     def mark_sent(self, send_id: int, provider_id: str, attempts: int, now: dt.datetime) -> bool:
         """The provider took it: its message id is kept (also over an "uncertain" a stale-claim check gave it)."""
-        moment = _naive(now)
+        moment = naive_utc(now)
         return self._finish(
             send_id,
             False,
@@ -638,12 +625,12 @@ class RemindersStore:
 
     def mark_skipped(self, send_id: int, reason: str, now: dt.datetime) -> bool:
         """Not sent (the business submitted since the job read its records): the number's day is freed."""
-        return self._finish(send_id, True, status=SKIPPED, day=None, error=reason, finished_at=_naive(now))
+        return self._finish(send_id, True, status=SKIPPED, day=None, error=reason, finished_at=naive_utc(now))
 
     def mark_failed(self, send_id: int, error: str, attempts: int, now: dt.datetime) -> bool:
         """The provider refused it, or kept failing; not retried by a later run (it might have gone out)."""
         return self._finish(
-            send_id, True, status=FAILED, error=error[:2000], attempts=attempts, finished_at=_naive(now)
+            send_id, True, status=FAILED, error=error[:2000], attempts=attempts, finished_at=naive_utc(now)
         )
 
     def release(self, send_id: int) -> bool:
@@ -659,7 +646,7 @@ class RemindersStore:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(table)
-                .where(table.c.status == CLAIMED, table.c.claimed_at < _naive(claimed_before))
+                .where(table.c.status == CLAIMED, table.c.claimed_at < naive_utc(claimed_before))
                 .order_by(table.c.id)
                 .limit(limit)
             ).all()
@@ -667,7 +654,7 @@ class RemindersStore:
 
     def mark_uncertain(self, send_id: int, note: str, now: dt.datetime) -> bool:
         """A stale claim whose outcome nobody knows: kept, never sent again (see cers/reminders/job.py)."""
-        return self._finish(send_id, True, status=UNCERTAIN, error=note[:2000], finished_at=_naive(now))
+        return self._finish(send_id, True, status=UNCERTAIN, error=note[:2000], finished_at=naive_utc(now))
 
     def send(self, send_id: int) -> Optional[Send]:
         with self.engine.connect() as conn:
@@ -694,7 +681,7 @@ class RemindersStore:
     def weekly(self, start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> "ReminderFigures":
         """The dashboard's figures between two aware times: active subscriptions now, and by week
         (its Monday, in `zone`) the sign-ups, the texts sent, skipped and failed, and the opt-outs."""
-        low, high = _naive(start), _naive(end)
+        low, high = naive_utc(start), naive_utc(end)
         subscriptions, consents = SubscriptionRow.__table__, ConsentRow.__table__
         sends, opt_outs = SendRow.__table__, OptOutRow.__table__
         with self.engine.connect() as conn:
@@ -724,7 +711,7 @@ class RemindersStore:
             ]
         weeks: dict[dt.date, dict[str, int]] = {}
         for what, at in rows:
-            day = at.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
+            day = aware_utc(at).astimezone(zone).date()
             week = weeks.setdefault(day - dt.timedelta(days=day.weekday()), {})
             week[what] = week.get(what, 0) + 1
         return ReminderFigures(active, numbers, tuple(sorted(weeks.items())))
