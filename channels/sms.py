@@ -54,7 +54,7 @@ from cers import roles
 from cers.conversation.events import read_events
 from cers.language import ENGLISH, message_language
 from cers.reminders import inbound
-from cers.reminders.keywords import Kind, classify
+from cers.reminders.keywords import Keyword, Kind, classify
 from cers.reminders.store import RemindersStore
 from cers.settings import env, load_office, now, today
 from cers.sms_text import (
@@ -77,11 +77,11 @@ logger = logging.getLogger(__name__)
 CLASS_PATH = "channels.sms.SmsInput"
 
 
-def keyword_reply(text: str, sender: str) -> Optional[str]:
+def keyword_reply(keyword: Keyword, sender: str) -> Optional[str]:
     """The reminders' answer to a keyword from `sender` (blocking: the database), or None for the bot."""
     shared = server()
     found = inbound.answer(
-        text, sender, roles.SMS, RemindersStore(shared.database), shared.facilities, load_office(), now(), today()
+        keyword, sender, roles.SMS, RemindersStore(shared.database), shared.facilities, load_office(), now(), today()
     )
     return found.text if found else None
 
@@ -310,7 +310,7 @@ class SmsInput(TwilioInput):
         keyword = classify(text)
         if keyword.kind is not Kind.NONE:
             try:
-                reply = await asyncio.get_running_loop().run_in_executor(None, keyword_reply, text, sender)
+                reply = await asyncio.get_running_loop().run_in_executor(None, keyword_reply, keyword, sender)
             except Exception as error:  # noqa: BLE001 (a STOP must never be lost silently: logged as an error)
                 logger.exception(f"SMS webhook: could not act on the keyword {keyword.word}: {error}")
                 reply = None

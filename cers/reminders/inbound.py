@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from cers.reminders import texts
-from cers.reminders.keywords import Kind, classify
+from cers.reminders.keywords import Keyword, Kind
 from cers.reminders.store import RemindersStore
 from cers.status_reply import status_reply
 
@@ -26,7 +26,7 @@ class KeywordReply:
 
 
 def answer(
-    message: str,
+    keyword: Keyword,
     number: str,
     channel: str,
     store: RemindersStore,
@@ -35,12 +35,12 @@ def answer(
     now: dt.datetime,
     today: dt.date,
 ) -> Optional[KeywordReply]:
-    """The reply to `message` from `number` when it is a keyword (None: a message for the bot).
+    """The reply to `keyword` (cers.reminders.keywords.classify of the whole text) from `number`
+    (None: the message is for the bot).
 
     HELP and STATUS from a number that never signed up are the bot's to answer (None), as is any
     message that is more than the keyword ("stop by at 3"). `facilities` has get(cers_id); `now` is
     when it happens (the logs), `today` the date the status is told for (cers.settings.today)."""
-    keyword = classify(message)
     if keyword.kind is Kind.NONE:
         return None
     subscriptions = store.subscriptions(number)
