@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the bot as a cluster on one machine (README, "Running as a cluster"): PostgreSQL, Redis,
-# REPLICAS Rasa replicas (ports 5010+N) each with its action server (5055+N), haproxy on 5005 in
-# front of them, and the demo page on 8080.
+# REPLICAS Rasa replicas (ports 5010+N) and as many action servers (5055+N), haproxy on 5005 in
+# front of the replicas and on 127.0.0.1:5055 in front of the action servers (any replica calls any
+# action server that is up), and the demo page on 8080.
 #   scripts/cluster.sh start         starts whatever is not running; returns once all of it is healthy
 #   scripts/cluster.sh stop [NAME]   stops all of it (or one process: rasa-1, actions-2, redis, postgres, haproxy, demo;
 #                                    under `make cluster` it stays stopped, not started again behind your back,
@@ -23,7 +24,7 @@ BOT_PORT=${CLUSTER_PORT:-5005}
 REDIS_PORT=${CLUSTER_REDIS_PORT:-6380}
 PG_PORT=${CLUSTER_POSTGRES_PORT:-5433}
 RASA_BASE=${CLUSTER_RASA_PORT_BASE:-5010}        # rasa-N listens on RASA_BASE+N
-ACTIONS_BASE=${CLUSTER_ACTIONS_PORT_BASE:-5055}  # actions-N on ACTIONS_BASE+N
+ACTIONS_BASE=${CLUSTER_ACTIONS_PORT_BASE:-5055}  # actions-N on ACTIONS_BASE+N, haproxy for them on ACTIONS_BASE
 DEMO_PORT=${DEMO_PORT:-8080}
 mkdir -p "${CLUSTER_DIR:-var/cluster}"
 DIR=$(cd "${CLUSTER_DIR:-var/cluster}" && pwd)
@@ -206,22 +207,24 @@ start_rasa() {  # replica number
   local name=rasa-$1 port=$((RASA_BASE + $1))
   { running "$name" || held "$name"; } && return 0
   need_port "$port" "$name"
-  ACTION_SERVER_URL="http://127.0.0.1:$((ACTIONS_BASE + $1))/webhook" \
+  ACTION_SERVER_URL="http://127.0.0.1:$ACTIONS_BASE/webhook" \
     MODEL=$MODEL RASA_ENDPOINTS=endpoints.cluster.yml \
     launch "$name" "$ROOT/scripts/server.sh" rasa --interface 127.0.0.1 --port "$port"
 }
 
 haproxy_config() {
-  local servers="" socketio="" n
+  local servers="" socketio="" actions="" n
   for n in $(seq 1 "$REPLICAS"); do
     servers+="    server rasa-$n 127.0.0.1:$((RASA_BASE + n)) check"$'\n'
     socketio+="    server rasa-$n 127.0.0.1:$((RASA_BASE + n)) check cookie rasa-$n"$'\n'
+    actions+="    server actions-$n 127.0.0.1:$((ACTIONS_BASE + n)) check"$'\n'
   done
-  "$PY" - "$servers" "$socketio" "$BOT_PORT" "$DIR" <<'PYTHON'
+  "$PY" - "$servers" "$socketio" "$actions" "$BOT_PORT" "$ACTIONS_BASE" "$DIR" <<'PYTHON'
 import sys
-servers, socketio, port, folder = sys.argv[1:]
+servers, socketio, actions, port, actions_port, folder = sys.argv[1:]
 text = open("cluster/haproxy.cfg").read()
 text = text.replace("@SERVERS@\n", servers).replace("@SOCKETIO_SERVERS@\n", socketio).replace("@PORT@", port)
+text = text.replace("@ACTIONS_SERVERS@\n", actions).replace("@ACTIONS_PORT@", actions_port)
 text = text.replace("global\n", f"global\n    stats socket {folder}/haproxy.sock mode 600 level admin\n", 1)
 open(f"{folder}/haproxy.cfg", "w").write(text)
 PYTHON
@@ -248,6 +251,7 @@ start_haproxy() {
   "$(haproxy_bin)" -c -q -f "$DIR/haproxy.cfg" || die "haproxy refuses $DIR/haproxy.cfg"
   if ! running haproxy && ! held haproxy; then
     need_port "$BOT_PORT" haproxy
+    need_port "$ACTIONS_BASE" haproxy
     launch haproxy "$(haproxy_bin)" -db -f "$DIR/haproxy.cfg"
   fi
   wait_healthy haproxy 30 http_ok "http://127.0.0.1:$BOT_PORT/"
@@ -383,9 +387,16 @@ print(data.decode().strip())
 PYTHON
 }
 
-# Requests rasa-N is serving now (scur of its server in the `rasa` backend).
+# Requests a server is serving now (scur of server $2 in haproxy's backend $1: rasa, actions).
 requests_on() {
-  haproxy_admin "show stat" | awk -F, -v name="$1" '$1 == "rasa" && $2 == name { print $5 }'
+  haproxy_admin "show stat" | awk -F, -v backend="$1" -v name="$2" '$1 == backend && $2 == name { print $5 }'
+}
+
+drain() {  # backend, server: no new requests, then (the ones in flight done, 60 s at most) none
+  haproxy_admin "set server $1/$2 state drain" >/dev/null
+  local deadline=$((SECONDS + 60))
+  until [[ $(requests_on "$1" "$2") == 0 ]] || ((SECONDS >= deadline)); do sleep 0.2; done
+  haproxy_admin "set server $1/$2 state maint" >/dev/null
 }
 
 # Upgrades without downtime: each replica in turn leaves haproxy (drained: no new requests, the
@@ -406,23 +417,22 @@ roll() {
   say "migrations"
   migrate
   for n in $(seq 1 "$REPLICAS"); do
-    say "rasa-$n: draining"
-    haproxy_admin "set server rasa/rasa-$n state drain" >/dev/null
+    say "rasa-$n and actions-$n: draining"
     haproxy_admin "set server socketio/rasa-$n state drain" >/dev/null
-    local deadline=$((SECONDS + 60))
-    until [[ $(requests_on "rasa-$n") == 0 ]] || ((SECONDS >= deadline)); do sleep 0.2; done
-    haproxy_admin "set server rasa/rasa-$n state maint" >/dev/null
+    drain rasa "rasa-$n"
     haproxy_admin "set server socketio/rasa-$n state maint" >/dev/null
+    drain actions "actions-$n"
     say "rasa-$n: stopping, then starting it again with actions-$n ($MODEL)"
     stop_one "rasa-$n"
     stop_one "actions-$n"
     start_actions "$n"
     wait_healthy "actions-$n" 120 http_ok "http://127.0.0.1:$((ACTIONS_BASE + n))/health"
+    haproxy_admin "set server actions/actions-$n state ready" >/dev/null
     start_rasa "$n"
     wait_healthy "rasa-$n" 300 http_ok "http://127.0.0.1:$((RASA_BASE + n))/"
     haproxy_admin "set server rasa/rasa-$n state ready" >/dev/null
     haproxy_admin "set server socketio/rasa-$n state ready" >/dev/null
-    deadline=$((SECONDS + 30))
+    local deadline=$((SECONDS + 30))
     until [[ $(replicas_up 2>/dev/null || echo 0) == "$REPLICAS" ]]; do
       ((SECONDS < deadline)) || die "haproxy does not take rasa-$n back; see $DIR/haproxy.log"
       sleep 0.2
@@ -440,7 +450,8 @@ The CERS help assistant is running as a cluster: $REPLICAS Rasa replicas behind 
          -H 'Content-Type: application/json' \\
          -d '{"sender": "me", "message": "how do I add a user?", "metadata": {"message_id": "m1"}}'
   The website chat widget: $(http_ok "http://127.0.0.1:$DEMO_PORT/" && echo "open the demo page http://localhost:$DEMO_PORT/" || echo "(demo page not started)")
-  Replicas: $(for n in $(seq 1 "$REPLICAS"); do printf 'rasa-%s :%s (actions :%s)  ' "$n" $((RASA_BASE + n)) $((ACTIONS_BASE + n)); done)
+  Replicas: $(for n in $(seq 1 "$REPLICAS"); do printf 'rasa-%s :%s  ' "$n" $((RASA_BASE + n)); done)
+  Action servers, behind haproxy on 127.0.0.1:$ACTIONS_BASE: $(for n in $(seq 1 "$REPLICAS"); do printf 'actions-%s :%s  ' "$n" $((ACTIONS_BASE + n)); done)
 $("$PY" -m channels.config credentials.yml --rasa-url "http://localhost:$BOT_PORT" --demo-url "http://localhost:$DEMO_PORT/" 2>/dev/null | sed 's/^/  /')
   PostgreSQL 127.0.0.1:$PG_PORT (databases cers, cers_conversations), Redis 127.0.0.1:$REDIS_PORT
   Pids and logs: $DIR/<name>.pid, <name>.log

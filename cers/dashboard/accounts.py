@@ -263,7 +263,8 @@ class AccountStore:
         with self._db() as db:
             row = db.execute(select(StaffUserRow).where(StaffUserRow.name == name)).scalar_one_or_none()
             stored = row.password_hash if row else None
-        if not passwords.verify_password(stored, password or ""):
+        # verify_password first, also without an account: an unknown name takes as long as a wrong password.
+        if not passwords.verify_password(stored, password or "") or row is None or stored is None:
             self._record(name, address, False)
             return SignIn()
         self._record(name, address, True)
