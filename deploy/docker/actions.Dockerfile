@@ -1,16 +1,18 @@
-# The action server's image (it also runs the reminder job, scripts/remind.py): only the packages the action server imports (deploy/docker/actions-requirements.txt, at requirements.lock's versions), started by scripts/server.sh as `make cluster` starts it.
+# The action server's image (it also runs the reminder job, scripts/remind.py): only the packages the action server imports (deploy/docker/actions-requirements.txt, at requirements.lock's versions, and aiohttp lifted as requirements-nodeps.lock says), started by scripts/server.sh as `make cluster` starts it.
 # Build from the repository's root:  docker build -f deploy/docker/actions.Dockerfile -t cers-actions .
 # make deploy-check lints this file (hadolint), checks that its command is the cluster's, and that
 # actions/ and cers/ import with only those packages.
-ARG PYTHON_IMAGE=python:3.10.16-slim-bookworm
+ARG PYTHON_IMAGE=python:3.10.22-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1
 WORKDIR /app
-COPY requirements.lock deploy/docker/actions-requirements.txt ./
+COPY requirements.lock requirements-nodeps.lock deploy/docker/actions-requirements.txt ./
 RUN python3.10 -m venv .venv \
     && .venv/bin/pip install --quiet --disable-pip-version-check pip==24.0 \
-    && .venv/bin/pip install --quiet --disable-pip-version-check -c requirements.lock -r actions-requirements.txt
+    && .venv/bin/pip install --quiet --disable-pip-version-check -c requirements.lock -r actions-requirements.txt \
+    && grep -E '^(aiohttp|aiohappyeyeballs)==' requirements-nodeps.lock > aiohttp.lock \
+    && .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r aiohttp.lock
 
 FROM ${PYTHON_IMAGE}
 RUN groupadd --system --gid 10001 cers \

@@ -1,7 +1,7 @@
 # The Rasa server's image: the trained model built in, started by scripts/server.sh (the launcher that applies the speed fixes, channels/serve.py), serving the widget at /widget.js; what `make cluster` runs, in a container.
 # Build from the repository's root:  docker build -f deploy/docker/rasa.Dockerfile -t cers-rasa .
 # make deploy-check lints this file (hadolint) and checks that its command is the cluster's.
-ARG PYTHON_IMAGE=python:3.10.16-slim-bookworm
+ARG PYTHON_IMAGE=python:3.10.22-slim-bookworm
 ARG NODE_IMAGE=node:20.18.1-bookworm-slim
 
 # The widget's socket.io client and the dashboard's Chart.js (web/node_modules), as `make setup` installs them.
