@@ -211,7 +211,7 @@ def sizes_section(results: dict) -> str:
         "(a status check and a walkthrough). Facility counts are round estimates: use your jurisdiction's "
         "count from CERS.",
         "",
-        f"Measured here (\"Measurements\" below): one replica answered {per_replica:.0f} messages a second "
+        f'Measured here ("Measurements" below): one replica answered {per_replica:.0f} messages a second '
         f"with 20 conversations at once (p95 {one['p95@20']:.0f} ms), two {two['throughput@20']:.0f} "
         "(p95 " + f"{two['p95@20']:.0f} ms), on 2 cores shared with PostgreSQL, Redis, haproxy, the action "
         f"servers and other work. The plan counts {plan:.0f} messages a second per replica (half of that), "

@@ -242,7 +242,7 @@ def main() -> int:
         "By ID: `FacilityStore.get` + `deadlines.evaluate` + `status_reply` (the whole status answer). "
         "By name: `FacilityStore.search(query, 5)` with one letter dropped from the longest word and "
         f"trailing words left off; {results[0]['hit_rate']:.0%} of queries found something. The name index is "
-        "built in memory on the first search after start or after an import (\"name index build\"), "
+        'built in memory on the first search after start or after an import ("name index build"), '
         "then reused. Lists: first 20 by name plus the total "
         f"({results[0]['overdue_total']:,} overdue on {TODAY}).",
     ]

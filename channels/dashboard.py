@@ -317,8 +317,7 @@ class Dashboard:
                 "message.html",
                 status=404,
                 title="No staff account yet",
-                message="The dashboard has no staff account yet. On the server, run "
-                "`make staff-user NAME=your.name`.",
+                message="The dashboard has no staff account yet. On the server, run `make staff-user NAME=your.name`.",
             )
         value = passwords.unsign(self.secret, request.cookies.get(LOGIN_COOKIE), "login") or passwords.new_token()
         reply = self.render(
@@ -372,8 +371,7 @@ class Dashboard:
             "message.html",
             status=403,
             title="Form expired",
-            message="This form was not sent from the dashboard, or it expired. "
-            "Go back, reload the page and try again.",
+            message="This form was not sent from the dashboard, or it expired. Go back, reload the page and try again.",
         )
 
     async def password_form(self, request: Request, error: str = "", status: int = 200) -> HTTPResponse:

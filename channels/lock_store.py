@@ -229,7 +229,7 @@ class RedisTicketLockStore(LockStore):
                 raise LockError(f"Ticket {number} of conversation '{conversation_id}' expired while waiting")
             if time.monotonic() - started > self.max_wait:
                 raise LockError(
-                    f"Ticket {number} of conversation '{conversation_id}' waited more than " f"{self.max_wait:g} s"
+                    f"Ticket {number} of conversation '{conversation_id}' waited more than {self.max_wait:g} s"
                 )
             await asyncio.sleep(poll)
             poll = min(poll * 1.5, 0.25)

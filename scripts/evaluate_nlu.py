@@ -111,8 +111,7 @@ def evaluate(
         parse_ms = (time.perf_counter() - started) * 1000 / max(len(examples), 1)
         result = score_heldout(name, examples, predicted, training_texts, training_ngrams)
         show(
-            f"\n--- held-out set '{name}' ({spec['file']}): {result['messages']} messages, "
-            f"{result['intents']} intents"
+            f"\n--- held-out set '{name}' ({spec['file']}): {result['messages']} messages, {result['intents']} intents"
         )
         for text, truth, guess in result["errors"]:
             show(f"  wrong: {text!r}: expected {truth}, got {guess}")

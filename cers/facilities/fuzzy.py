@@ -81,7 +81,7 @@ class FuzzyIndex:
         if not top:
             return []
         # Break near-ties by how the whole name reads against the whole query.
-        ranked = sorted(top, key=lambda i: (float(total[i]) + fuzz.WRatio(text, self.names[i]) / 100.0), reverse=True)
+        ranked = sorted(top, key=lambda i: float(total[i]) + fuzz.WRatio(text, self.names[i]) / 100.0, reverse=True)
         best_score = float(total[ranked[0]])
         return [Hit(i, round(float(total[i]), 1)) for i in ranked[:limit] if total[i] >= best_score * RELATIVE_CUTOFF]
 

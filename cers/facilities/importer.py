@@ -79,7 +79,7 @@ def _rows(folder: Path, name: str, problems: list[Problem], progress: Progress) 
                         name,
                         1,
                         "",
-                        f"header lacks column(s) {', '.join(missing)}; " f"expected {','.join(COLUMNS[name])}",
+                        f"header lacks column(s) {', '.join(missing)}; expected {','.join(COLUMNS[name])}",
                     )
                 )
                 return
@@ -154,7 +154,7 @@ def read_folder(folder: Path, progress: Progress = lambda message: None) -> dict
                     name,
                     line,
                     "programs",
-                    f"unknown program(s) {', '.join(unknown)}; " f"use {', '.join(deadlines.PROGRAMS)}",
+                    f"unknown program(s) {', '.join(unknown)}; use {', '.join(deadlines.PROGRAMS)}",
                 )
             )
         _check_lengths(name, line, row, problems)

@@ -101,7 +101,7 @@ async def send_until_answered(
             return texts
         if time.monotonic() > deadline:
             raise AssertionError(
-                f"{sender}: message {message_id} not answered before the deadline " f"(last attempt: {outcome})"
+                f"{sender}: message {message_id} not answered before the deadline (last attempt: {outcome})"
             )
         await asyncio.sleep(0.25 if outcome.startswith(("http", "Client", "Server")) else 0.5)
 

@@ -81,8 +81,7 @@ def test_a_widget_conversation_survives_its_replica(whole_cluster):
     cluster = whole_cluster
     result = asyncio.run(widget_through_a_replica_death(cluster))
     print(
-        f"\nwidget on {result['before']}, killed; reconnected to {result['after']} "
-        f"({result['connects']} connections)"
+        f"\nwidget on {result['before']}, killed; reconnected to {result['after']} ({result['connects']} connections)"
     )
     assert result["again"] == result["session"]  # the same conversation
     assert result["after"] != result["before"]

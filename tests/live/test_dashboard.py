@@ -263,7 +263,7 @@ def expected_tables(tracker_db: str) -> dict:
     titles = topic_titles()
     with sqlite3.connect(tracker_db) as db:
         rows = db.execute(
-            "SELECT sender_id, intent_name, timestamp, data FROM events " "WHERE type_name = 'user' ORDER BY id"
+            "SELECT sender_id, intent_name, timestamp, data FROM events WHERE type_name = 'user' ORDER BY id"
         ).fetchall()
     first, last_intent, topics = {}, {}, Counter()
     asked = set()

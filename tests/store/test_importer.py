@@ -57,7 +57,7 @@ def test_every_bad_row_is_named_by_file_line_and_column(tmp_path):
             "10234567,Facility Information,Submitted,2026-02-20,2026-02-21\n"
             "10234567,Facility Information,Not Accepted,2026-02-20,2026-01-01\n"
         ),
-        changes=("10234567,ownership,2027-01-20\n" "10234567,,20270120\n"),
+        changes=("10234567,ownership,2027-01-20\n10234567,,20270120\n"),
     )
     assert problems_of(folder) == [
         "facilities.csv:3: cers_id: '01234567' is not 8 or 9 digits without a leading zero",
@@ -103,7 +103,7 @@ def test_lenient_forms_are_accepted(tmp_path):
     folder = tmp_path / "lenient"
     folder.mkdir()
     (folder / "facilities.csv").write_text(
-        "\ufeff" + FACILITIES.strip() + ",extra\n" " 10234567 , Café Quincy ,1 Main St,Quincy,95971,,hmbp; hw ,x\n\n"
+        "\ufeff" + FACILITIES.strip() + ",extra\n 10234567 , Café Quincy ,1 Main St,Quincy,95971,,hmbp; hw ,x\n\n"
     )
     (folder / "submittals.csv").write_text(SUBMITTALS + "10234567,hazardous waste,accepted,2026-05-01,2026-05-02\n")
     (folder / "changes.csv").write_text(CHANGES)

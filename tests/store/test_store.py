@@ -160,14 +160,14 @@ def test_search_index_follows_a_new_import(store, tmp_path):
     folder = tmp_path / "export"
     folder.mkdir()
     (folder / "facilities.csv").write_text(
-        "cers_id,name,street,city,zip,phone,programs\n" "20000001,Old Name Garage,1 Main St,Quincy,95971,,HW\n"
+        "cers_id,name,street,city,zip,phone,programs\n20000001,Old Name Garage,1 Main St,Quincy,95971,,HW\n"
     )
     (folder / "submittals.csv").write_text("cers_id,element,status,date,reviewed_on\n")
     (folder / "changes.csv").write_text("cers_id,change,changed_on\n")
     import_folder(folder, store)
     assert store.search("old name garage")[0].cers_id == "20000001"
     (folder / "facilities.csv").write_text(
-        "cers_id,name,street,city,zip,phone,programs\n" "20000001,Brand New Motors,1 Main St,Quincy,95971,,HW\n"
+        "cers_id,name,street,city,zip,phone,programs\n20000001,Brand New Motors,1 Main St,Quincy,95971,,HW\n"
     )
     import_folder(folder, store)
     assert store.search("brand new motors")[0].cers_id == "20000001"
@@ -207,7 +207,7 @@ def test_unusable_sqlite_path_fails_fast(tmp_path):
 def test_a_slow_statement_is_cut_off(store):
     store.is_empty()
     slow = text(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) " "SELECT count(*) FROM n"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) SELECT count(*) FROM n"
     )
     started = time.monotonic()
     with pytest.raises(StoreUnavailable):

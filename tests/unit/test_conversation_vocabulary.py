@@ -46,9 +46,9 @@ def test_every_name_in_the_vocabulary_is_one_rasa_knows():
     for constant, value in vars(names).items():
         kind = kind_of(constant)
         if kind is not None:
-            assert (
-                value in known[kind]
-            ), f"{constant} = {value!r} is not a{'n' * (kind[0] in 'aeiou')} {kind} of domain.yml"
+            assert value in known[kind], (
+                f"{constant} = {value!r} is not a{'n' * (kind[0] in 'aeiou')} {kind} of domain.yml"
+            )
 
 
 def test_every_response_and_action_in_the_vocabulary_is_named_for_its_kind():
