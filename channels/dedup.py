@@ -14,6 +14,8 @@ widget sends one with every message). It is stored with the user's message in th
   message with that id (the dead replica saved its turn), the bot messages that followed it are
   sent again; otherwise (it died before saving) the message is handled now. The tracker and
   its replies are saved in one transaction, so the answer is exact, whenever the replica died.
+  The replies leave only after that save (answered()), so no one is sent a reply the
+  conversation does not hold.
 
 A message the channel had to cut (longer than channels.text.MAX_MESSAGE_CHARS: its metadata has
 TEXT_CUT) is answered with a note saying so first, then the answer to what was read.
@@ -61,15 +63,17 @@ def trouble_text(text: Optional[str] = None) -> Text:
     return render("limits", "trouble", language=language, **office_values(office, language))
 
 
-async def _recorded(message: UserMessage, handle: Handler) -> Sent:
-    """Handles the message and returns the messages it sent (each as given to send_response)."""
+async def _recorded(message: UserMessage, handle: Handler, hold: bool = False) -> Sent:
+    """Handles the message and returns the messages it sent (each as given to send_response);
+    with `hold`, they are only recorded, for the caller to send."""
     channel = message.output_channel
     sent: Sent = []
     send = channel.send_response
 
     async def recording(recipient_id: Text, reply: Dict[Text, Any]) -> None:
         sent.append(dict(reply))
-        await send(recipient_id, reply)
+        if not hold:
+            await send(recipient_id, reply)
 
     previous = channel.__dict__.get("send_response")  # a recording around this one (answered() inside a Guard)
     channel.send_response = recording
@@ -89,15 +93,27 @@ class Unanswered(Exception):
 
 
 def answered(on_new_message: Handler) -> Handler:
-    """Rasa's on_new_message, raising Unanswered when the turn sent no reply (every turn of this bot
-    says something): the Guard around it then says the assistant is having trouble, and keeps no
-    reply for a retry to get, so the retry is answered anew. Wrap Rasa's handler itself, inside any
-    interception (an open handoff's message goes to staff and rightly gets no reply from the bot)."""
+    """Rasa's on_new_message, its replies sent once the turn is saved, raising Unanswered when the
+    turn sent no reply (every turn of this bot says something): the Guard around it then says the
+    assistant is having trouble, and keeps no reply for a retry to get, so the retry is answered
+    anew. Wrap Rasa's handler itself, inside any interception (an open handoff's message goes to
+    staff and rightly gets no reply from the bot).
+
+    Rasa sends each reply as its action ends and saves the turn after the last one; here they
+    are held until Rasa's handler returns, which is after the save. So a person never sees a reply
+    that the conversation does not hold: a replica that dies before the save has sent nothing (the
+    widget says it lost the connection; a retry is answered now), and one that dies after it has
+    saved the turn, whose replies a retry or the widget's reconnection gets from the stored
+    conversation (SharedReplies, channels/web.py's missed_replies). A turn whose save fails sends
+    the "having trouble" reply only, not an answer the conversation then lacks."""
 
     async def handle(message: UserMessage) -> None:
-        if not await _recorded(message, on_new_message):
+        sent = await _recorded(message, on_new_message, hold=True)
+        if not sent:
             await _forget_turn(message)
             raise Unanswered("the turn sent no reply (is the action server up?)")
+        for reply in sent:
+            await message.output_channel.send_response(message.sender_id, reply)
 
     return handle
 

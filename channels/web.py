@@ -33,7 +33,9 @@ Differences from Rasa's SocketIOInput (credentials.yml keeps its settings):
   whichever replica they are connected to; haproxy keeps each browser on one replica (its
   long-polling requests must all reach the replica that opened the session). A browser whose
   replica died reconnects through haproxy to another one and asks for its session again: the
-  conversation is in the database, nothing is lost.
+  conversation is in the database, nothing is lost. Replies are sent only once their turn is
+  saved (channels/dedup.py, answered()), so a replica that dies before the save has sent
+  nothing, and one that dies after it has saved what the reconnecting widget then gets.
 """
 
 from __future__ import annotations

@@ -72,3 +72,42 @@ def test_a_turn_stored_without_replies_is_not_a_reply_to_replay():
     assert replies_in_tracker(Tracker([user]), "m3", now=1001.0) is None
     bot = {"event": "bot", "text": "hello", "timestamp": 1000.5, "data": {}, "metadata": {}}
     assert [r.get("text") for r in replies_in_tracker(Tracker([user, bot]), "m3", now=1001.0)] == ["hello"]
+
+
+class SavingBot:
+    """Rasa's on_new_message as its processor runs a turn: the replies go out as its actions end,
+    then the turn is saved (here: what the person had seen at that moment is noted), or the save fails."""
+
+    def __init__(self, output: CollectingOutputChannel, save_fails: bool = False) -> None:
+        self.output, self.save_fails = output, save_fails
+        self.seen_at_save: List[Text] = []
+
+    async def __call__(self, user: UserMessage) -> None:
+        await user.output_channel.send_response(user.sender_id, {"text": f"answer to {user.text}"})
+        await user.output_channel.send_response(user.sender_id, {"text": "anything else?"})
+        if self.save_fails:
+            raise ConnectionError("the tracker store refused the save")
+        self.seen_at_save = texts(self.output)
+
+
+def test_the_person_sees_a_reply_only_once_its_turn_is_saved(server_extensions):
+    """Issue 24 item 4: a replica that dies between the reply and the save must not leave the person
+    with an answer the conversation does not hold."""
+    server_extensions.replies = LocalReplies()
+    output = CollectingOutputChannel()
+    bot = SavingBot(output)
+    asyncio.run(Guard(answered(bot))(message("how do I add a user?", "m4", output)))
+    assert bot.seen_at_save == []  # nothing reached the person before the save ...
+    assert texts(output) == ["answer to how do I add a user?", "anything else?"]  # ... all of it after, in order
+
+
+def test_a_turn_whose_save_fails_says_trouble_only_and_its_retry_is_answered(server_extensions):
+    server_extensions.replies = LocalReplies()
+    output = CollectingOutputChannel()
+    guard = Guard(answered(SavingBot(output, save_fails=True)))
+    asyncio.run(guard(message("when is my plan due?", "m5", output)))
+    (trouble,) = texts(output)  # not the answer, which the conversation does not hold, then "trouble"
+    assert "trouble" in trouble and load_office().phone in trouble
+    retry = CollectingOutputChannel()
+    asyncio.run(Guard(answered(SavingBot(retry)))(message("when is my plan due?", "m5", retry)))
+    assert texts(retry) == ["answer to when is my plan due?", "anything else?"]
