@@ -53,6 +53,7 @@ from cers.handoffs import HandoffStore
 from cers.reminders.store import ReminderFigures, RemindersStore
 from cers.settings import load_office, tracker_store_url
 from cers.topics import topic_titles
+from channels.clients import client_of_request
 from channels.extensions import server
 from channels.handoff import Relay
 from channels.web import WidgetInput
@@ -335,7 +336,9 @@ class Dashboard:
         if not value or not passwords.csrf_ok(self.secret, "login:" + value, _form(request, "csrf_token")):
             return self.forbidden()
         name = (_form(request, "name") or "").strip()
-        address = request.remote_addr or request.ip or "unknown"
+        # The client behind the office's proxy (TRUSTED_PROXIES), as every limit counts it: counted by
+        # the proxy's address, one stranger's failures would refuse every staff member's sign-in.
+        address = client_of_request(request) or "unknown"
         result = await self.run(self.accounts.sign_in, name, _form(request, "password") or "", address)
         if result.limited:
             logger.warning("dashboard: sign-in refused for %r from %s: too many failed attempts", name, address)

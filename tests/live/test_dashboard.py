@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from cers.dashboard.accounts import MAX_FAILURES_PER_NAME, AccountStore
+from cers.dashboard.accounts import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_NAME, AccountStore
 from cers.settings import load_office
 from cers.topics import topic_titles
 from tests.conftest import MODEL
@@ -108,14 +108,16 @@ class Staff:
     def csrf(self, path: str = "/staff/") -> str:
         return re.search(r'name="csrf_token" value="([^"]+)"', self.get(path).text).group(1)
 
-    def sign_in(self, name: str, password: str, keep: bool = True):
+    def sign_in(self, name: str, password: str, keep: bool = True, forwarded_for: str = ""):
+        """Signs in; with `forwarded_for`, as a client behind the office's proxy (X-Forwarded-For)."""
+        forwarded = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
         form = requests.get(self.base + "/staff/login", timeout=30)
         login_cookie = _cookie(form.headers["Set-Cookie"])
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
         reply = requests.post(
             self.base + "/staff/login",
             data={"csrf_token": token, "name": name, "password": password},
-            headers={"Cookie": login_cookie},
+            headers={"Cookie": login_cookie, **forwarded},
             allow_redirects=False,
             timeout=30,
         )
@@ -238,6 +240,19 @@ def test_sign_in_is_limited_after_repeated_failures(dashboard):
     limited = staff.sign_in("limited.user", one_time)
     assert limited.status_code == 429 and "Too many failed sign-ins" in limited.text
     assert "Set-Cookie" not in limited.headers or "cers_staff_session" not in limited.headers["Set-Cookie"]
+
+
+def test_one_address_over_the_limit_behind_the_proxy_does_not_lock_out_the_others(dashboard):
+    """Behind haproxy every request comes from the proxy: the limit counts the client it forwards
+    (TRUSTED_PROXIES), or one stranger's failures would refuse every staff member's sign-in."""
+    accounts = AccountStore(dashboard["database_url"])
+    one_time, _ = accounts.create_or_reset("behind.proxy")
+    accounts.dispose()
+    stranger, staff_member = "203.0.113.7", "203.0.113.8"  # documentation addresses (RFC 5737)
+    for n in range(MAX_FAILURES_PER_ADDRESS):  # many names, so the per-name limit is not what counts
+        assert Staff(dashboard["base"]).sign_in(f"guess.{n}", "wrong", forwarded_for=stranger).status_code == 401
+    assert Staff(dashboard["base"]).sign_in("behind.proxy", one_time, forwarded_for=stranger).status_code == 429
+    assert Staff(dashboard["base"]).sign_in("behind.proxy", one_time, forwarded_for=staff_member).status_code == 303
 
 
 def test_phone_numbers_and_emails_are_masked_in_the_list_and_the_exports(dashboard):
