@@ -30,7 +30,7 @@ from cers.rate_limits import Verdict
 from cers.templates import render
 from channels.clients import client_of_request
 from channels.extensions import server
-from channels.text import MAX_SENDER_ID_CHARS, valid_sender_id
+from channels.text import MAX_SENDER_ID_CHARS, names_another_channels_conversation, valid_sender_id
 
 RETRY_AFTER = "Retry-After"
 SLACK_NO_RETRY = {"X-Slack-No-Retry": "1"}
@@ -63,6 +63,8 @@ def request_problem(body: Any) -> Optional[str]:
         return "the body must be a JSON object with a sender and a message"
     if not valid_sender_id(body.get("sender")):
         return f"sender must be 1 to {MAX_SENDER_ID_CHARS} letters, digits or the characters + - _ : ."
+    if names_another_channels_conversation(body["sender"]):
+        return "sender must not be a phone number or a Slack user id (those name SMS and Slack conversations): use an id of your own, such as a UUID"
     if not isinstance(body.get("message"), str):
         return "message must be text"
     return None

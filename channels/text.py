@@ -20,6 +20,10 @@ EMPTY_MESSAGE = f"/{UNSURE_INTENT}"
 MAX_SENDER_ID_CHARS = 128
 _SENDER_ID = re.compile(r"[A-Za-z0-9+\-_:.]{1,%d}" % MAX_SENDER_ID_CHARS)
 
+# The ids the SMS and Slack channels name their conversations with (a phone number, a Slack user id):
+# a REST caller may not pick one, or it could write into someone's SMS or Slack conversation.
+_OTHER_CHANNELS_SENDER = re.compile(r"(?:whatsapp:)?\+?[0-9]{7,15}|[UW][A-Z0-9]{8,}")
+
 _CONTROL = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # terminal colour codes
 
 
@@ -48,3 +52,9 @@ def cut_metadata(text: Optional[str]) -> dict:
 def valid_sender_id(value: Any) -> TypeGuard[str]:
     """Whether a sender id is one the bot accepts: 1 to 128 letters, digits, "+", "-", "_", ":" or "."."""
     return isinstance(value, str) and _SENDER_ID.fullmatch(value) is not None
+
+
+def names_another_channels_conversation(sender: str) -> bool:
+    """Whether a sender id has the form of a phone number or a Slack user id: the SMS and Slack
+    channels' conversations, which a REST caller may not name."""
+    return _OTHER_CHANNELS_SENDER.fullmatch(sender) is not None

@@ -63,6 +63,13 @@ def test_whitespace_does_not_count_towards_the_length():
         ({"message": "hi"}, "sender"),
         ({"sender": "has space", "message": "hi"}, "sender"),
         ({"sender": 5, "message": "hi"}, "sender"),
+        # another channel's conversation: a phone number (SMS) or a Slack user id
+        ({"sender": "+15305550142", "message": "what is my status"}, "phone number"),
+        ({"sender": "5305550142", "message": "hi"}, "phone number"),
+        ({"sender": "whatsapp:+15305550142", "message": "hi"}, "phone number"),
+        ({"sender": "U04ABCD1234", "message": "hi"}, "Slack user id"),
+        ({"sender": "person-15305550142", "message": "hi"}, None),
+        ({"sender": "Ulysses", "message": "hi"}, None),
         ({"sender": "ann"}, "message"),
         ({"sender": "ann", "message": ["hi"]}, "message"),
     ],
