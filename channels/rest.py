@@ -64,6 +64,11 @@ class RestInput(RasaRestInput):
 
         @blueprint.middleware("request")
         async def screen(request: Request) -> Optional[HTTPResponse]:
-            return await screen_rest(request, public)
+            return self.refused(request) or await screen_rest(request, public)
 
         return blueprint
+
+    def refused(self, request: Request) -> Optional[HTTPResponse]:
+        """The answer refusing a caller before its body is looked at (the staff webhook: a 401
+        without its token, so a stranger learns nothing of the body's rules), else None."""
+        return None

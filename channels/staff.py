@@ -65,10 +65,8 @@ class StaffInput(RestInput):
         if not self.enabled:
             return off_blueprint("staff_webhook_off")
 
-        blueprint = super().blueprint(on_new_message)
+        return super().blueprint(on_new_message)
 
-        @blueprint.middleware("request")
-        async def authenticate(request: Request) -> Optional[HTTPResponse]:
-            return check_authorization(request.headers.get("Authorization"), self.token or "")
-
-        return blueprint
+    def refused(self, request: Request) -> Optional[HTTPResponse]:
+        """401 without the token, before anything else (the body's checks, the limits)."""
+        return check_authorization(request.headers.get("Authorization"), self.token or "")

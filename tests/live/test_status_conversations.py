@@ -358,6 +358,9 @@ def test_staff_webhook_answers_401_without_the_token(live, headers):
     assert response.status_code == 401
     assert "Almanor" not in response.text
     assert requests.get(live["rasa"].url + "/webhooks/staff/", headers=headers, timeout=30).status_code == 401
+    # A malformed body too: the token is checked first, so the body's rules are told to no stranger.
+    malformed = requests.post(url, json={"sender": "has space"}, headers=headers, timeout=30)
+    assert malformed.status_code == 401 and "sender" not in malformed.text
 
 
 def test_staff_webhook_with_the_token(live, staff):
