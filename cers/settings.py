@@ -385,6 +385,19 @@ def twilio_settings() -> Tuple[str, str, str, str]:
     return sid, token, number, env("TWILIO_API_BASE")
 
 
+_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+def slack_staff_users() -> Tuple[str, ...]:
+    """SLACK_STAFF_USERS: the Slack user ids (comma-separated) whose messages the bot answers on
+    Slack, as staff; empty (unset): anyone in the workspace that can message the app."""
+    users = tuple(part.strip() for part in env("SLACK_STAFF_USERS").split(",") if part.strip())
+    wrong = [user for user in users if not _SLACK_USER_ID.fullmatch(user)]
+    if wrong:
+        raise SettingsError(f"SLACK_STAFF_USERS: {', '.join(wrong)} is not a Slack user id (like U0123ABCD)")
+    return users
+
+
 def database_url() -> str:
     """Where the facility records are (DATABASE_URL), or the SQLite file var/facilities.db."""
     return env("DATABASE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'facilities.db'}"

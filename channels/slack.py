@@ -3,7 +3,8 @@
 - Settings come from the environment (channels/config.py): SLACK_BOT_TOKEN and
   SLACK_SIGNING_SECRET; without them the channel is off. Optional: SLACK_API_URL (replaces
   https://slack.com/api/, for the tests' fake), SLACK_TEAM_ID (events from any other
-  workspace are ignored), SLACK_CHANNEL (a channel where the bot answers every message, not
+  workspace are ignored), SLACK_STAFF_USERS (the user ids the bot answers; anyone else's
+  messages are ignored), SLACK_CHANNEL (a channel where the bot answers every message, not
   only mentions).
 - Every request's X-Slack-Signature is checked (Rasa's SlackInput does it: HMAC-SHA256 of
   the body with the signing secret, timestamps older than 5 minutes refused).
@@ -42,7 +43,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from cers import roles
-from cers.settings import redis_url
+from cers.settings import redis_url, slack_staff_users
 from channels.config import env, missing, off_blueprint
 from channels.dedup import Guard, answered
 from channels.extensions import server
@@ -176,6 +177,7 @@ class StaffSlackInput(SlackInput):
         self.enabled = enabled
         self.api_url = env("SLACK_API_URL") or None
         self.team_id = env("SLACK_TEAM_ID") or None
+        self.staff_users = frozenset(slack_staff_users())
         self.seen_events = seen_events()
         super().__init__(*args, **kwargs)
 
@@ -205,6 +207,9 @@ class StaffSlackInput(SlackInput):
             return response.text("")
         if not valid_sender_id(sender_id):
             logger.warning("Slack event without a usable user id ignored")
+            return response.text("", status=HTTPStatus.OK, headers=SLACK_NO_RETRY)
+        if self.staff_users and sender_id not in self.staff_users:
+            logger.warning(f"Slack message from {sender_id}, who is not in SLACK_STAFF_USERS: ignored")
             return response.text("", status=HTTPStatus.OK, headers=SLACK_NO_RETRY)
         verdict = await check(self.name(), sender_id or "")
         if not verdict.allowed:
