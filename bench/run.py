@@ -240,7 +240,10 @@ def latency_against_baseline(
                     for old in WORK.glob(f"{name}-conversations.db*"):
                         old.unlink()
                     endpoints = write_endpoints(
-                        WORK / f"endpoints-{name}.yml", actions[name].url, f"sqlite:///{WORK}/{name}-conversations.db"
+                        WORK / f"endpoints-{name}.yml",
+                        actions[name].url,
+                        f"sqlite:///{WORK}/{name}-conversations.db",
+                        checkout=folders[name],
                     )
                     servers[name] = checkout_server(folders[name], env, endpoints, name).start()
                 for server in servers.values():  # warm up both

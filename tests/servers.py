@@ -87,15 +87,19 @@ class Server:
         self.start()
 
 
-def write_endpoints(path: Path, action_url: str, tracker_store_url: str) -> Path:
-    """An endpoints file like the project's (same tracker store class) for a server under test."""
+def write_endpoints(path: Path, action_url: str, tracker_store_url: str, checkout: Path = ROOT) -> Path:
+    """An endpoints file like the project's (same tracker store class and response generator) for a
+    server under test; `checkout`: the project folder whose endpoints.yml to follow (an older one, for the bench)."""
     import yaml
 
-    store_type = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]["type"]
-    path.write_text(
+    project = yaml.safe_load((checkout / "endpoints.yml").read_text())
+    text = (
         f"action_endpoint:\n  url: {action_url}/webhook\n"
-        f"tracker_store:\n  type: {store_type}\n  url: {tracker_store_url}\n"
+        f"tracker_store:\n  type: {project['tracker_store']['type']}\n  url: {tracker_store_url}\n"
     )
+    if project.get("nlg"):
+        text += f"nlg:\n  type: {project['nlg']['type']}\n"
+    path.write_text(text)
     return path
 
 

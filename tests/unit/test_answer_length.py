@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.session import office_slots
+from cers.office_details import office_details
 from cers.settings import load_office
 from tests.unit.answer_texts import responses
 
@@ -14,7 +14,7 @@ OFFICE_STEP_LISTS = {"utter_how_to_create_account", "utter_how_to_log_in", "utte
 
 
 def filled(text: str) -> str:
-    for key, value in office_slots(load_office()).items():
+    for key, value in office_details(load_office()).items():
         text = text.replace("{" + key + "}", value)
     return text
 

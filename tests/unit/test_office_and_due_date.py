@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from actions.faq import annual_due_date_answer
-from actions.session import office_slots
+from cers.office_details import office_details
 from cers.settings import SettingsError, load_office, today
 
 
@@ -84,7 +84,7 @@ def test_leap_year_february_is_counted(plain_office):
 
 def test_office_details_come_from_the_office_file(other_office):
     office = load_office()
-    slots = office_slots(office)
+    slots = office_details(office)
     assert slots["office_phone"] == "(530) 555-0100"
     assert (
         "Hours: Monday to Thursday, 8:00 AM to 5:00 PM; Friday, 8:00 AM to 12:00 PM and 1:00 PM to 5:00 PM"
@@ -97,7 +97,7 @@ def test_office_details_come_from_the_office_file(other_office):
 
 
 def test_unknown_hours_address_and_email_are_said_to_be_not_listed_with_the_phone(plain_office):
-    slots = office_slots(load_office())
+    slots = office_details(load_office())
     assert slots["office_contact"].splitlines() == [
         "Example County Environmental Health",
         "Phone: (555) 010-0100",

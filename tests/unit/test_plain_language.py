@@ -8,7 +8,7 @@ from pathlib import Path
 
 import textstat
 
-from actions.session import office_slots
+from cers.office_details import office_details
 from cers.settings import load_office
 from tests.unit.answer_texts import ROOT, guide_texts, responses
 
@@ -58,7 +58,7 @@ def readable(text: str) -> str:
     The office's own name is a name like CERS's (any office's: the grade is of our words)."""
     office = load_office()
     text = text.replace("{office_name}", "the office")
-    for key, value in office_slots(office).items():
+    for key, value in office_details(office).items():
         text = text.replace("{" + key + "}", value.replace(office.name, "the office"))
     text = re.sub(r"'[^']*'", "it", text)  # quoted button and link names
     text = re.sub(r"\([^)]*\)", "", text)  # acronym expansions, statute numbers, examples
