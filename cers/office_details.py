@@ -33,14 +33,14 @@ def contact_text(office: Office, language: str = ENGLISH) -> str:
 def office_details(office: Office) -> Dict[Text, Any]:
     """The office's details the responses say; the due date and the contact card once per language
     (Spanish responses say {office_due_date_es}, {office_contact_es})."""
-    slots: Dict[Text, Any] = {SLOT_OFFICE_NAME: office.name, SLOT_OFFICE_PHONE: office.phone}
+    details: Dict[Text, Any] = {SLOT_OFFICE_NAME: office.name, SLOT_OFFICE_PHONE: office.phone}
     for language in LANGUAGES:
         suffix = "" if language == ENGLISH else f"_{language}"
-        slots[f"{SLOT_OFFICE_DUE_DATE}{suffix}"] = format_month_day(
+        details[f"{SLOT_OFFICE_DUE_DATE}{suffix}"] = format_month_day(
             office.annual_due_month, office.annual_due_day, language
         )
-        slots[f"{SLOT_OFFICE_CONTACT}{suffix}"] = contact_text(office, language)
-    return slots
+        details[f"{SLOT_OFFICE_CONTACT}{suffix}"] = contact_text(office, language)
+    return details
 
 
 _latest: Optional[Tuple[Office, Dict[Text, Any]]] = None

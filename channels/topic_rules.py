@@ -27,8 +27,12 @@ class TopicRulesImporter(RasaFileImporter):
 
     def get_domain(self) -> Domain:
         domain = super().get_domain()
-        if domain.is_empty():
-            return domain
-        as_dict = domain.as_dict()
-        as_dict["responses"] = responses_in_every_language(as_dict.get("responses") or {})
-        return Domain.from_dict(as_dict)
+        return domain if domain.is_empty() else with_every_language(domain)
+
+
+def with_every_language(domain: Domain) -> Domain:
+    """The domain with each response's texts in the other languages added (conditional variations
+    on the language slot), as training reads it."""
+    as_dict = domain.as_dict()
+    as_dict["responses"] = responses_in_every_language(as_dict.get("responses") or {})
+    return Domain.from_dict(as_dict)

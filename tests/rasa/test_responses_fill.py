@@ -11,16 +11,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from cers.conversation.names import LANGUAGES, SLOT_LANGUAGE
 from cers.settings import load_office
-from cers.templates import responses_in_every_language
 from channels.nlg import OfficeResponses
+from channels.topic_rules import with_every_language
 from tests.servers import ROOT
 
 
 def domain() -> Domain:
     """The domain as training reads it (channels/topic_rules.py: the Spanish texts as conditional variations)."""
-    as_dict = Domain.load(str(ROOT / "domain.yml")).as_dict()
-    as_dict["responses"] = responses_in_every_language(as_dict.get("responses") or {})
-    return Domain.from_dict(as_dict)
+    return with_every_language(Domain.load(str(ROOT / "domain.yml")))
 
 
 class Errors:
@@ -62,7 +60,7 @@ def test_the_greetings_language_buttons_send_a_payload_rasa_reads():
 
 
 def test_the_offices_details_are_filled_in_from_office_yml_not_from_the_conversation():
-    """No conversation stores the office's details (they would be 7 more events in each): the
+    """No conversation stores the office's details (they would be 6 more events in each): the
     generator fills them in at each reply, in the reply's language, from office.yml as it is now."""
     loaded = domain()
     generator = OfficeResponses(domain=loaded)
